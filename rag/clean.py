@@ -1,0 +1,129 @@
+"""Clean: raw document text -> display text, and any text -> search key.
+
+The display text is what citations point into, so it stays faithful to the source and in the
+source's own script. It only removes what is not the author's prose:
+- pinyin glosses after characters (`產(chǎn)業(yè)` -> `產業`): a parenthesis right after a Han
+  character holding one pinyin syllable with a tone mark. Trade-off: a gloss without a tone mark
+  (neutral tone) is kept, because `(de)` cannot be told from a real Latin parenthesis.
+- page chrome, line by line: breadcrumbs, view counters, platform disclaimers, distribution lists,
+  contact and print lines, attachment file names, image credits.
+- line breaks made by page layout: a line that does not end a sentence and is long (or ends on a
+  comma) is joined with the next one unless that one opens a heading.
+- runs of spaces used as paragraph separators inside one line become paragraph breaks.
+
+The search key (NFKC width folding, OpenCC Traditional->Simplified, lower case) is computed per
+unit (sentence, chunk, question), never used for offsets: Traditional and Simplified questions find
+the same passages, while quotes stay verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
+_GLOSS = re.compile(
+    rf"(?<=[\u3400-\u9fff])[(（]([a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*)[)）]"
+)
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+# A heading opens a line: 一、 / （一） / 1. / 1、 / 一是 / 【…】 / # …
+HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}\s*[.、．](?!\d)"
+    r"|[一二三四五六七八九十]+是|【|#{1,6}\s|第[一二三四五六七八九十\d]+[章节部分])"
+)
+# A line ends a sentence when its last mark is one of these (closing quotes/brackets may follow).
+_SENTENCE_END = re.compile(r"[。！？!?；;：:…．.][”’」』）)\]】]*$")
+_SOFT_END = re.compile(r"[，,、（(“‘《/]$")
+_INNER_END = re.compile(r"[。！？!?；;]")
+# Characters. An unpunctuated line shorter than this with no sentence end inside is a heading or a
+# caption, not broken prose (the seeds' headings are at most 41 characters; their page width 49+).
+_WIDE_LINE = 45
+
+# Chrome rules match the search key of a stripped line (so one rule serves both scripts).
+_CHROME_LINE = [
+    re.compile(r"^\S{2,12}\s*[>＞›»]\s*\S{2,12}$"),  # breadcrumb navigation
+    re.compile(r"(信息来源|发布时间)\s*[:：].*(浏览|阅读)"),  # publication meta with counter
+    re.compile(r"(浏览|阅读)(量|数|次数)?\s*[:：]?\s*\d*\s*$"),  # view counter
+    re.compile(r"^(特别声明|免责声明|版权声明|声明)\s*[:：]"),  # platform disclaimer
+    re.compile(r"^notice\s*:", re.IGNORECASE),
+    re.compile(r"(联系电话|联系人|责任编辑|传真|邮编|电子邮箱|e-?mail)\s*[:：]"),  # contact
+    re.compile(r"共印\s*[:：]?\s*\d+\s*份"),  # print run
+    re.compile(r"^地址\s*[:：]"),
+    re.compile(r"^附件\s*\d*\s*[:：]?$"),  # attachment heading
+    re.compile(r"^\S+\.(docx?|pdf|xlsx?|zip|rar)$", re.IGNORECASE),  # attachment file
+    re.compile(r"^(图片来源|图源|图片)\s*[/:：]"),  # image credit
+]
+_DISTRIBUTION = re.compile(r"^(报|送|抄送|抄报|分送)\s*[:：]")  # runs until a line ends in 。
+_SPACE_RUN = re.compile(r"[ \u3000\t]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # built on first use, not at import
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def search_key(text: str) -> str:
+    """NFKC width folding, Traditional->Simplified, lower case. Not offset-preserving."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+def remove_glosses(text: str) -> str:
+    """Drop pinyin glosses that follow Han characters; real parentheses are kept."""
+    return _GLOSS.sub("", text)
+
+
+def _is_chrome(line: str) -> bool:
+    key = search_key(line.strip())
+    return any(rule.search(key) for rule in _CHROME_LINE)
+
+
+def drop_chrome(lines: list[str]) -> list[str]:
+    """Remove navigation, counters, disclaimers, distribution lists and contact lines."""
+    kept: list[str] = []
+    in_distribution = False
+    for line in lines:
+        key = search_key(line.strip())
+        if _DISTRIBUTION.search(key):
+            in_distribution = True
+        if in_distribution:
+            in_distribution = not key.endswith("。") and bool(key)
+            continue
+        if key and _is_chrome(line):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _continues(prev: str, nxt: str) -> bool:
+    """Was the break between these two non-empty lines made by page layout?"""
+    if _SENTENCE_END.search(prev) or HEADING.match(nxt):
+        return False
+    prose = bool(_INNER_END.search(prev))  # headings and captions hold no sentence end
+    return bool(_SOFT_END.search(prev)) or prose or len(prev) >= _WIDE_LINE
+
+
+def join_broken_lines(lines: list[str]) -> list[str]:
+    """Join lines broken mid-sentence; blank lines between the two halves are layout too."""
+    paragraphs: list[str] = []
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if paragraphs and _continues(paragraphs[-1], line):
+            paragraphs[-1] += line
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def display_text(raw: str) -> str:
+    """The readable, faithful text citations point into. Idempotent."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = _BOLD.sub(r"\1", remove_glosses(text))
+    paragraphs = join_broken_lines(drop_chrome(text.split("\n")))
+    split = [p.strip() for para in paragraphs for p in _SPACE_RUN.split(para)]
+    return "\n\n".join(p for p in split if p)

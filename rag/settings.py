@@ -1,0 +1,77 @@
+"""Settings: one object, read from `RAG_*` environment variables, passed explicitly.
+
+Nothing here touches the disk or the network; `index_identity()` hashes everything that changes
+vectors or chunks, so changing the embedder or the chunker builds a new collection instead of
+mixing old and new vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Bump when cleaning or chunking changes what is stored for the same input.
+PIPELINE_VERSION = "1"
+
+
+class Settings(BaseSettings):
+    """Product configuration. Every field is documented in the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path(".data"),
+        description="Directory of the embedded Chroma store and its writer lock.",
+    )
+    seeds_dir: Path = Field(
+        Path("seeds"), description="Documents `rag ingest` reads when given no path."
+    )
+    chroma_host: str = Field(
+        "", description="Chroma server host; when set, use it (HttpClient) instead of data_dir."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    chunk_tokens: int = Field(
+        160, description="Token budget of a chunk (tiktoken cl100k_base), see README."
+    )
+    chunk_overlap_sentences: int = Field(
+        1, description="Sentences repeated from the end of one chunk at the start of the next."
+    )
+    embed_dim: int = Field(1024, description="Dimension of the offline hashed n-gram embedder.")
+    embed_base_url: str = Field(
+        "", description="OpenAI-compatible embeddings endpoint; empty: offline embedder."
+    )
+    embed_model: str = Field("", description="Embedding model name at that endpoint.")
+    embed_api_key: SecretStr = Field(
+        SecretStr(""), description="API key of the embeddings endpoint (never logged)."
+    )
+    top_k: int = Field(6, description="Chunks retrieved (after fusion) for the answerer.")
+    max_question_chars: int = Field(
+        2000, description="Longer questions are rejected before any retrieval or model call."
+    )
+    ui_host: str = Field("127.0.0.1", description="Address the chat page binds to.")
+    ui_port: int = Field(7860, description="Port of the chat page.")
+
+    def embedder_identity(self) -> dict[str, object]:
+        if self.embed_base_url:
+            return {"kind": "openai-compatible", "model": self.embed_model}
+        return {"kind": "hashed-char-ngrams", "dim": self.embed_dim}
+
+    def index_identity(self) -> str:
+        """Collection name: a hash of everything that changes vectors or chunks."""
+        ident = {
+            "pipeline": PIPELINE_VERSION,
+            "embedder": self.embedder_identity(),
+            "chunk_tokens": self.chunk_tokens,
+            "overlap": self.chunk_overlap_sentences,
+        }
+        digest = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
+        return f"rag-{digest[:12]}"
+
+    def store_label(self) -> str:
+        if self.chroma_host:
+            return f"http://{self.chroma_host}:{self.chroma_port}"
+        return f"embedded:{self.data_dir}"

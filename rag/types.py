@@ -1,0 +1,120 @@
+"""Boundary types: what each stage hands the next.
+
+All are small frozen dataclasses so a stage cannot mutate what it was given. Offsets (`start`,
+`end`) are always character offsets into a document's *display text* (`SourceDoc.text`), the
+text `rag show DOC_ID` prints: `doc.text[start:end]` is the exact quote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """Catalog metadata of a document, read from its text by a person or derived from the file."""
+
+    title: str
+    """Document title (catalog, else first line of the text, else the file name)."""
+    date: str = ""
+    """Publication date as precise as the text allows: `2024-10-15`, `2025-02` or `2025`."""
+    issuer: str = ""
+    """Issuing body or authors."""
+    kind: str = ""
+    """Kind of document: 智库报告, 提案, 文章, 论文 ..."""
+    script: str = ""
+    """`简` (Simplified) or `繁` (Traditional); detected from the text when the catalog is silent."""
+    note: str = ""
+    """Free remark from the catalog (how the date was inferred, where the text came from)."""
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """A cleaned document, ready to chunk."""
+
+    doc_id: str
+    """Stable id: the file name without extension."""
+    meta: DocMeta
+    text: str
+    """Display text: faithful to the source, in its own script, chrome and glosses removed."""
+    sha: str
+    """Content hash of display text and metadata: decides what re-ingest must redo."""
+    source: str = ""
+    """Absolute path of the file it was read from."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a display text."""
+
+    start: int
+    end: int
+    section: str
+    """Section path, e.g. `二、…面临的困境 > 三是缺乏领军企业和人才高地。`."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences packed under a token budget; the unit that is embedded."""
+
+    chunk_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    """`doc.text[start:end]`."""
+    section: str
+    sentences: tuple[Sentence, ...]
+    tokens: int
+    """cl100k_base token count of `text`."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused rank score."""
+
+    chunk: Chunk
+    score: float
+    doc: SourceDoc
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote backing one answer sentence."""
+
+    n: int
+    """Marker number: the answer shows `[n]`."""
+    doc_id: str
+    title: str
+    date: str
+    quote: str
+    """Exactly `text_of(doc_id)[start:end]`."""
+    start: int
+    end: int
+    section: str = ""
+    doc_sha: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `ask` returns; `to_dict()` is the JSON contract of `rag ask --json`."""
+
+    question: str
+    answer: str
+    answerable: bool
+    mode: str
+    citations: tuple[Citation, ...]
+    index: dict[str, Any]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answerable": self.answerable,
+            "mode": self.mode,
+            "citations": [asdict(c) for c in self.citations],
+            "index": dict(self.index),
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
