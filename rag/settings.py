@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     embed_api_key: SecretStr = Field(
         SecretStr(""), description="API key of the embeddings endpoint (never logged)."
     )
-    top_k: int = Field(6, description="Chunks retrieved (after fusion) for the answerer.")
+    top_k: int = Field(8, description="Chunks retrieved (after fusion) for the answerer.")
     max_question_chars: int = Field(
         2000, description="Longer questions are rejected before any retrieval or model call."
     )

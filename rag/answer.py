@@ -1,0 +1,384 @@
+"""Answer (offline): retrieved chunks -> a short answer made only of verbatim, cited sentences.
+
+`ExtractiveSynthesizer` is a LlamaIndex response synthesizer. It scores every sentence of the
+retrieved chunks against the question and quotes the best ones, each followed by its marker.
+
+Scoring, per sentence: the IDF-weighted share of the question's terms found in the sentence's
+search key (a term found only in its section path or document title counts half; a term missing
+but for some of its characters counts by the share of characters found), with relative dates
+resolved against the document date (`去年` in a 2024 document also matches `2023年`).
+Answerability (the trade-off: a refusal is better than a loosely related quote):
+- the best sentence must cover at least `MIN_COVER` of the question's weight;
+- every anchor must be covered: years and numbers in the question, Latin words (`GDP`), place and
+  organisation names (jieba parts of speech ns/nt/nr/nz) and terms that no chunk contains;
+- a figure question needs a sentence with a figure; a date question a sentence with a date.
+Sentences from other documents that score almost as well and carry a figure are added, labelled
+with their document and date, newest first, so figures that disagree across dates are all shown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from llama_index.core.base.response.schema import Response
+from llama_index.core.prompts.mixin import PromptDictType
+from llama_index.core.response_synthesizers.base import BaseSynthesizer
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from rag.cite import CANNOT_ANSWER, doc_label, in_script, is_traditional, make_citation, marker
+from rag.clean import search_key
+from rag.terms import STOPWORDS, _jieba
+from rag.types import Chunk, Citation, Sentence, SourceDoc
+
+MIN_COVER = 0.6
+NEAR_BEST = 0.9
+MAX_SENTENCES = 3
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少).
+_FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[年月日\d.])")
+_RANKING = re.compile(r"第\s*[一二三四五六七八九十\d]|前\s*[一二三四五六七八九十\d]|首位|首个|唯一")
+_DATE = re.compile(r"(?:19|20)\d{2}\s*(?:年|-|/|\.)|\d{1,2}\s*月|今年|去年")
+_ASKS_FIGURE = re.compile(r"多少|几[家个项所座条倍名位]|规模|数量|数目|比例|占比|增速|金额|产值|营收|收入|多大|多高|多快")
+_ASKS_RANK = re.compile(r"排名|第几|名次|位列|排第")
+_ASKS_DATE = re.compile(r"何时|什么时候|哪一年|哪年|几月|哪天|日期|时间|哪一天")
+_RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
+_ENTITY_POS = ("ns", "nt", "nr", "nz", "eng")
+# Question words carry no content: segmented words matching this are never terms.
+_QUESTION_WORDS = re.compile(
+    r"(?:多少|几)[家个项所座条年倍名位人次件亿万元]?|多[大高长快久远]|排第几|第几|什么时候|时候|什么|哪些|哪个|哪家|哪一|哪里|哪|"
+    r"是谁|谁|吗|呢|如何|怎么样|怎样|怎么|为什么|请问|是否|有没有"
+)
+_ASKS_WHO = re.compile(r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|主办|出自|发布者|建议人|提出")
+_FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
+_NAME_SPLIT = re.compile(r"[、，,；;（）()《》\s]+")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the answerer needs to know about a question."""
+
+    text: str
+    key: str
+    terms: tuple[str, ...]
+    anchors: frozenset[str]
+    asks_figure: bool
+    asks_date: bool
+    asks_who: bool
+    asks_rank: bool
+    traditional: bool
+    other_places: frozenset[str] = frozenset()
+    """Place names of the corpus that the question does not mention."""
+
+
+@lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    """jieba's dictionary parts of speech (ns place, nt organisation, nr person ...)."""
+    import jieba.posseg as posseg
+
+    _jieba()
+    return posseg.dt.word_tag_tab
+
+
+def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Rejoin runs of single Han characters (`营`+`收` -> `营收`): jieba splits words it does not
+    know into characters, which would then match anywhere."""
+    merged: list[tuple[str, str]] = []
+    run = ""
+    for word, flag in [*words, ("", "x")]:
+        if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS:
+            run += word
+            continue
+        if run:
+            merged.append((run, "n"))
+            run = ""
+        if word:
+            merged.append((word, flag))
+    return merged
+
+
+def places_in(terms: Sequence[str]) -> frozenset[str]:
+    """Place names (jieba tag ns) among segmented terms."""
+    tags = _word_tags()
+    return frozenset(t for t in terms if tags.get(t, "").startswith("ns"))
+
+
+def analyse(
+    question: str, chunk_keys: Sequence[str], places: frozenset[str] = frozenset()
+) -> tuple[Query, dict[str, float]]:
+    """Terms, anchors and IDF weights (over `chunk_keys`) of a question."""
+    key = search_key(question)
+    tags = _word_tags()
+    words = [
+        (w.strip(), tags.get(w.strip(), "x"))
+        for w in _jieba().lcut(key)
+        if not _QUESTION_WORDS.fullmatch(w.strip())
+    ]
+    terms: list[str] = []
+    anchors: set[str] = set()
+    for word, flag in _merge_single_chars(words):
+        if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
+            continue
+        terms.append(word)
+        if flag.startswith(_ENTITY_POS) or _NUMBER.fullmatch(word) or word.isascii():
+            anchors.add(word)
+    n = len(chunk_keys)
+    weights = {}
+    for term in terms:
+        df = sum(term in k for k in chunk_keys)
+        weights[term] = math.log((n + 1) / (df + 0.5))
+    query = Query(
+        text=question, key=key, terms=tuple(terms), anchors=frozenset(anchors),
+        asks_figure=bool(_ASKS_FIGURE.search(key)), asks_date=bool(_ASKS_DATE.search(key)),
+        asks_who=bool(_ASKS_WHO.search(key)), asks_rank=bool(_ASKS_RANK.search(key)),
+        traditional=is_traditional(question),
+        other_places=frozenset(p for p in places if p not in key),
+    )
+    return query, weights
+
+
+def _doc_year(doc: SourceDoc) -> int | None:
+    m = _YEAR.match(doc.meta.date)
+    return int(m.group(0)) if m else None
+
+
+def _with_resolved_years(key: str, doc: SourceDoc) -> str:
+    year = _doc_year(doc)
+    if year is None:
+        return key
+    extra = [f"{year + d}年" for word, d in _RELATIVE_YEARS.items() if word in key]
+    return key + " " + " ".join(extra) if extra else key
+
+
+def _term_credit(term: str, key: str, context: str) -> float:
+    if term in key:
+        return 1.0
+    if term in context:
+        return 0.5
+    if len(term) > 1:
+        return 0.5 * sum(ch in key for ch in term) / len(term)
+    return 0.0
+
+
+def _figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
+    """A number right after a question term: `营收超2300亿元` answers `营收是多少`."""
+    for term in terms:
+        at = key.find(term)
+        while at >= 0:
+            if _FIGURE.search(key[at + len(term) : at + len(term) + window]):
+                return True
+            at = key.find(term, at + 1)
+    return False
+
+
+def names_of(doc: SourceDoc) -> list[str]:
+    """Issuer and author names from the catalog, whitespace-free search keys."""
+    parts = _NAME_SPLIT.split(search_key(doc.meta.issuer))
+    return [p for p in parts if len(p) >= 2]
+
+
+def about_document(query: Query, doc: SourceDoc) -> bool:
+    """Does the question name this document (its title, or most of the title's words)?"""
+    title = search_key(doc.meta.title)
+    if title and title in query.key:
+        return True
+    from rag.terms import terms_of_key
+
+    words = set(terms_of_key(title))
+    return len(words) >= 3 and len(words & set(query.terms)) >= 0.7 * len(words)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    doc: SourceDoc
+    start: int
+    end: int
+    section: str
+    score: float
+    answers: bool
+    cover: float = 0.0
+    follows: bool = False
+
+
+def score_sentence(
+    query: Query, weights: dict[str, float], doc: SourceDoc, start: int, end: int,
+    section: str, chunk_key: str, rank: int, named: bool = False,
+) -> Candidate:
+    """Coverage of the question by one sentence, and whether it can answer it.
+
+    `named`: the question names this sentence's document, so the title's words are given
+    (`《…对策建议》是什么时候发布的` is answered by the masthead's date line).
+    """
+    sentence = doc.text[start:end]
+    key = _with_resolved_years(search_key(sentence), doc)
+    title = search_key(doc.meta.title)
+    if named:
+        key = key + " " + title
+    context = f"{search_key(section)} {title} {chunk_key}"
+    total = sum(weights.values()) or 1.0
+    cover = sum(w * _term_credit(t, key, context) for t, w in weights.items()) / total
+    elsewhere = any(p in key for p in query.other_places)  # names another place instead
+    anchored = all(
+        a in key or (a in context and not _YEAR.fullmatch(a) and not elsewhere)
+        for a in query.anchors
+    )
+    flat = "".join(key.split())
+    typed = (
+        (not query.asks_figure or bool(_FIGURE.search(sentence)))
+        and (not query.asks_date or bool(_DATE.search(sentence)))
+        and (not query.asks_rank or bool(_RANKING.search(sentence)))
+        and (not (query.asks_who and named) or any(n in flat for n in names_of(doc)))
+    )
+    score = cover - 0.01 * rank
+    attributes = [
+        t for t in query.terms if len(t) > 1 and not t.isdigit() and t not in query.anchors
+    ]
+    follows = query.asks_figure and _figure_follows(attributes, key)
+    if follows:
+        score += 0.1
+    if query.asks_who and named:
+        score += 0.05 * sum(n in flat for n in names_of(doc))
+    if named and start < _front_end(doc):
+        score += 0.2
+    answers = cover >= MIN_COVER and anchored and typed
+    return Candidate(doc, start, end, section, score, answers, cover, follows)
+
+
+@lru_cache(maxsize=256)
+def _front(doc: SourceDoc) -> tuple[Sentence, ...]:
+    """A document's masthead: its first few sentences (title, issuer, date, authors)."""
+    from rag.chunk import split_sentences
+
+    return tuple(split_sentences(doc.text[:3000])[:_FRONT_SENTENCES])
+
+
+def _front_end(doc: SourceDoc) -> int:
+    front = _front(doc)
+    return front[-1].end if front else 0
+
+
+def select(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
+    """Best answering sentence, plus near-best ones from other documents carrying figures."""
+    ok = sorted((c for c in candidates if c.answers), key=lambda c: -c.score)
+    if not ok:
+        return []
+    best = ok[0]
+    chosen = [best]
+    seen_docs = {best.doc.doc_id}
+    for cand in ok[1:]:
+        if len(chosen) >= MAX_SENTENCES or cand.score < NEAR_BEST * best.score:
+            break
+        if cand.cover < NEAR_BEST * best.cover or (best.follows and not cand.follows):
+            continue
+        if cand.doc.doc_id in seen_docs or not _FIGURE.search(cand.doc.text[cand.start : cand.end]):
+            continue
+        chosen.append(cand)
+        seen_docs.add(cand.doc.doc_id)
+    return chosen
+
+
+def compose(chosen: Sequence[Candidate], query: Query) -> tuple[str, list[Citation]]:
+    """Each quote verbatim with its marker, after its document's title and date (newest first
+    when several documents speak, with a note that their figures may differ by date)."""
+    if not chosen:
+        return in_script(CANNOT_ANSWER, query.traditional), []
+    chosen = sorted(chosen, key=lambda c: c.doc.meta.date, reverse=True)
+    citations = [make_citation(i + 1, c.doc, c.start, c.end, c.section) for i, c in enumerate(chosen)]
+    lines = [
+        in_script(doc_label(c.doc), query.traditional) + "：" + cit.quote + marker(cit.n)
+        for c, cit in zip(chosen, citations, strict=True)
+    ]
+    if len({c.doc.doc_id for c in chosen}) > 1:
+        note = "以上来自不同日期的文档，数字可能不同，按日期从新到旧列出。"
+        lines.append(in_script(note, query.traditional))
+    return "\n".join(lines), citations
+
+
+def extract(
+    question: str, hits: Sequence[tuple[Chunk, SourceDoc]], chunk_keys: Sequence[str],
+    docs: Sequence[SourceDoc] = (),
+    places: frozenset[str] = frozenset(),
+) -> tuple[str, list[Citation]]:
+    """The extractive answer to `question` from ranked `hits` (and documents it names)."""
+    query, weights = analyse(question, chunk_keys, places)
+    if not query.terms:
+        return in_script(CANNOT_ANSWER, query.traditional), []
+    named = {d.doc_id for d in docs if about_document(query, d)}
+    seen: set[tuple[str, int]] = set()
+    candidates = []
+    for rank, (chunk, doc) in enumerate(hits):
+        chunk_key = search_key(chunk.text)
+        for s in chunk.sentences:
+            if (doc.doc_id, s.start) not in seen:
+                seen.add((doc.doc_id, s.start))
+                candidates.append(score_sentence(
+                    query, weights, doc, s.start, s.end, s.section, chunk_key, rank,
+                    doc.doc_id in named,
+                ))
+    for doc in docs:  # a document the question names: its masthead is a candidate too
+        if doc.doc_id in named:
+            for s in _front(doc):
+                if (doc.doc_id, s.start) not in seen:
+                    seen.add((doc.doc_id, s.start))
+                    candidates.append(score_sentence(
+                        query, weights, doc, s.start, s.end, s.section, "", 0, True
+                    ))
+    return compose(select(candidates, query), query)
+
+
+class ExtractiveSynthesizer(BaseSynthesizer):
+    """Offline synthesizer: answers only with verbatim, cited sentences of the retrieved chunks.
+
+    `synthesize` is the entry point: it needs the nodes' offsets, which `get_response` (text
+    chunks only) does not carry, so the text-only methods are refused.
+    """
+
+    def __init__(
+        self, docs: dict[str, SourceDoc], chunk_keys: Sequence[str],
+        chunk_terms: Sequence[str] = (), **kwargs: Any,
+    ):
+        from llama_index.core.llms import MockLLM
+
+        # The base class falls back to Settings.llm (OpenAI, needs a key): this answerer uses none.
+        super().__init__(llm=MockLLM(), **kwargs)
+        self._docs = docs
+        self._chunk_keys = list(chunk_keys)
+        self._places = places_in([t for line in chunk_terms for t in line.split()])
+
+    def _get_prompts(self) -> PromptDictType:
+        return {}
+
+    def _update_prompts(self, prompts: PromptDictType) -> None:
+        return None
+
+    def get_response(self, query_str: str, text_chunks: Sequence[str], **kwargs: Any) -> str:
+        raise TypeError("ExtractiveSynthesizer needs nodes with offsets: call synthesize()")
+
+    async def aget_response(self, query_str: str, text_chunks: Sequence[str], **kw: Any) -> str:
+        raise TypeError("ExtractiveSynthesizer needs nodes with offsets: call synthesize()")
+
+    def synthesize(  # type: ignore[override]
+        self, query: QueryBundle | str, nodes: list[NodeWithScore], *args: Any, **kwargs: Any
+    ) -> Response:
+        from rag.index import chunk_from_node
+
+        question = query.query_str if isinstance(query, QueryBundle) else query
+        hits = []
+        for n in nodes:
+            doc = self._docs.get(n.node.ref_doc_id or "")
+            if doc is not None:
+                chunk = chunk_from_node(n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id)
+                hits.append((chunk, doc))
+        text, citations = extract(
+            question, hits, self._chunk_keys, list(self._docs.values()), self._places
+        )
+        return Response(
+            response=text,
+            source_nodes=nodes,
+            metadata={"citations": citations, "answerable": bool(citations)},
+        )

@@ -1,0 +1,175 @@
+"""The composition point: `ingest(settings)` and `ask(question, settings)`.
+
+Everything a call needs (store, embedder, retriever, synthesizer) is built here from `Settings`
+unless the caller passes it, so tests pass fakes here and nothing else needs patching. `ui/`,
+`eval/` and the CLI use only this module's functions.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.query_engine import RetrieverQueryEngine
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from pydantic import Field
+
+from rag.clean import search_key
+from rag.errors import UserError
+from rag.index import IngestReport, Store, sync, writer_lock
+from rag.load import Rejected, read_corpus
+from rag.settings import Settings
+from rag.types import Answer, Citation, SourceDoc
+
+MODE_EXTRACTIVE = "extractive"
+
+
+class CurrentChunksOnly(BaseNodePostprocessor):
+    """Drops chunks whose document hash is not the document's current one (left by a crash)."""
+
+    current: dict[str, str] = Field(default_factory=dict)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        return [
+            n for n in nodes
+            if self.current.get(n.node.ref_doc_id or "") == n.node.metadata.get("doc_sha")
+        ]
+
+
+@dataclass
+class Engine:
+    """A loaded index, ready to answer many questions."""
+
+    settings: Settings
+    store: Store
+    docs: dict[str, SourceDoc]
+    query_engine: RetrieverQueryEngine
+    index_info: dict[str, Any]
+    mode: str = MODE_EXTRACTIVE
+
+
+def open_engine(
+    settings: Settings, embedder: BaseEmbedding | None = None, store: Store | None = None
+) -> Engine:
+    """Load the index once: documents, BM25 over stored terms, the fused retriever."""
+    from rag.answer import ExtractiveSynthesizer
+    from rag.embed import build_embedder
+    from rag.retrieve import build_retriever, stored_nodes
+
+    store = store or Store(settings, create=False)
+    embedder = embedder or build_embedder(settings)
+    docs = {d.doc_id: d for d in store.documents()}
+    if not docs:
+        raise UserError(f"the index in {settings.store_label()} is empty; run `rag ingest` first")
+    nodes = stored_nodes(store)
+    retriever = build_retriever(store, embedder, nodes, settings.top_k)
+    synthesizer = ExtractiveSynthesizer(
+        docs,
+        [search_key(n.get_content()) for n in nodes],
+        [str(n.metadata.get("terms", "")) for n in nodes],
+    )
+    query_engine = RetrieverQueryEngine(
+        retriever=retriever,
+        response_synthesizer=synthesizer,
+        node_postprocessors=[CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()})],
+    )
+    info = {
+        "id": store.name,
+        "store": settings.store_label(),
+        "embedder": getattr(embedder, "model_name", type(embedder).__name__),
+        "documents": len(docs),
+        "chunks": len(nodes),
+    }
+    return Engine(settings, store, docs, query_engine, info)
+
+
+def validate_question(question: str, settings: Settings) -> str:
+    """One clean line of text, or a `UserError` saying what is wrong with it."""
+    if not isinstance(question, str):
+        raise UserError("the question must be text")
+    text = question.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    )
+    text = " ".join(text.split())
+    if not text:
+        raise UserError("empty question: type a question, e.g. 2024年苏州人工智能产业营收是多少？")
+    if len(text) > settings.max_question_chars:
+        raise UserError(
+            f"question too long ({len(text)} characters, limit {settings.max_question_chars});"
+            " ask a shorter question"
+        )
+    return text
+
+
+def ask(question: str, settings: Settings, engine: Engine | None = None) -> Answer:
+    """Answer one question with cited, verbatim quotes (or say the documents do not say)."""
+    started = time.perf_counter()
+    text = validate_question(question, settings)
+    engine = engine or open_engine(settings)
+    loaded = time.perf_counter()
+    bundle = QueryBundle(query_str=text)
+    nodes = engine.query_engine.retrieve(bundle)
+    retrieved = time.perf_counter()
+    response = engine.query_engine.synthesize(bundle, nodes)
+    done = time.perf_counter()
+    citations: list[Citation] = list(response.metadata.get("citations", []))
+    return Answer(
+        question=text,
+        answer=str(response.response or ""),
+        answerable=bool(response.metadata.get("answerable")),
+        mode=engine.mode,
+        citations=tuple(citations),
+        index=dict(engine.index_info),
+        timings_ms={
+            "load": (loaded - started) * 1000,
+            "retrieve": (retrieved - loaded) * 1000,
+            "answer": (done - retrieved) * 1000,
+            "total": (done - started) * 1000,
+        },
+    )
+
+
+def ingest(
+    settings: Settings,
+    paths: Sequence[Path] | None = None,
+    embedder: BaseEmbedding | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[IngestReport, list[Rejected]]:
+    """Read, clean, chunk, embed and store `paths` (default `settings.seeds_dir`)."""
+    from rag.embed import build_embedder
+
+    roots = list(paths) if paths else [settings.seeds_dir]
+    missing = [str(p) for p in roots if not p.exists()]
+    if missing:
+        raise UserError(f"no such file or directory: {', '.join(missing)}")
+    docs, rejected = read_corpus(roots)
+    with writer_lock(settings):
+        store = Store(settings, create=True)
+        report = sync(store, docs, embedder or build_embedder(settings), roots, progress)
+    return report, rejected
+
+
+def document(doc_id: str, settings: Settings, engine: Engine | None = None) -> SourceDoc:
+    """A stored document; its `.text` is what citation offsets refer to."""
+    if engine is not None and doc_id in engine.docs:
+        return engine.docs[doc_id]
+    store = engine.store if engine else Store(settings, create=False)
+    return store.document(doc_id)
+
+
+def document_text(doc_id: str, settings: Settings, engine: Engine | None = None) -> str:
+    return document(doc_id, settings, engine).text
+
+
+def list_documents(settings: Settings, engine: Engine | None = None) -> list[SourceDoc]:
+    store = engine.store if engine else Store(settings, create=False)
+    return sorted(store.documents(), key=lambda d: d.doc_id)

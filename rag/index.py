@@ -1,0 +1,267 @@
+"""Index: chunks -> Chroma, through LlamaIndex's `ChromaVectorStore`; content-hash incremental.
+
+Two collections per index identity (`Settings.index_identity()`): `<id>` holds chunk vectors and
+the metadata citations need (offsets, section, jieba terms for BM25, the document's content hash);
+`<id>-docs` holds one record per document: its display text and catalog metadata, so `rag show`
+and citations work against a Chroma server too. Vectors are always computed here and passed in:
+Chroma's default embedding function (which downloads a model) is never used.
+
+Incremental: a document whose content hash is already recorded costs nothing; a changed one gets
+its new chunks added first, then its old chunks deleted, then its record updated, so a crash in
+between leaves the old record pointing at old chunks (retrieval ignores chunks whose hash differs
+from the record) and the next ingest redoes the document. Chunk ids carry the hash for that reason.
+
+Embedded mode allows one writer: an exclusive `flock` on `<data_dir>/write.lock`, refused at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from rag.chunk import chunk_document
+from rag.errors import ServiceError, UserError
+from rag.settings import Settings
+from rag.terms import terms
+from rag.types import Chunk, DocMeta, Sentence, SourceDoc
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest changed."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+    chunks_total: int = 0
+    embedded: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} "
+            f"unchanged, {len(self.removed)} removed documents; {self.chunks_written} chunks "
+            f"written, {self.chunks_total} in index"
+        )
+
+
+def _client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb raises several types for a refused connection
+            raise ServiceError(
+                f"cannot reach the Chroma server at {settings.store_label()} ({type(exc).__name__});"
+                " start it with `chroma run` or unset RAG_CHROMA_HOST"
+            ) from None
+    return chromadb.PersistentClient(path=str(settings.data_dir), settings=chroma_settings)
+
+
+@contextlib.contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """Exclusive write access to the embedded store; a second writer is refused at once."""
+    if settings.chroma_host:
+        yield  # the server serialises writes itself
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "write.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise UserError(
+                f"another process (pid {holder}) is writing the index in {settings.data_dir};"
+                " wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Store:
+    """The two Chroma collections of one index identity."""
+
+    def __init__(self, settings: Settings, create: bool) -> None:
+        self.settings = settings
+        self.name = settings.index_identity()
+        if not create and not settings.chroma_host and not settings.data_dir.exists():
+            raise UserError(f"no index yet in {settings.data_dir}; run `rag ingest` first")
+        client = _client(settings)
+        try:
+            if create:
+                get = client.get_or_create_collection
+                self.chunks = get(self.name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+                self.docs = get(f"{self.name}-docs", embedding_function=None)
+            else:
+                self.chunks = client.get_collection(self.name, embedding_function=None)
+                self.docs = client.get_collection(f"{self.name}-docs", embedding_function=None)
+        except UserError:
+            raise
+        except Exception as exc:
+            missing = any(w in str(exc).lower() for w in ("does not exist", "not found"))
+            if not create and missing:
+                raise UserError(
+                    f"no index '{self.name}' in {settings.store_label()}; run `rag ingest` first"
+                ) from None
+            raise ServiceError(f"Chroma at {settings.store_label()} failed: {exc}") from None
+        self.vector_store = ChromaVectorStore.from_collection(self.chunks)
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> stored document metadata (with `sha`)."""
+        got = self.docs.get(include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+    def documents(self) -> list[SourceDoc]:
+        got = self.docs.get(include=["metadatas", "documents"])
+        return [
+            _doc_from_record(i, t or "", m or {})
+            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
+    def document(self, doc_id: str) -> SourceDoc:
+        got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            raise UserError(f"no document '{doc_id}' in the index; `rag ask` lists cited ids")
+        return _doc_from_record(doc_id, got["documents"][0] or "", got["metadatas"][0] or {})
+
+    def chunk_records(self) -> list[tuple[str, str, dict[str, Any]]]:
+        got = self.chunks.get(include=["metadatas", "documents"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def remove(self, doc_id: str) -> None:
+        self.vector_store.delete(ref_doc_id=doc_id)
+        self.docs.delete(ids=[doc_id])
+
+    def write(self, doc: SourceDoc, chunks: Sequence[Chunk], vectors: Sequence[list[float]]) -> None:
+        nodes = [_node(doc, c, v) for c, v in zip(chunks, vectors, strict=True)]
+        if nodes:
+            self.vector_store.add(nodes)
+        stale = self.chunks.get(where={"document_id": doc.doc_id}, include=[])["ids"]
+        keep = {c.chunk_id for c in chunks}
+        old = [i for i in stale if i not in keep]
+        if old:
+            self.chunks.delete(ids=old)
+        self.docs.upsert(
+            ids=[doc.doc_id],
+            documents=[doc.text],
+            embeddings=[[1.0]],  # the docs collection is looked up by id, never by vector
+            metadatas=[_doc_record(doc, len(chunks))],
+        )
+
+
+def _doc_record(doc: SourceDoc, n_chunks: int) -> dict[str, Any]:
+    m = doc.meta
+    return {
+        "title": m.title, "date": m.date, "issuer": m.issuer, "kind": m.kind,
+        "script": m.script, "note": m.note, "sha": doc.sha, "source": doc.source,
+        "chunks": n_chunks,
+    }
+
+
+def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
+    meta = DocMeta(
+        title=str(m.get("title", doc_id)), date=str(m.get("date", "")),
+        issuer=str(m.get("issuer", "")), kind=str(m.get("kind", "")),
+        script=str(m.get("script", "")), note=str(m.get("note", "")),
+    )
+    return SourceDoc(doc_id, meta, text, str(m.get("sha", "")), str(m.get("source", "")))
+
+
+def _node(doc: SourceDoc, chunk: Chunk, vector: list[float]) -> TextNode:
+    spans = ",".join(f"{s.start}:{s.end}" for s in chunk.sentences)
+    metadata = {
+        "start": chunk.start, "end": chunk.end, "section": chunk.section,
+        "sentences": spans, "doc_sha": doc.sha, "tokens": chunk.tokens,
+        "terms": " ".join(terms(chunk.text)),
+    }
+    return TextNode(
+        id_=chunk.chunk_id,
+        text=chunk.text,
+        embedding=vector,
+        metadata=metadata,
+        excluded_embed_metadata_keys=list(metadata),
+        excluded_llm_metadata_keys=list(metadata),
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.doc_id)},
+    )
+
+
+def chunk_from_node(node_id: str, text: str, metadata: dict[str, Any], doc_id: str) -> Chunk:
+    """Rebuild a `Chunk` from what Chroma stored."""
+    section = str(metadata.get("section", ""))
+    sentences = tuple(
+        Sentence(int(a), int(b), section)
+        for a, b in (s.split(":") for s in str(metadata.get("sentences", "")).split(",") if s)
+    )
+    return Chunk(
+        chunk_id=node_id, doc_id=doc_id, start=int(metadata["start"]), end=int(metadata["end"]),
+        text=text, section=section, sentences=sentences, tokens=int(metadata.get("tokens", 0)),
+    )
+
+
+def _under(source: str, roots: Sequence[Path]) -> bool:
+    path = Path(source)
+    return any(path == root or root in path.parents for root in roots)
+
+
+def sync(
+    store: Store,
+    docs: Sequence[SourceDoc],
+    embedder: BaseEmbedding,
+    roots: Sequence[Path],
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index in line with `docs`; documents that came from `roots` and are gone lose
+    their chunks. Only new or changed documents are chunked and embedded."""
+    report = IngestReport()
+    manifest = store.manifest()
+    settings = store.settings
+    for doc in docs:
+        known = manifest.get(doc.doc_id)
+        if known and known.get("sha") == doc.sha:
+            report.unchanged.append(doc.doc_id)
+        else:
+            chunks = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_sentences)
+            vectors = embedder.get_text_embedding_batch([c.text for c in chunks])
+            store.write(doc, chunks, vectors)
+            report.embedded += len(chunks)
+            report.chunks_written += len(chunks)
+            (report.updated if known else report.added).append(doc.doc_id)
+        if progress:
+            progress(doc.doc_id)
+    present = {d.doc_id for d in docs}
+    resolved = [r.resolve() for r in roots]
+    for doc_id, meta in manifest.items():
+        if doc_id not in present and _under(str(meta.get("source", "")), resolved):
+            store.remove(doc_id)
+            report.removed.append(doc_id)
+    report.chunks_total = store.count()
+    return report

@@ -1,0 +1,116 @@
+"""The eval key is right: every expected fact is in a gold document, every trap is in none."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+from eval.score import key
+from rag.clean import search_key
+from rag.load import read_corpus
+
+ROOT = Path(__file__).parents[2]
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+MIN_COUNTS = {
+    "figure": 20,
+    "list": 10,
+    "meta": 8,
+    "cross_doc": 8,
+    "conflict": 8,
+    "traditional": 10,
+    "paraphrase": 10,
+    "unanswerable": 18,
+}
+
+
+def load_questions() -> list[dict]:
+    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@cache
+def doc_keys() -> dict[str, str]:
+    docs, rejected = read_corpus([ROOT / "seeds"])
+    assert not rejected
+    return {d.doc_id: key(d.text) for d in docs}
+
+
+def test_ids_are_unique():
+    ids = [q["id"] for q in load_questions()]
+    assert len(ids) == len(set(ids))
+
+
+def test_at_least_100_questions():
+    assert len(load_questions()) >= 100
+
+
+def test_categories_and_counts():
+    counts = Counter(q["category"] for q in load_questions())
+    assert set(counts) == set(MIN_COUNTS)
+    for category, minimum in MIN_COUNTS.items():
+        assert counts[category] >= minimum, category
+
+
+def test_rows_have_the_schema():
+    for q in load_questions():
+        assert {"id", "question", "category", "must", "docs", "answerable"} <= q.keys(), q["id"]
+        assert q["question"].strip(), q["id"]
+        assert all(isinstance(g, list) and g and all(a.strip() for a in g) for g in q["must"])
+
+
+def test_answerable_iff_not_in_unanswerable_category():
+    for q in load_questions():
+        assert q["answerable"] == (q["category"] != "unanswerable"), q["id"]
+
+
+def test_answerable_questions_have_facts_and_known_gold_docs():
+    for q in load_questions():
+        if q["answerable"]:
+            assert q["must"] and q["docs"], q["id"]
+            assert set(q["docs"]) <= doc_keys().keys(), q["id"]
+
+
+def test_conflict_questions_name_two_documents():
+    for q in load_questions():
+        if q["category"] == "conflict":
+            assert len(set(q["docs"])) >= 2 and len(q["must"]) >= 2, q["id"]
+
+
+def test_every_alternative_is_in_a_gold_document():
+    missing = [
+        (q["id"], alt)
+        for q in load_questions()
+        if q["answerable"]
+        for group in q["must"]
+        for alt in group
+        if not any(key(alt) in doc_keys()[d] for d in q["docs"])
+    ]
+    assert missing == []
+
+
+def test_unanswerable_questions_are_keyed_empty_with_traps():
+    for q in load_questions():
+        if not q["answerable"]:
+            assert q["must"] == [] and q["docs"] == [], q["id"]
+            assert q["tempting"], q["id"]
+
+
+def test_tempting_strings_are_in_no_document():
+    present = [
+        (q["id"], t, doc_id)
+        for q in load_questions()
+        for t in q.get("tempting", [])
+        for doc_id, text_key in doc_keys().items()
+        if key(t) in text_key
+    ]
+    assert present == []
+
+
+def test_traditional_questions_are_written_in_traditional():
+    for q in load_questions():
+        if q["category"] == "traditional":
+            folded_width = unicodedata.normalize("NFKC", q["question"]).lower()
+            assert search_key(q["question"]) != folded_width, q["id"]
