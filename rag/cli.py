@@ -1,0 +1,142 @@
+"""CLI: `rag ingest | ask | show | serve`. Every error is one line on stderr and exit code 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError, UserError
+from rag.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return Settings(**overrides)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rag.api import ingest
+
+    settings = _settings(args)
+    paths = [Path(p) for p in args.paths] or None
+    with tqdm(desc="ingest", unit="doc", file=sys.stderr, disable=args.quiet) as bar:
+        report, rejected = ingest(settings, paths, progress=lambda _doc: bar.update(1))
+    for item in rejected:
+        print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+    print(report.summary() + (f"; {len(rejected)} files skipped" if rejected else ""))
+    return 0
+
+
+def _print_answer(answer: Any) -> None:
+    print(answer.answer)
+    if answer.citations:
+        print("\n来源：")
+    for c in answer.citations:
+        print(f"[{c.n}] {c.title}（{c.date or '日期不详'}）{c.doc_id} {c.start}-{c.end}")
+        print(f"    「{c.quote}」")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.api import ask, open_engine
+
+    settings = _settings(args)
+    if args.question is not None:
+        answer = ask(args.question, settings)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            _print_answer(answer)
+        return 0
+    if not args.json:
+        raise UserError('give a question: rag ask "问题" (or use --json to read questions from stdin)')
+    engine = open_engine(settings)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            row = ask(line, settings, engine=engine).to_dict()
+        except UserError as exc:
+            row = {"question": line.strip()[:200], "error": str(exc)}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from rag.api import document
+
+    doc = document(args.doc_id, _settings(args))
+    if args.json:
+        meta = {"doc_id": doc.doc_id, "sha": doc.sha, **doc.meta.__dict__, "text": doc.text}
+        print(json.dumps(meta, ensure_ascii=False))
+    else:
+        sys.stdout.write(doc.text + "\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    settings = _settings(args)
+    if args.port:
+        settings = settings.model_copy(update={"ui_port": args.port})
+    serve(settings)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="rag", description="Cited answers from Chinese documents.")
+    sub = top.add_subparsers(dest="command", required=True)
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data-dir", help="index directory (default: RAG_DATA_DIR or .data)")
+
+    p = sub.add_parser("ingest", parents=[data], help="index .txt/.md files (default: seeds/)")
+    p.add_argument("paths", nargs="*", help="files or directories")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", parents=[data], help="answer a question with cited quotes")
+    p.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
+    p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("show", parents=[data], help="print a document's display text")
+    p.add_argument("doc_id")
+    p.add_argument("--json", action="store_true", help="text with metadata as JSON")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("serve", parents=[data], help="start the chat page")
+    p.add_argument("--port", type=int, default=0, help="port (default: RAG_UI_PORT or 7860)")
+    p.set_defaults(func=cmd_serve)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # last resort: one line, never a traceback
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        print(f"error: internal error ({type(exc).__name__}: {exc}); set RAG_DEBUG=1 for details",
+              file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
