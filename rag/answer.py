@@ -37,7 +37,7 @@ from rag.types import Chunk, Citation, Sentence, SourceDoc
 
 MIN_COVER = 0.6
 NEAR_BEST = 0.9
-MAX_SENTENCES = 3
+MAX_SENTENCES = 5
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少).
@@ -51,8 +51,11 @@ _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 _ENTITY_POS = ("ns", "nt", "nr", "nz", "eng")
 # Question words carry no content: segmented words matching this are never terms.
 _QUESTION_WORDS = re.compile(
-    r"(?:多少|几)[家个项所座条年倍名位人次件亿万元]?|多[大高长快久远]|排第几|第几|什么时候|时候|什么|哪天|哪年|哪一年|哪一天|哪些|哪个|哪家|哪一|哪里|哪|"
-    r"是谁|谁|吗|呢|如何|怎么样|怎样|怎么|为什么|请问|是否|有没有"
+    r"(?:多少|几)[家个项所座条年倍名位人次件亿万元期]?|多[大高长快久远]|排第几|第几|各排第几|"
+    r"什么时候|时候|什么|甚么|哪天|哪年|哪一年|哪一天|哪些|哪个|哪家|哪一|哪里|哪份|哪座|哪|"
+    r"是谁|谁|吗|呢|如何|怎么样|怎样|怎么|为什么|请问|是否|有没有|叫什么|叫|名字|"
+    r"一共|总共|共有|截至|截止|各有|各是|各自|各|分别|大概|大约|具体|哪些方面|哪方面|最新|"
+    r"目前|现在|如今|那家|那篇|那份|那条|那期|这份|这篇|有人|提到|说"
 )
 _ASKS_WHO = re.compile(r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|主办|出自|发布者|建议人|提出")
 _FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
@@ -74,6 +77,8 @@ class Query:
     traditional: bool
     other_places: frozenset[str] = frozenset()
     """Place names of the corpus that the question does not mention."""
+    places: frozenset[str] = frozenset()
+    """Place names the question mentions."""
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +88,26 @@ def _word_tags() -> dict[str, str]:
 
     _jieba()
     return posseg.dt.word_tag_tab
+
+
+_SPLIT_NUMBERS = re.compile(r"\d+(?:\.\d+)?\s*[年月日]?")
+
+
+def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
+    """jieba words of a question key, minus question words; numbers (with 年/月/日) stand alone,
+    and a compound no chunk contains (`苏州企业`) is split into the dictionary words it is made of."""
+    tags = _word_tags()
+    spaced = _SPLIT_NUMBERS.sub(lambda m: f" {m.group(0).rstrip('年月日 ')} ", key)
+    out: list[tuple[str, str]] = []
+    for raw in _jieba().lcut(spaced):
+        word = raw.strip()
+        if not word or _QUESTION_WORDS.fullmatch(word):
+            continue
+        parts = [word]
+        if len(word) > 2 and not any(word in k for k in chunk_keys):
+            parts = [p for p in _jieba().lcut(word, HMM=False) if not _QUESTION_WORDS.fullmatch(p)]
+        out.extend((p, tags.get(p, "x")) for p in parts)
+    return out
 
 
 def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -114,30 +139,27 @@ def analyse(
     """Terms, anchors and IDF weights (over `chunk_keys`) of a question."""
     key = search_key(question)
     tags = _word_tags()
-    words = [
-        (w.strip(), tags.get(w.strip(), "x"))
-        for w in _jieba().lcut(key)
-        if not _QUESTION_WORDS.fullmatch(w.strip())
-    ]
+    n = len(chunk_keys)
+    df = {}
     terms: list[str] = []
     anchors: set[str] = set()
-    for word, flag in _merge_single_chars(words):
+    for word, flag in _merge_single_chars(_words(key, chunk_keys)):
         if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
             continue
         terms.append(word)
-        if flag.startswith(_ENTITY_POS) or _NUMBER.fullmatch(word) or word.isascii():
+        df[word] = sum(word in k for k in chunk_keys)
+        numeric = bool(_NUMBER.fullmatch(word)) or word.isascii()
+        specific = flag.startswith(_ENTITY_POS) and df[word] < 0.3 * n  # not every chunk's topic
+        if numeric or specific:
             anchors.add(word)
-    n = len(chunk_keys)
-    weights = {}
-    for term in terms:
-        df = sum(term in k for k in chunk_keys)
-        weights[term] = math.log((n + 1) / (df + 0.5))
+    weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
     query = Query(
         text=question, key=key, terms=tuple(terms), anchors=frozenset(anchors),
         asks_figure=bool(_ASKS_FIGURE.search(key)), asks_date=bool(_ASKS_DATE.search(key)),
         asks_who=bool(_ASKS_WHO.search(key)), asks_rank=bool(_ASKS_RANK.search(key)),
         traditional=is_traditional(question),
         other_places=frozenset(p for p in places if p not in key),
+        places=frozenset(t for t in terms if _word_tags().get(t, "").startswith("ns")),
     )
     return query, weights
 
@@ -203,6 +225,9 @@ class Candidate:
     answers: bool
     cover: float = 0.0
     follows: bool = False
+    chunk_key: str = ""
+    rank: int = 0
+    named: bool = False
 
 
 def score_sentence(
@@ -223,9 +248,18 @@ def score_sentence(
     total = sum(weights.values()) or 1.0
     cover = sum(w * _term_credit(t, key, context) for t, w in weights.items()) / total
     elsewhere = any(p in key for p in query.other_places)  # names another place instead
-    anchored = all(
-        a in key or (a in context and not _YEAR.fullmatch(a) and not elsewhere)
-        for a in query.anchors
+
+    def found(a: str) -> bool:
+        return a in key or (a in context and not _YEAR.fullmatch(a) and not elsewhere)
+
+    years = [a for a in query.anchors if _YEAR.fullmatch(a)]
+    places = [a for a in query.anchors if a in query.places]
+    rest = [a for a in query.anchors if a not in years and a not in places]
+    # Several years or places asked together (苏州和杭州, 2021年和2024年): one of them per sentence.
+    anchored = (
+        all(found(a) for a in rest)
+        and (not years or any(found(a) for a in years))
+        and (not places or any(found(a) for a in places))
     )
     flat = "".join(key.split())
     typed = (
@@ -246,7 +280,9 @@ def score_sentence(
     if named and start < _front_end(doc):
         score += 0.2
     answers = cover >= MIN_COVER and anchored and typed
-    return Candidate(doc, start, end, section, score, answers, cover, follows)
+    return Candidate(
+        doc, start, end, section, score, answers, cover, follows, chunk_key, rank, named
+    )
 
 
 @lru_cache(maxsize=256)
@@ -328,7 +364,49 @@ def extract(
                     candidates.append(score_sentence(
                         query, weights, doc, s.start, s.end, s.section, "", 0, True
                     ))
-    return compose(select(candidates, query), query)
+    chosen = select(candidates, query)
+    for facet in facets(query):
+        chosen = cover_facet(facet, chosen, candidates, chunk_keys, places)
+    return compose(chosen, query)
+
+
+_CLAUSE = re.compile(r"[，,？?；;。！!]|以及|并且")
+
+
+def facets(query: Query) -> list[str]:
+    """Parts of a question that each need an answer: its clauses (`规模多大？同比增长多少？`),
+    and each of several years or places asked together. Each is a question of its own, carrying
+    the whole question's years and places when it has none."""
+    years = sorted(a for a in query.anchors if _YEAR.fullmatch(a))
+    places = sorted(query.places)
+    shared = " ".join(a for a in [*years, *places])
+    clauses = [c for c in _CLAUSE.split(query.key) if c.strip()]
+    out = [f"{shared} {c}" for c in clauses] if len(clauses) > 1 else []
+    for group in (years, places):
+        if len(group) > 1:
+            for keep in group:
+                out.append(re.sub("|".join(g for g in group if g != keep), "", query.key))
+    return out
+
+
+def cover_facet(
+    facet: str, chosen: list[Candidate], candidates: Sequence[Candidate],
+    chunk_keys: Sequence[str], places: frozenset[str],
+) -> list[Candidate]:
+    """Add the best sentence answering `facet` unless a chosen one already does."""
+    query, weights = analyse(facet, chunk_keys, places)
+    if not query.terms or len(chosen) >= MAX_SENTENCES:
+        return chosen
+    rescored = [
+        score_sentence(query, weights, c.doc, c.start, c.end, c.section, c.chunk_key, c.rank,
+                       c.named)
+        for c in candidates
+    ]
+    picked = {(c.doc.doc_id, c.start) for c in chosen}
+    if any(r.answers and (r.doc.doc_id, r.start) in picked for r in rescored):
+        return chosen
+    ok = sorted((r for r in rescored if r.answers), key=lambda r: -r.score)
+    return chosen + ok[:1]
 
 
 class ExtractiveSynthesizer(BaseSynthesizer):

@@ -87,13 +87,19 @@ def _fit(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
     """Cut an over-long sentence at commas, else by characters, so each piece fits the budget."""
     if end - start <= budget // 2 or count_tokens(text[start:end]) <= budget:
         return [(start, end)]
-    pieces: list[tuple[int, int]] = []
+    parts: list[tuple[int, int]] = []
     for s, e in _spans(_COMMA, text[start:end], start):
         if count_tokens(text[s:e]) <= budget:
-            pieces.append((s, e))
+            parts.append((s, e))
             continue
         step = max(1, budget // 2)  # a CJK character is 1-2 cl100k tokens
-        pieces.extend((i, min(i + step, e)) for i in range(s, e, step))
+        parts.extend((i, min(i + step, e)) for i in range(s, e, step))
+    pieces: list[tuple[int, int]] = []  # greedily re-packed: as few pieces as fit
+    for s, e in parts:
+        if pieces and count_tokens(text[pieces[-1][0] : e]) <= budget:
+            pieces[-1] = (pieces[-1][0], e)
+        else:
+            pieces.append((s, e))
     return pieces
 
 

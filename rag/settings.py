@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Bump when cleaning or chunking changes what is stored for the same input.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 class Settings(BaseSettings):
