@@ -18,6 +18,7 @@ with their document and date, newest first, so figures that disagree across date
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from functools import lru_cache
@@ -51,7 +52,8 @@ _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 _ENTITY_POS = ("ns", "nt", "nr", "nz", "eng")
 # Question words carry no content: segmented words matching this are never terms.
 _QUESTION_WORDS = re.compile(
-    r"(?:多少|几)[家个项所座条年倍名位人次件亿万元期]?|多[大高长快久远]|排第几|第几|各排第几|"
+    r"(?:多少|几)[家个项所座条年倍名位人次件亿万元期]?|有?多[大高长快久远]|排第几|第几|各排第几|"
+    r"数量|数目|总数|"
     r"什么时候|时候|什么|甚么|哪天|哪年|哪一年|哪一天|哪些|哪个|哪家|哪一|哪里|哪份|哪座|哪|"
     r"是谁|谁|吗|呢|如何|怎么样|怎样|怎么|为什么|请问|是否|有没有|叫什么|叫|名字|"
     r"一共|总共|共有|截至|截止|各有|各是|各自|各|分别|大概|大约|具体|哪些方面|哪方面|最新|"
@@ -145,6 +147,8 @@ def analyse(
     anchors: set[str] = set()
     for word, flag in _merge_single_chars(_words(key, chunk_keys)):
         if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
+            continue
+        if _QUESTION_WORDS.fullmatch(word):  # also after single characters were rejoined
             continue
         terms.append(word)
         df[word] = sum(word in k for k in chunk_keys)
@@ -285,6 +289,28 @@ def score_sentence(
     )
 
 
+_WHOLE_SENTENCE_CHARS = 400
+
+
+@lru_cache(maxsize=64)
+def _sentence_spans(doc: SourceDoc) -> tuple[tuple[int, int], ...]:
+    from rag.chunk import split_sentences
+
+    return tuple((s.start, s.end) for s in split_sentences(doc.text))
+
+
+def whole_sentence(doc: SourceDoc, start: int, end: int) -> tuple[int, int]:
+    """The full sentence around a span: chunking cuts sentences longer than its budget at
+    commas, but a quote should be the whole sentence unless that is unreasonably long."""
+    spans = _sentence_spans(doc)
+    i = bisect.bisect_right(spans, (start, 10**12)) - 1
+    if i >= 0 and spans[i][0] <= start and end <= spans[i][1]:
+        s, e = spans[i]
+        if e - s <= _WHOLE_SENTENCE_CHARS:
+            return s, e
+    return start, end
+
+
 @lru_cache(maxsize=256)
 def _front(doc: SourceDoc) -> tuple[Sentence, ...]:
     """A document's masthead: its first few sentences (title, issuer, date, authors)."""
@@ -324,7 +350,10 @@ def compose(chosen: Sequence[Candidate], query: Query) -> tuple[str, list[Citati
     if not chosen:
         return in_script(CANNOT_ANSWER, query.traditional), []
     chosen = sorted(chosen, key=lambda c: c.doc.meta.date, reverse=True)
-    citations = [make_citation(i + 1, c.doc, c.start, c.end, c.section) for i, c in enumerate(chosen)]
+    citations = [
+        make_citation(i + 1, c.doc, *whole_sentence(c.doc, c.start, c.end), c.section)
+        for i, c in enumerate(chosen)
+    ]
     lines = [
         in_script(doc_label(c.doc), query.traditional) + "：" + cit.quote + marker(cit.n)
         for c, cit in zip(chosen, citations, strict=True)
