@@ -402,40 +402,51 @@ def extract(
 _CLAUSE = re.compile(r"[，,？?；;。！!]|以及|并且")
 
 
-def facets(query: Query) -> list[str]:
-    """Parts of a question that each need an answer: its clauses (`规模多大？同比增长多少？`),
-    and each of several years or places asked together. Each is a question of its own, carrying
-    the whole question's years and places when it has none."""
+def facets(query: Query) -> list[tuple[str, str]]:
+    """Parts of a question that each need an answer, as (question, word its sentence must
+    name): its clauses (`规模多大？同比增长多少？`), each carrying the whole question's years and
+    places, and each of several years or places asked together (`苏州和杭州…各有多少`)."""
     years = sorted(a for a in query.anchors if _YEAR.fullmatch(a))
     places = sorted(query.places)
-    shared = " ".join(a for a in [*years, *places])
+    shared = " ".join([*years, *places])
     clauses = [c for c in _CLAUSE.split(query.key) if c.strip()]
-    out = [f"{shared} {c}" for c in clauses] if len(clauses) > 1 else []
+    out: list[tuple[str, str]] = []
+    if len(clauses) > 1:
+        out.extend((f"{shared} {c}", "") for c in clauses)
     for group in (years, places):
         if len(group) > 1:
             for keep in group:
-                out.append(re.sub("|".join(g for g in group if g != keep), "", query.key))
+                others = "|".join(re.escape(g) for g in group if g != keep)
+                out.append((re.sub(others, "", query.key), keep))
     return out
 
 
 def cover_facet(
-    facet: str, chosen: list[Candidate], candidates: Sequence[Candidate],
+    facet: tuple[str, str], chosen: list[Candidate], candidates: Sequence[Candidate],
     chunk_keys: Sequence[str], places: frozenset[str],
 ) -> list[Candidate]:
     """Add the best sentence answering `facet` unless a chosen one already does."""
-    query, weights = analyse(facet, chunk_keys, places)
-    if not query.terms or len(chosen) >= MAX_SENTENCES:
+    text, must_name = facet
+    query, weights = analyse(text, chunk_keys, places)
+    content = [t for t in query.terms if t not in query.anchors and not _YEAR.fullmatch(t)]
+    if not content or len(chosen) >= MAX_SENTENCES:
         return chosen
+
+    def names(c: Candidate) -> bool:
+        return not must_name or must_name in _with_resolved_years(
+            search_key(c.doc.text[c.start : c.end]), c.doc
+        )
+
     rescored = [
         score_sentence(query, weights, c.doc, c.start, c.end, c.section, c.chunk_key, c.rank,
                        c.named)
         for c in candidates
     ]
+    ok = [r for r in rescored if r.answers and names(r)]
     picked = {(c.doc.doc_id, c.start) for c in chosen}
-    if any(r.answers and (r.doc.doc_id, r.start) in picked for r in rescored):
+    if any((r.doc.doc_id, r.start) in picked for r in ok):
         return chosen
-    ok = sorted((r for r in rescored if r.answers), key=lambda r: -r.score)
-    return chosen + ok[:1]
+    return chosen + sorted(ok, key=lambda r: -r.score)[:1]
 
 
 class ExtractiveSynthesizer(BaseSynthesizer):
