@@ -85,14 +85,14 @@ def _spans(pattern: re.Pattern[str], text: str, offset: int) -> list[tuple[int, 
 
 def _fit(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
     """Cut an over-long sentence at commas, else by characters, so each piece fits the budget."""
-    if end - start <= budget // 2 or count_tokens(text[start:end]) <= budget:
+    if end - start <= budget // 4 or count_tokens(text[start:end]) <= budget:
         return [(start, end)]
     parts: list[tuple[int, int]] = []
     for s, e in _spans(_COMMA, text[start:end], start):
         if count_tokens(text[s:e]) <= budget:
             parts.append((s, e))
             continue
-        step = max(1, budget // 2)  # a CJK character is 1-2 cl100k tokens
+        step = max(1, budget // 4)  # a character is at most 4 cl100k tokens (UTF-8 bytes)
         parts.extend((i, min(i + step, e)) for i in range(s, e, step))
     pieces: list[tuple[int, int]] = []  # greedily re-packed: as few pieces as fit
     for s, e in parts:

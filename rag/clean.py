@@ -125,5 +125,6 @@ def display_text(raw: str) -> str:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     text = _BOLD.sub(r"\1", remove_glosses(text))
     paragraphs = join_broken_lines(drop_chrome(text.split("\n")))
-    split = [p.strip() for para in paragraphs for p in _SPACE_RUN.split(para)]
-    return "\n\n".join(p for p in split if p)
+    split = [p for para in paragraphs for p in _SPACE_RUN.split(para)]
+    # A space run after a comma was not a paragraph break: join again, as a second pass would.
+    return "\n\n".join(join_broken_lines(split))
