@@ -43,7 +43,8 @@ _WIDE_LINE = 45
 
 # Chrome rules match the search key of a stripped line (so one rule serves both scripts).
 _CHROME_LINE = [
-    re.compile(r"^\S{2,12}\s*[>＞›»]\s*\S{2,12}$"),  # breadcrumb navigation
+    # breadcrumb navigation: short Han labels joined by '>' (not `研发投入>5%`)
+    re.compile(r"^[\u4e00-\u9fff]{2,10}(?:\s*[>＞›»]\s*[\u4e00-\u9fff]{2,10})+$"),
     re.compile(r"(信息来源|发布时间)\s*[:：].*(浏览|阅读)"),  # publication meta with counter
     re.compile(r"(浏览|阅读)(量|数|次数)?\s*[:：]?\s*\d*\s*$"),  # view counter
     re.compile(r"^(特别声明|免责声明|版权声明|声明)\s*[:：]"),  # platform disclaimer

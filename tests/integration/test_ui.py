@@ -1,0 +1,199 @@
+"""The chat page end to end: real indexes, the real app on loopback, gradio_client and Chromium.
+
+Nothing is mocked. Each module fixture builds an index with `rag.api.ingest` and serves
+`ui.app.build_app` on a free loopback port; the browser is Debian's /usr/bin/chromium driven by
+Playwright (never `playwright install`). Screenshots go to tests/artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from rag.api import ingest
+from rag.settings import Settings
+from ui.app import build_app
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+Q_SIMPLIFIED = "2024年苏州人工智能产业营收是多少？"
+Q_TRADITIONAL = "2024年蘇州人工智能產業營收是多少？"
+DOC_ID = "003_3d025acabf282a01"
+QUOTE = "蘇州市人工智能產業實現營收超2300億元"
+
+EVIL_HOST = "203.0.113.9"  # TEST-NET-3: nothing answers there; any request to it is the bug
+EVIL_TEXT = (
+    "测试市机器人报告。\n\n"
+    "测试市2024年机器人产量为123台<script>window.__pwned=1</script>"
+    f'<img src="http://{EVIL_HOST}/y.png" onerror="window.__pwned=2">。\n\n'
+    "测试市还有其他产业。\n"
+)
+EVIL_TITLE = f"测试市报告![img](http://{EVIL_HOST}/x.png)"
+
+
+def _settings(data_dir: Path) -> Settings:
+    """Offline, embedded store, whatever RAG_* says in the environment."""
+    return Settings(data_dir=data_dir, chroma_host="", embed_base_url="")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _serving(settings: Settings) -> Iterator[str]:
+    """The page on a free loopback port, engine opened lazily as `rag serve` may."""
+    app = build_app(settings)
+    _, url, _ = app.launch(
+        server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True
+    )
+    try:
+        yield url
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def seeds_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = _settings(tmp_path_factory.mktemp("seeds_index"))
+    ingest(settings, [SEEDS])
+    with _serving(settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def evil_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An index of one document whose title and text carry HTML and Markdown payloads."""
+    docs = tmp_path_factory.mktemp("evil_docs")
+    (docs / "evil_doc.txt").write_text(EVIL_TEXT, encoding="utf-8")
+    catalog = {"documents": {"evil_doc": {"title": EVIL_TITLE, "date": "2024"}}}
+    (docs / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
+    settings = _settings(tmp_path_factory.mktemp("evil_index"))
+    ingest(settings, [docs])
+    with _serving(settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "needs Debian chromium: apt-get install chromium fonts-wqy-zenhei"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(20_000)  # the first question opens the index (~2 s, more on CI)
+    yield page
+    context.close()
+
+
+def _ask(page: Page, question: str) -> Locator:
+    """Type a question, press 发送, return the new answer bubble once it is there."""
+    answers = page.get_by_test_id("bot")
+    before = answers.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+    expect(answers).to_have_count(before + 1, timeout=20_000)
+    return answers.last
+
+
+def _screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # full_page drops fixed toasts
+
+
+def test_api_answers_with_citation(seeds_url: str) -> None:
+    client = Client(seeds_url, verbose=False, analytics_enabled=False)
+    answer = client.predict(Q_SIMPLIFIED, api_name="/ask")
+    assert "2300" in answer["answer"] and "[1]" in answer["answer"]
+    assert answer["mode"] == "extractive"
+    first = answer["citations"][0]
+    assert first["n"] == 1 and first["doc_id"] == DOC_ID and QUOTE in first["quote"]
+
+
+def test_api_errors_are_one_line_messages(seeds_url: str, tmp_path: Path) -> None:
+    client = Client(seeds_url, verbose=False, analytics_enabled=False)
+    with pytest.raises(AppError, match="empty question"):
+        client.predict("   ", api_name="/ask")
+    with pytest.raises(AppError, match="question too long"):
+        client.predict("问" * 2001, api_name="/ask")
+    with _serving(_settings(tmp_path / "never_ingested")) as url:
+        empty = Client(url, verbose=False, analytics_enabled=False)
+        with pytest.raises(AppError, match="no index yet") as caught:
+            empty.predict(Q_SIMPLIFIED, api_name="/ask")
+    assert "Traceback" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_page_answers_simplified_and_traditional(page: Page, seeds_url: str) -> None:
+    page.goto(seeds_url)
+    expect(page.get_by_text("离线抽取式回答（无需模型）")).to_be_visible()
+    sources = page.locator("#sources")
+    for name, question in (("simplified", Q_SIMPLIFIED), ("traditional", Q_TRADITIONAL)):
+        answer = _ask(page, question)
+        expect(answer).to_contain_text("2300")
+        expect(answer).to_contain_text("[1]")
+        expect(page.get_by_test_id("user").last).to_contain_text(question)
+        expect(sources).to_contain_text("[1] 中國最強地級市")
+        expect(sources).to_contain_text(DOC_ID)
+        expect(sources.get_by_text(QUOTE)).to_be_visible()
+        _screenshot(page, f"ui_{name}")
+
+
+def test_page_shows_errors_and_keeps_the_conversation(page: Page, seeds_url: str) -> None:
+    page.goto(seeds_url)
+    _ask(page, Q_SIMPLIFIED)
+    page.locator("#question textarea").fill("   ")
+    page.locator("#send").click()
+    toast = page.get_by_test_id("toast-text")
+    expect(toast).to_contain_text("empty question")
+    expect(toast).not_to_contain_text("Traceback")
+    expect(page.get_by_test_id("toast-body")).to_have_css("opacity", "1")  # faded in, seen
+    _screenshot(page, "ui_error")
+    expect(page.get_by_test_id("bot").last).to_contain_text("2300")  # not hidden by the error
+
+
+def test_page_renders_document_text_inert(page: Page, evil_url: str) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(evil_url)
+    answer = _ask(page, "测试市2024年机器人产量是多少？")
+    expect(answer).to_contain_text("123台<script>window.__pwned=1</script>")  # shown as text
+    expect(answer).to_contain_text(EVIL_TITLE)
+    sources = page.locator("#sources")
+    expect(sources).to_contain_text("<script>window.__pwned=1</script>")
+    expect(sources).to_contain_text(f'<img src="http://{EVIL_HOST}/y.png"')
+    _ask(page, "测试市还有什么产业？")  # the first turn goes back and forth with the history
+    expect(page.get_by_test_id("bot").first).to_contain_text("<script>window.__pwned=1</script>")
+    page.wait_for_timeout(500)  # give an image load or onerror handler time to fire if rendered
+    _screenshot(page, "ui_inert")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert not [url for url in requested if EVIL_HOST in url]
+    web = [url for url in requested if url.startswith("http")]
+    assert web and all(urlparse(url).hostname == "127.0.0.1" for url in web), web

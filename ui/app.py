@@ -1,0 +1,191 @@
+"""The chat page: a Gradio chat over `rag.api.ask`, with a numbered 来源 (sources) panel.
+
+Callbacks only format. One question runs two steps: `ask` (public API `/ask`, returns the JSON
+contract of `rag ask --json`), then, only if it succeeded, a private step that renders that JSON
+into the chat and the sources panel. The split exists because Gradio 6 covers a Chatbot with an
+"Error" overlay (hiding the conversation) whenever an event that outputs to it fails.
+
+Trade-off: every piece of document, user or error text is HTML-escaped here and the chatbot's
+Markdown is off, because Gradio inserts chat text as HTML and Markdown would turn a document's
+`![x](http://…)` into a remote image request. Answers therefore show as plain text, and a
+document's `<script>` shows as text instead of running.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rag.api import MODE_EXTRACTIVE, Engine, ask, open_engine, validate_question
+from rag.errors import RagError
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+log = logging.getLogger(__name__)
+
+TITLE = "文档问答（附出处）"
+MODE_LABELS = {MODE_EXTRACTIVE: "离线抽取式回答（无需模型）"}
+CONCURRENCY = 2  # an answer takes ~10 ms once the index is loaded; keep memory flat
+PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
+SOURCES_CSS = """
+.sources h3 { margin: 0 0 .5em 0; }
+.source { margin: 0 0 .9em 0; }
+.source .ref { font-weight: 600; }
+.source .where { font-weight: 400; color: var(--body-text-color-subdued); }
+.source blockquote { margin: .3em 0 0 0; }
+"""
+
+Chat = list[dict[str, Any]]
+AnswerJson = dict[str, Any]
+
+
+def _text(value: str) -> str:
+    """Plain text as inert HTML: escaped, newlines kept."""
+    return html.escape(value, quote=False).replace("\n", "<br>")
+
+
+def mode_html(mode: str) -> str:
+    return f"<p class='mode'>回答方式：{_text(MODE_LABELS.get(mode, mode))}</p>"
+
+
+def citation_html(c: dict[str, Any]) -> str:
+    """`[n] title（date） doc_id start–end`, then the quoted sentence."""
+    where = f"{c['doc_id']} {c['start']}–{c['end']}"
+    return (
+        "<div class='source'>"
+        f"<div class='ref'>[{c['n']}] {_text(c['title'])}（{_text(c['date'] or '日期不详')}）"
+        f" <span class='where'>{_text(where)}</span></div>"
+        f"<blockquote>「{_text(c['quote'])}」</blockquote>"
+        "</div>"
+    )
+
+
+def sources_html(answer: AnswerJson | None) -> str:
+    """The 来源 panel of one answer (or the empty panel)."""
+    if answer is None:
+        body = "<p>提问后，这里列出回答中每个 [n] 引用的原文句子。</p>"
+    elif not answer["citations"]:
+        body = "<p>这个回答没有引用来源。</p>"
+    else:
+        body = "".join(citation_html(c) for c in answer["citations"])
+    return f"<div class='sources'><h3>来源</h3>{body}</div>"
+
+
+def chat_turn(answer: AnswerJson) -> Chat:
+    return [
+        {"role": "user", "content": _text(answer["question"])},
+        {"role": "assistant", "content": _text(answer["answer"])},
+    ]
+
+
+def _lazy(settings: Settings, engine: Engine | None) -> Callable[[], Engine]:
+    """Returns the engine, opening it on first call (and again while there is no index)."""
+    lock = threading.Lock()
+    opened = engine
+
+    def get() -> Engine:
+        nonlocal opened
+        with lock:
+            if opened is None:
+                opened = open_engine(settings)
+            return opened
+
+    return get
+
+
+def _ask_json(question: str, settings: Settings, get_engine: Callable[[], Engine]) -> AnswerJson:
+    """`ask` as JSON; every failure becomes a one-line `gr.Error`, never a traceback."""
+    import gradio as gr
+
+    try:
+        validate_question(question, settings)  # before the engine: "empty" beats "no index"
+        return ask(question, settings, engine=get_engine()).to_dict()
+    except RagError as exc:
+        raise gr.Error(_text(str(exc)), print_exception=False) from None
+    except Exception as exc:
+        log.exception("answering %r failed", question[:200])
+        message = f"内部错误（{type(exc).__name__}），详见服务器日志"
+        raise gr.Error(message, print_exception=False) from None
+
+
+def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
+    """The chat page; `engine` is opened on the first question when not given."""
+    import gradio as gr
+
+    get_engine = _lazy(settings, engine)
+
+    def answer_question(question: str) -> AnswerJson:
+        return _ask_json(question, settings, get_engine)
+
+    def show(answer: AnswerJson, history: Chat | None) -> tuple[Chat, str, str, str]:
+        chat = [*(history or []), *chat_turn(answer)]
+        return chat, sources_html(answer), mode_html(answer["mode"]), ""
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+        gr.Markdown(f"## {TITLE}")
+        mode = gr.HTML(mode_html(engine.mode if engine else MODE_EXTRACTIVE), js_on_load=None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="对话",
+                    height=460,
+                    render_markdown=False,
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    buttons=["copy"],
+                    feedback_options=None,
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        show_label=False,
+                        placeholder=PLACEHOLDER,
+                        scale=5,
+                        max_lines=4,
+                        elem_id="question",
+                    )
+                    send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
+            with gr.Column(scale=2):
+                sources = gr.HTML(
+                    sources_html(None),
+                    css_template=SOURCES_CSS,
+                    js_on_load=None,
+                    elem_id="sources",
+                )
+        answer = gr.JSON(visible=False)
+        gr.on(
+            [send.click, box.submit],
+            answer_question,
+            [box],
+            [answer],
+            api_name="ask",
+            show_progress="hidden",
+        ).success(
+            show,
+            [answer, chat],
+            [chat, sources, mode, box],
+            api_visibility="private",
+            show_progress="hidden",
+        )
+        chat.clear(lambda: sources_html(None), None, sources, api_visibility="private")
+    app.queue(default_concurrency_limit=CONCURRENCY)
+    return app
+
+
+def serve(settings: Settings) -> None:
+    """Serve the page on settings.ui_host:ui_port until interrupted; no telemetry, no share link."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
+    try:
+        engine: Engine | None = open_engine(settings)  # so the first answer is fast
+    except RagError as exc:
+        log.warning("starting without an index (%s)", exc)
+        engine = None  # the page still starts; asking shows the error
+    app = build_app(settings, engine)
+    app.launch(
+        server_name=settings.ui_host, server_port=settings.ui_port, share=False, show_error=False
+    )
