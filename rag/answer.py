@@ -21,9 +21,9 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from llama_index.core.base.response.schema import Response
@@ -45,7 +45,9 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[年月日\d.])")
 _RANKING = re.compile(r"第\s*[一二三四五六七八九十\d]|前\s*[一二三四五六七八九十\d]|首位|首个|唯一")
 _DATE = re.compile(r"(?:19|20)\d{2}\s*(?:年|-|/|\.)|\d{1,2}\s*月|今年|去年")
-_ASKS_FIGURE = re.compile(r"多少|几[家个项所座条倍名位]|规模|数量|数目|比例|占比|增速|金额|产值|营收|收入|多大|多高|多快")
+_ASKS_FIGURE = re.compile(
+    r"多少|几[家个项所座条倍名位]|规模|数量|数目|比例|占比|增速|金额|产值|营收|收入|多大|多高|多快"
+)
 _ASKS_RANK = re.compile(r"排名|第几|名次|位列|排第")
 _ASKS_DATE = re.compile(r"何时|什么时候|哪一年|哪年|几月|哪天|日期|时间|哪一天")
 _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
@@ -59,7 +61,9 @@ _QUESTION_WORDS = re.compile(
     r"一共|总共|共有|截至|截止|各有|各是|各自|各|分别|大概|大约|具体|哪些方面|哪方面|最新|"
     r"目前|现在|如今|那家|那篇|那份|那条|那期|这份|这篇|有人|提到|说"
 )
-_ASKS_WHO = re.compile(r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|主办|出自|发布者|建议人|提出")
+_ASKS_WHO = re.compile(
+    r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|主办|出自|发布者|建议人|提出"
+)
 _FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
 _NAME_SPLIT = re.compile(r"[、，,；;（）()《》\s]+")
 
@@ -97,7 +101,7 @@ _SPLIT_NUMBERS = re.compile(r"\d+(?:\.\d+)?\s*[年月日]?")
 
 def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
     """jieba words of a question key, minus question words; numbers (with 年/月/日) stand alone,
-    and a compound no chunk contains (`苏州企业`) is split into the dictionary words it is made of."""
+    and a compound no chunk contains (`苏州企业`) is split into the dictionary words it holds."""
     tags = _word_tags()
     spaced = _SPLIT_NUMBERS.sub(lambda m: f" {m.group(0).rstrip('年月日 ')} ", key)
     out: list[tuple[str, str]] = []
@@ -140,9 +144,8 @@ def analyse(
 ) -> tuple[Query, dict[str, float]]:
     """Terms, anchors and IDF weights (over `chunk_keys`) of a question."""
     key = search_key(question)
-    tags = _word_tags()
     n = len(chunk_keys)
-    df = {}
+    df: dict[str, int] = {}
     terms: list[str] = []
     anchors: set[str] = set()
     for word, flag in _merge_single_chars(_words(key, chunk_keys)):
@@ -158,12 +161,17 @@ def analyse(
             anchors.add(word)
     weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
     query = Query(
-        text=question, key=key, terms=tuple(terms), anchors=frozenset(anchors),
-        asks_figure=bool(_ASKS_FIGURE.search(key)), asks_date=bool(_ASKS_DATE.search(key)),
-        asks_who=bool(_ASKS_WHO.search(key)), asks_rank=bool(_ASKS_RANK.search(key)),
+        text=question,
+        key=key,
+        terms=tuple(terms),
+        anchors=frozenset(anchors),
+        asks_figure=bool(_ASKS_FIGURE.search(key)),
+        asks_date=bool(_ASKS_DATE.search(key)),
+        asks_who=bool(_ASKS_WHO.search(key)),
+        asks_rank=bool(_ASKS_RANK.search(key)),
         traditional=is_traditional(question),
         other_places=frozenset(p for p in places if p not in key),
-        places=frozenset(t for t in terms if _word_tags().get(t, "").startswith("ns")),
+        places=places_in(terms),
     )
     return query, weights
 
@@ -235,8 +243,15 @@ class Candidate:
 
 
 def score_sentence(
-    query: Query, weights: dict[str, float], doc: SourceDoc, start: int, end: int,
-    section: str, chunk_key: str, rank: int, named: bool = False,
+    query: Query,
+    weights: dict[str, float],
+    doc: SourceDoc,
+    start: int,
+    end: int,
+    section: str,
+    chunk_key: str,
+    rank: int,
+    named: bool = False,
 ) -> Candidate:
     """Coverage of the question by one sentence, and whether it can answer it.
 
@@ -365,7 +380,9 @@ def compose(chosen: Sequence[Candidate], query: Query) -> tuple[str, list[Citati
 
 
 def extract(
-    question: str, hits: Sequence[tuple[Chunk, SourceDoc]], chunk_keys: Sequence[str],
+    question: str,
+    hits: Sequence[tuple[Chunk, SourceDoc]],
+    chunk_keys: Sequence[str],
     docs: Sequence[SourceDoc] = (),
     places: frozenset[str] = frozenset(),
 ) -> tuple[str, list[Citation]]:
@@ -381,18 +398,27 @@ def extract(
         for s in chunk.sentences:
             if (doc.doc_id, s.start) not in seen:
                 seen.add((doc.doc_id, s.start))
-                candidates.append(score_sentence(
-                    query, weights, doc, s.start, s.end, s.section, chunk_key, rank,
-                    doc.doc_id in named,
-                ))
+                candidates.append(
+                    score_sentence(
+                        query,
+                        weights,
+                        doc,
+                        s.start,
+                        s.end,
+                        s.section,
+                        chunk_key,
+                        rank,
+                        doc.doc_id in named,
+                    )
+                )
     for doc in docs:  # a document the question names: its masthead is a candidate too
         if doc.doc_id in named:
             for s in _front(doc):
                 if (doc.doc_id, s.start) not in seen:
                     seen.add((doc.doc_id, s.start))
-                    candidates.append(score_sentence(
-                        query, weights, doc, s.start, s.end, s.section, "", 0, True
-                    ))
+                    candidates.append(
+                        score_sentence(query, weights, doc, s.start, s.end, s.section, "", 0, True)
+                    )
     chosen = select(candidates, query)
     for facet in facets(query):
         chosen = cover_facet(facet, chosen, candidates, chunk_keys, places)
@@ -422,8 +448,11 @@ def facets(query: Query) -> list[tuple[str, str]]:
 
 
 def cover_facet(
-    facet: tuple[str, str], chosen: list[Candidate], candidates: Sequence[Candidate],
-    chunk_keys: Sequence[str], places: frozenset[str],
+    facet: tuple[str, str],
+    chosen: list[Candidate],
+    candidates: Sequence[Candidate],
+    chunk_keys: Sequence[str],
+    places: frozenset[str],
 ) -> list[Candidate]:
     """Add the best sentence answering `facet` unless a chosen one already does."""
     text, must_name = facet
@@ -438,8 +467,9 @@ def cover_facet(
         )
 
     rescored = [
-        score_sentence(query, weights, c.doc, c.start, c.end, c.section, c.chunk_key, c.rank,
-                       c.named)
+        score_sentence(
+            query, weights, c.doc, c.start, c.end, c.section, c.chunk_key, c.rank, c.named
+        )
         for c in candidates
     ]
     ok = [r for r in rescored if r.answers and names(r)]
@@ -457,8 +487,11 @@ class ExtractiveSynthesizer(BaseSynthesizer):
     """
 
     def __init__(
-        self, docs: dict[str, SourceDoc], chunk_keys: Sequence[str],
-        chunk_terms: Sequence[str] = (), **kwargs: Any,
+        self,
+        docs: dict[str, SourceDoc],
+        chunk_keys: Sequence[str],
+        chunk_terms: Sequence[str] = (),
+        **kwargs: Any,
     ):
         from llama_index.core.llms import MockLLM
 
@@ -490,7 +523,9 @@ class ExtractiveSynthesizer(BaseSynthesizer):
         for n in nodes:
             doc = self._docs.get(n.node.ref_doc_id or "")
             if doc is not None:
-                chunk = chunk_from_node(n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id)
+                chunk = chunk_from_node(
+                    n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
+                )
                 hits.append((chunk, doc))
         text, citations = extract(
             question, hits, self._chunk_keys, list(self._docs.values()), self._places

@@ -39,7 +39,8 @@ class CurrentChunksOnly(BaseNodePostprocessor):
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
     ) -> list[NodeWithScore]:
         return [
-            n for n in nodes
+            n
+            for n in nodes
             if self.current.get(n.node.ref_doc_id or "") == n.node.metadata.get("doc_sha")
         ]
 
@@ -121,11 +122,12 @@ def ask(question: str, settings: Settings, engine: Engine | None = None) -> Answ
     retrieved = time.perf_counter()
     response = engine.query_engine.synthesize(bundle, nodes)
     done = time.perf_counter()
-    citations: list[Citation] = list(response.metadata.get("citations", []))
+    meta = response.metadata or {}
+    citations: list[Citation] = list(meta.get("citations", []))
     return Answer(
         question=text,
-        answer=str(response.response or ""),
-        answerable=bool(response.metadata.get("answerable")),
+        answer=str(getattr(response, "response", "") or ""),
+        answerable=bool(meta.get("answerable")),
         mode=engine.mode,
         citations=tuple(citations),
         index=dict(engine.index_info),

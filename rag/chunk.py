@@ -38,8 +38,8 @@ _LABEL_CHARS = 40
 @lru_cache(maxsize=1)
 def _encoding() -> Any:
     """cl100k_base from the cache shipped inside llama-index-core: no download."""
-    import tiktoken
     import llama_index.core
+    import tiktoken
 
     cache = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "tiktoken_cache")
     previous = os.environ.get("TIKTOKEN_CACHE_DIR")

@@ -52,6 +52,13 @@ def make_citation(n: int, doc: SourceDoc, start: int, end: int, section: str = "
     if not quote or len(quote) != end - start:
         raise ValueError(f"span {start}:{end} is outside {doc.doc_id}")
     return Citation(
-        n=n, doc_id=doc.doc_id, title=doc.meta.title, date=doc.meta.date, quote=quote,
-        start=start, end=end, section=section, doc_sha=doc.sha,
+        n=n,
+        doc_id=doc.doc_id,
+        title=doc.meta.title,
+        date=doc.meta.date,
+        quote=quote,
+        start=start,
+        end=end,
+        section=section,
+        doc_sha=doc.sha,
     )

@@ -23,9 +23,7 @@ import unicodedata
 from functools import lru_cache
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
-_GLOSS = re.compile(
-    rf"(?<=[\u3400-\u9fff])[(（]([a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*)[)）]"
-)
+_GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])[(（]([a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*)[)）]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 # A heading opens a line: 一、 / （一） / 1. / 1、 / 一是 / 【…】 / # …

@@ -57,7 +57,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
             _print_answer(answer)
         return 0
     if not args.json:
-        raise UserError('give a question: rag ask "问题" (or use --json to read questions from stdin)')
+        raise UserError(
+            'give a question: rag ask "问题" (or use --json to read questions from stdin)'
+        )
     engine = open_engine(settings)
     for line in sys.stdin:
         if not line.strip():
@@ -133,8 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line, never a traceback
         if os.environ.get("RAG_DEBUG"):
             raise
-        print(f"error: internal error ({type(exc).__name__}: {exc}); set RAG_DEBUG=1 for details",
-              file=sys.stderr)
+        print(
+            f"error: internal error ({type(exc).__name__}: {exc}); set RAG_DEBUG=1 for details",
+            file=sys.stderr,
+        )
     return 1
 
 

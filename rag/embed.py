@@ -29,7 +29,7 @@ def _features(text: str) -> Counter[str]:
     chars = "".join(ch for ch in search_key(text) if ch.isalnum())
     grams: Counter[str] = Counter()
     for n in _NGRAM_WEIGHTS:
-        grams.update(f"{n}:{chars[i:i + n]}" for i in range(len(chars) - n + 1))
+        grams.update(f"{n}:{chars[i : i + n]}" for i in range(len(chars) - n + 1))
     return grams
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.chunk import chunk_document
@@ -69,7 +69,8 @@ def _client(settings: Settings) -> Any:
             )
         except Exception as exc:  # chromadb raises several types for a refused connection
             raise ServiceError(
-                f"cannot reach the Chroma server at {settings.store_label()} ({type(exc).__name__});"
+                f"cannot reach the Chroma server at {settings.store_label()} "
+                f"({type(exc).__name__});"
                 " start it with `chroma run` or unset RAG_CHROMA_HOST"
             ) from None
     return chromadb.PersistentClient(path=str(settings.data_dir), settings=chroma_settings)
@@ -116,7 +117,9 @@ class Store:
         try:
             if create:
                 get = client.get_or_create_collection
-                self.chunks = get(self.name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+                self.chunks = get(
+                    self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
                 self.docs = get(f"{self.name}-docs", embedding_function=None)
             else:
                 self.chunks = client.get_collection(self.name, embedding_function=None)
@@ -161,8 +164,10 @@ class Store:
         self.vector_store.delete(ref_doc_id=doc_id)
         self.docs.delete(ids=[doc_id])
 
-    def write(self, doc: SourceDoc, chunks: Sequence[Chunk], vectors: Sequence[list[float]]) -> None:
-        nodes = [_node(doc, c, v) for c, v in zip(chunks, vectors, strict=True)]
+    def write(
+        self, doc: SourceDoc, chunks: Sequence[Chunk], vectors: Sequence[list[float]]
+    ) -> None:
+        nodes: list[BaseNode] = [_node(doc, c, v) for c, v in zip(chunks, vectors, strict=True)]
         if nodes:
             self.vector_store.add(nodes)
         stale = self.chunks.get(where={"document_id": doc.doc_id}, include=[])["ids"]
@@ -181,17 +186,26 @@ class Store:
 def _doc_record(doc: SourceDoc, n_chunks: int) -> dict[str, Any]:
     m = doc.meta
     return {
-        "title": m.title, "date": m.date, "issuer": m.issuer, "kind": m.kind,
-        "script": m.script, "note": m.note, "sha": doc.sha, "source": doc.source,
+        "title": m.title,
+        "date": m.date,
+        "issuer": m.issuer,
+        "kind": m.kind,
+        "script": m.script,
+        "note": m.note,
+        "sha": doc.sha,
+        "source": doc.source,
         "chunks": n_chunks,
     }
 
 
 def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
     meta = DocMeta(
-        title=str(m.get("title", doc_id)), date=str(m.get("date", "")),
-        issuer=str(m.get("issuer", "")), kind=str(m.get("kind", "")),
-        script=str(m.get("script", "")), note=str(m.get("note", "")),
+        title=str(m.get("title", doc_id)),
+        date=str(m.get("date", "")),
+        issuer=str(m.get("issuer", "")),
+        kind=str(m.get("kind", "")),
+        script=str(m.get("script", "")),
+        note=str(m.get("note", "")),
     )
     return SourceDoc(doc_id, meta, text, str(m.get("sha", "")), str(m.get("source", "")))
 
@@ -199,8 +213,12 @@ def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
 def _node(doc: SourceDoc, chunk: Chunk, vector: list[float]) -> TextNode:
     spans = ",".join(f"{s.start}:{s.end}" for s in chunk.sentences)
     metadata = {
-        "start": chunk.start, "end": chunk.end, "section": chunk.section,
-        "sentences": spans, "doc_sha": doc.sha, "tokens": chunk.tokens,
+        "start": chunk.start,
+        "end": chunk.end,
+        "section": chunk.section,
+        "sentences": spans,
+        "doc_sha": doc.sha,
+        "tokens": chunk.tokens,
         "terms": " ".join(terms(chunk.text)),
     }
     return TextNode(
@@ -222,8 +240,14 @@ def chunk_from_node(node_id: str, text: str, metadata: dict[str, Any], doc_id: s
         for a, b in (s.split(":") for s in str(metadata.get("sentences", "")).split(",") if s)
     )
     return Chunk(
-        chunk_id=node_id, doc_id=doc_id, start=int(metadata["start"]), end=int(metadata["end"]),
-        text=text, section=section, sentences=sentences, tokens=int(metadata.get("tokens", 0)),
+        chunk_id=node_id,
+        doc_id=doc_id,
+        start=int(metadata["start"]),
+        end=int(metadata["end"]),
+        text=text,
+        section=section,
+        sentences=sentences,
+        tokens=int(metadata.get("tokens", 0)),
     )
 
 

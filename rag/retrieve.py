@@ -14,6 +14,7 @@ from llama_index.core import VectorStoreIndex
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
+from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, TextNode
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
@@ -26,7 +27,9 @@ class JiebaBM25Retriever(BM25Retriever):
     """BM25 whose tokens are jieba terms of the Simplified search key."""
 
     def __init__(self, nodes: list[BaseNode], similarity_top_k: int) -> None:
-        term_nodes = [TextNode(id_=n.node_id, text=str(n.metadata.get("terms", ""))) for n in nodes]
+        term_nodes: list[BaseNode] = [
+            TextNode(id_=n.node_id, text=str(n.metadata.get("terms", ""))) for n in nodes
+        ]
         super().__init__(
             nodes=term_nodes,
             similarity_top_k=similarity_top_k,
@@ -50,9 +53,7 @@ class JiebaBM25Retriever(BM25Retriever):
 
 def stored_nodes(store: Store) -> list[BaseNode]:
     """Every chunk of the store as the node `ChromaVectorStore.query` would return."""
-    return [
-        metadata_dict_to_node(meta, text=text or "") for _, text, meta in store.chunk_records()
-    ]
+    return [metadata_dict_to_node(meta, text=text or "") for _, text, meta in store.chunk_records()]
 
 
 def build_retriever(
@@ -67,7 +68,7 @@ def build_retriever(
     return QueryFusionRetriever(
         retrievers,
         llm=MockLLM(),  # never called with num_queries=1; keeps Settings.llm (OpenAI) out
-        mode="reciprocal_rerank",
+        mode=FUSION_MODES.RECIPROCAL_RANK,
         similarity_top_k=top_k,
         num_queries=1,
         use_async=False,

@@ -24,7 +24,7 @@ class DocMeta:
     kind: str = ""
     """Kind of document: 智库报告, 提案, 文章, 论文 ..."""
     script: str = ""
-    """`简` (Simplified) or `繁` (Traditional); detected from the text when the catalog is silent."""
+    """`简` (Simplified) or `繁` (Traditional); detected from the text if the catalog is silent."""
     note: str = ""
     """Free remark from the catalog (how the date was inferred, where the text came from)."""
 
