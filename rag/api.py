@@ -140,6 +140,15 @@ def ask(question: str, settings: Settings, engine: Engine | None = None) -> Answ
     )
 
 
+def ingest_roots(settings: Settings, paths: Sequence[Path] | None) -> list[Path]:
+    """The files and folders an ingest reads (default `settings.seeds_dir`); all must exist."""
+    roots = list(paths) if paths else [settings.seeds_dir]
+    missing = [str(p) for p in roots if not p.exists()]
+    if missing:
+        raise UserError(f"no such file or directory: {', '.join(missing)}")
+    return roots
+
+
 def ingest(
     settings: Settings,
     paths: Sequence[Path] | None = None,
@@ -149,10 +158,7 @@ def ingest(
     """Read, clean, chunk, embed and store `paths` (default `settings.seeds_dir`)."""
     from rag.embed import build_embedder
 
-    roots = list(paths) if paths else [settings.seeds_dir]
-    missing = [str(p) for p in roots if not p.exists()]
-    if missing:
-        raise UserError(f"no such file or directory: {', '.join(missing)}")
+    roots = ingest_roots(settings, paths)
     docs, rejected = read_corpus(roots)
     with writer_lock(settings):
         store = Store(settings, create=True)

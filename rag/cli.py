@@ -24,10 +24,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from rag.api import ingest
+    from rag.api import ingest, ingest_roots
 
     settings = _settings(args)
-    paths = [Path(p) for p in args.paths] or None
+    paths = ingest_roots(settings, [Path(p) for p in args.paths] or None)
     with tqdm(desc="ingest", unit="doc", file=sys.stderr, disable=args.quiet) as bar:
         report, rejected = ingest(settings, paths, progress=lambda _doc: bar.update(1))
     for item in rejected:
