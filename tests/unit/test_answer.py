@@ -1,0 +1,194 @@
+"""Answer and cite: tiny cases, one behaviour each, on hand-built documents (no index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import extract
+from rag.api import validate_question
+from rag.chunk import chunk_document
+from rag.cite import CANNOT_ANSWER, MARKER, in_script, is_traditional, make_citation, marker
+from rag.clean import search_key
+from rag.errors import UserError
+from rag.load import make_doc
+from rag.settings import Settings
+from rag.types import SourceDoc
+
+SIMPLIFIED_RAW = (
+    "苏州人工智能报告\n2024年，苏州市人工智能产业实现营收超2300亿元。\n苏州现有总算力规模14000P。"
+)
+TRADITIONAL_RAW = "蘇州報告\n2024年,蘇州市人工智能產業實現營收超2300億元。"
+REVENUE = "2024年苏州人工智能产业营收是多少？"
+REVENUE_TRADITIONAL = "2024年蘇州人工智能產業營收是多少？"
+REFUSAL_TRADITIONAL = in_script(CANNOT_ANSWER, True)
+
+
+def doc(raw: str = SIMPLIFIED_RAW, doc_id: str = "d1") -> SourceDoc:
+    return make_doc(doc_id, raw, {"date": "2025-02"})
+
+
+def answer(question: str, *docs: SourceDoc):
+    docs = docs or (doc(),)
+    chunks = [(c, d) for d in docs for c in chunk_document(d, 160)]
+    keys = [search_key(c.text) for c, _ in chunks]
+    return extract(question, chunks, keys, list(docs))
+
+
+# ------------------------------------------------------------------------------------- refusals
+
+
+def test_question_without_terms_gets_the_refusal() -> None:
+    assert answer("什么？") == (CANNOT_ANSWER, [])
+
+
+def test_traditional_question_without_terms_gets_the_traditional_refusal() -> None:
+    assert answer("請問是什麼？") == (REFUSAL_TRADITIONAL, [])
+
+
+def test_traditional_refusal_is_in_traditional_script() -> None:
+    assert REFUSAL_TRADITIONAL != CANNOT_ANSWER
+    assert is_traditional(REFUSAL_TRADITIONAL)
+
+
+def test_question_about_a_missing_fact_gets_the_refusal() -> None:
+    assert answer("苏州2024年GDP是多少？") == (CANNOT_ANSWER, [])
+
+
+def test_traditional_question_about_a_missing_fact_gets_the_traditional_refusal() -> None:
+    assert answer("蘇州2024年GDP是多少？") == (REFUSAL_TRADITIONAL, [])
+
+
+def test_question_with_no_retrieved_chunks_gets_the_refusal() -> None:
+    assert extract(REVENUE, [], []) == (CANNOT_ANSWER, [])
+
+
+def test_question_about_another_year_gets_the_refusal() -> None:
+    assert answer("2022年苏州人工智能产业营收是多少？") == (CANNOT_ANSWER, [])
+
+
+# ------------------------------------------------------------------------------------- answers
+
+
+def test_answerable_question_cites_the_fact() -> None:
+    text, citations = answer(REVENUE)
+    assert len(citations) == 1
+    assert "2300" in citations[0].quote and "2300" in text
+
+
+def test_citation_quote_is_the_exact_slice_of_the_document() -> None:
+    d = doc()
+    _, citations = answer(REVENUE, d)
+    assert [c.quote for c in citations] == [d.text[c.start : c.end] for c in citations]
+
+
+def test_citation_carries_document_id_title_date_and_hash() -> None:
+    d = doc()
+    (citation,) = answer(REVENUE, d)[1]
+    assert (citation.doc_id, citation.title, citation.date, citation.doc_sha) == (
+        d.doc_id,
+        d.meta.title,
+        d.meta.date,
+        d.sha,
+    )
+
+
+def test_answer_shows_each_citation_marker() -> None:
+    text, citations = answer(REVENUE)
+    assert [int(m) for m in MARKER.findall(text)] == [c.n for c in citations]
+
+
+def test_answer_contains_the_quote_verbatim() -> None:
+    text, citations = answer(REVENUE)
+    assert all(c.quote in text for c in citations)
+
+
+def test_traditional_question_finds_a_simplified_passage() -> None:
+    _, citations = answer(REVENUE_TRADITIONAL)
+    assert [c.quote for c in citations] == ["2024年，苏州市人工智能产业实现营收超2300亿元。"]
+
+
+def test_quote_stays_in_the_document_script_for_a_traditional_question() -> None:
+    text, citations = answer(REVENUE_TRADITIONAL)
+    assert "苏州市人工智能产业实现营收超2300亿元" in text  # not converted to Traditional
+    assert not is_traditional(citations[0].quote)
+
+
+def test_simplified_question_finds_a_traditional_passage_and_quotes_it_verbatim() -> None:
+    d = doc(TRADITIONAL_RAW, "d2")
+    _, citations = answer(REVENUE, d)
+    assert [c.quote for c in citations] == ["2024年,蘇州市人工智能產業實現營收超2300億元。"]
+    assert citations[0].quote == d.text[citations[0].start : citations[0].end]
+
+
+def test_citations_are_numbered_from_one() -> None:
+    a, b = doc(doc_id="a"), doc(TRADITIONAL_RAW, "b")
+    _, citations = answer(REVENUE, a, b)
+    assert [c.n for c in citations] == list(range(1, len(citations) + 1))
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "question"),
+    [
+        ("000_c6996910d4f2c89e", "苏州培育了多少个市级创新联合体？"),
+        ("001_a0608a47650a8552", "苏州有多少家“灯塔工厂”？"),
+        ("002_a7b8a9a024a229d9", "苏州发布的人工智能应用场景需求清单一共有多少项需求？"),
+        ("003_3d025acabf282a01", "蘇州現有總算力規模是多少？"),
+        ("004_824b80c9b0660ca9", "2021年苏州聚集了多少家人工智能企业？"),
+    ],
+    ids=["000", "001", "002", "003", "004"],
+)
+def test_every_seed_citation_quote_is_the_exact_slice(
+    seed_docs, doc_id: str, question: str
+) -> None:
+    d = seed_docs[doc_id]
+    _, citations = answer(question, d)
+    assert citations, "expected an answer from the gold document"
+    for c in citations:
+        assert c.quote == d.text[c.start : c.end]
+
+
+# ------------------------------------------------------------------------------------ citations
+
+
+def test_make_citation_quotes_the_span() -> None:
+    d = doc()
+    assert make_citation(1, d, 0, 8).quote == d.text[0:8]
+
+
+@pytest.mark.parametrize(("start", "end"), [(5, 5), (0, 10**6), (10**6, 10**6 + 3)])
+def test_make_citation_refuses_a_span_outside_the_text(start: int, end: int) -> None:
+    with pytest.raises(ValueError):
+        make_citation(1, doc(), start, end)
+
+
+def test_marker_format_is_parsed_back() -> None:
+    assert MARKER.findall(f"第一句{marker(1)}第二句{marker(12)}") == ["1", "12"]
+
+
+@pytest.mark.parametrize(
+    ("text", "traditional"),
+    [("蘇州是什麼？", True), ("苏州是什么？", False), ("GDP?", False), ("2024年", False)],
+    ids=["traditional", "simplified", "latin", "year"],
+)
+def test_is_traditional(text: str, traditional: bool) -> None:
+    assert is_traditional(text) is traditional
+
+
+# ------------------------------------------------------------------------------------ questions
+
+
+@pytest.mark.parametrize(
+    "question", ["", "   ", "\n\t", "\u200b"], ids=["empty", "spaces", "controls", "zero-width"]
+)
+def test_empty_question_is_a_user_error(question: str) -> None:
+    with pytest.raises(UserError, match="empty question"):
+        validate_question(question, Settings())
+
+
+def test_overlong_question_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="too long"):
+        validate_question("苏" * 21, Settings(max_question_chars=20))
+
+
+def test_question_whitespace_and_control_characters_collapse_to_single_spaces() -> None:
+    assert validate_question(" 苏州\n人工智能\t营收\x00？ ", Settings()) == "苏州 人工智能 营收 ？"
