@@ -260,7 +260,7 @@ def score_sentence(
     """
     sentence = doc.text[start:end]
     key = _with_resolved_years(search_key(sentence), doc)
-    title = search_key(doc.meta.title)
+    title = search_key(f"{doc.meta.title} {doc.meta.issuer}")  # who issued it says what it is
     if named:
         key = key + " " + title
     context = f"{search_key(section)} {title} {chunk_key}"
@@ -280,7 +280,7 @@ def score_sentence(
         and (not years or any(found(a) for a in years))
         and (not places or any(found(a) for a in places))
     )
-    flat = "".join(key.split())
+    flat = "".join(search_key(sentence).split())  # the sentence itself names the issuer
     typed = (
         (not query.asks_figure or bool(_FIGURE.search(sentence)))
         and (not query.asks_date or bool(_DATE.search(sentence)))
@@ -430,15 +430,14 @@ _CLAUSE = re.compile(r"[，,？?；;。！!]|以及|并且")
 
 def facets(query: Query) -> list[tuple[str, str]]:
     """Parts of a question that each need an answer, as (question, word its sentence must
-    name): its clauses (`规模多大？同比增长多少？`), each carrying the whole question's years and
-    places, and each of several years or places asked together (`苏州和杭州…各有多少`)."""
+    name): its clauses (`规模多大？同比增长多少？`), each carrying the question's places, and
+    each of several years or places asked together (`苏州和杭州…各有多少`)."""
     years = sorted(a for a in query.anchors if _YEAR.fullmatch(a))
     places = sorted(query.places)
-    shared = " ".join([*years, *places])
     clauses = [c for c in _CLAUSE.split(query.key) if c.strip()]
     out: list[tuple[str, str]] = []
-    if len(clauses) > 1:
-        out.extend((f"{shared} {c}", "") for c in clauses)
+    if len(clauses) > 1:  # a later clause often names no place: it inherits the question's
+        out.extend((" ".join([*places, c]), "") for c in clauses)
     for group in (years, places):
         if len(group) > 1:
             for keep in group:
