@@ -56,7 +56,7 @@ _ENTITY_POS = ("ns", "nt", "nr", "nz", "eng")
 _QUESTION_WORDS = re.compile(
     r"(?:多少|几)[家个项所座条年倍名位人次件亿万元期]?|有?多[大高长快久远]|排第几|第几|各排第几|"
     r"数量|数目|总数|"
-    r"什么时候|时候|什么|甚么|哪天|哪年|哪一年|哪一天|哪些|哪个|哪家|哪一|哪里|哪份|哪座|哪|"
+    r"哪几[家个项所位种类条]?|什么时候|时候|什么|甚么|哪天|哪年|哪一年|哪一天|哪些|哪个|哪家|哪一|哪里|哪份|哪座|哪|"
     r"是谁|谁|吗|呢|如何|怎么样|怎样|怎么|为什么|请问|是否|有没有|叫什么|叫|名字|"
     r"一共|总共|共有|截至|截止|各有|各是|各自|各|分别|大概|大约|具体|哪些方面|哪方面|最新|"
     r"目前|现在|如今|那家|那篇|那份|那条|那期|这份|这篇|有人|提到|说"
@@ -160,6 +160,10 @@ def analyse(
         if numeric or specific:
             anchors.add(word)
     weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
+    tags = _word_tags()
+    for t in terms:  # an absent verb or adverb is the asker's wording, not the thing asked for
+        if df[t] == 0 and tags.get(t, "x")[:1] in ("v", "d", "a"):
+            weights[t] = 1.0
     query = Query(
         text=question,
         key=key,
