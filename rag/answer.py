@@ -4,16 +4,19 @@
 retrieved chunks against the question and quotes the best ones, each followed by its marker.
 
 Scoring, per sentence: the IDF-weighted share of the question's terms found in the sentence's
-search key (a term found only in its section path or document title counts half; a term missing
-but for some of its characters counts by the share of characters found), with relative dates
-resolved against the document date (`去年` in a 2024 document also matches `2023年`).
+search key (a term found only in its section path, chunk, or document title and issuer counts
+half; a term missing but for some of its characters counts by the share of characters found),
+with relative dates resolved against the document date (`去年` in a 2024 document also matches
+`2023年`). Question words are never terms; an absent verb or adverb weighs little.
 Answerability (the trade-off: a refusal is better than a loosely related quote):
 - the best sentence must cover at least `MIN_COVER` of the question's weight;
-- every anchor must be covered: years and numbers in the question, Latin words (`GDP`), place and
-  organisation names (jieba parts of speech ns/nt/nr/nz) and terms that no chunk contains;
-- a figure question needs a sentence with a figure; a date question a sentence with a date.
-Sentences from other documents that score almost as well and carry a figure are added, labelled
-with their document and date, newest first, so figures that disagree across dates are all shown.
+- every anchor must be found: numbers, Latin words (`GDP`), and rare named entities (jieba parts of
+  speech ns/nt/nr/nz); of several years or places asked together, one per sentence;
+- a figure question needs a sentence with a figure; a date or rank question one with a date or rank.
+Each facet of the question (its clauses; each of several years or places) gets its own sentence
+if none chosen answers it. Sentences from other documents that score almost as well and carry a
+figure are added; every line is labelled with its document and date, newest first, so figures that
+disagree across dates are all shown.
 """
 
 from __future__ import annotations
@@ -214,20 +217,36 @@ def _figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
     return False
 
 
-def names_of(doc: SourceDoc) -> list[str]:
+# Sentence keys are asked for again by every facet of a question: computed once.
+_key = lru_cache(maxsize=8192)(search_key)
+
+
+@lru_cache(maxsize=256)
+def names_of(doc: SourceDoc) -> tuple[str, ...]:
     """Issuer and author names from the catalog, whitespace-free search keys."""
     parts = _NAME_SPLIT.split(search_key(doc.meta.issuer))
-    return [p for p in parts if len(p) >= 2]
+    return tuple(p for p in parts if len(p) >= 2)
+
+
+@lru_cache(maxsize=256)
+def _identity_key(doc: SourceDoc) -> str:
+    """Search key of a document's title and issuer: who issued it says what it is about."""
+    return search_key(f"{doc.meta.title} {doc.meta.issuer}")
+
+
+@lru_cache(maxsize=256)
+def _title_words(doc: SourceDoc) -> tuple[str, frozenset[str]]:
+    from rag.terms import terms_of_key
+
+    title = search_key(doc.meta.title)
+    return title, frozenset(terms_of_key(title))
 
 
 def about_document(query: Query, doc: SourceDoc) -> bool:
     """Does the question name this document (its title, or most of the title's words)?"""
-    title = search_key(doc.meta.title)
+    title, words = _title_words(doc)
     if title and title in query.key:
         return True
-    from rag.terms import terms_of_key
-
-    words = set(terms_of_key(title))
     return len(words) >= 3 and len(words & set(query.terms)) >= 0.7 * len(words)
 
 
@@ -263,11 +282,12 @@ def score_sentence(
     (`《…对策建议》是什么时候发布的` is answered by the masthead's date line).
     """
     sentence = doc.text[start:end]
-    key = _with_resolved_years(search_key(sentence), doc)
-    title = search_key(f"{doc.meta.title} {doc.meta.issuer}")  # who issued it says what it is
+    own = _key(sentence)
+    key = _with_resolved_years(own, doc)
+    title = _identity_key(doc)
     if named:
         key = key + " " + title
-    context = f"{search_key(section)} {title} {chunk_key}"
+    context = f"{_key(section)} {title} {chunk_key}"
     total = sum(weights.values()) or 1.0
     cover = sum(w * _term_credit(t, key, context) for t, w in weights.items()) / total
     elsewhere = any(p in key for p in query.other_places)  # names another place instead
@@ -284,7 +304,7 @@ def score_sentence(
         and (not years or any(found(a) for a in years))
         and (not places or any(found(a) for a in places))
     )
-    flat = "".join(search_key(sentence).split())  # the sentence itself names the issuer
+    flat = "".join(own.split())  # the sentence itself must name the issuer
     typed = (
         (not query.asks_figure or bool(_FIGURE.search(sentence)))
         and (not query.asks_date or bool(_DATE.search(sentence)))
@@ -398,7 +418,7 @@ def extract(
     seen: set[tuple[str, int]] = set()
     candidates = []
     for rank, (chunk, doc) in enumerate(hits):
-        chunk_key = search_key(chunk.text)
+        chunk_key = _key(chunk.text)
         for s in chunk.sentences:
             if (doc.doc_id, s.start) not in seen:
                 seen.add((doc.doc_id, s.start))
@@ -466,7 +486,7 @@ def cover_facet(
 
     def names(c: Candidate) -> bool:
         return not must_name or must_name in _with_resolved_years(
-            search_key(c.doc.text[c.start : c.end]), c.doc
+            _key(c.doc.text[c.start : c.end]), c.doc
         )
 
     rescored = [
