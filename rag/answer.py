@@ -22,7 +22,6 @@ disagree across dates are all shown.
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,157 +33,35 @@ from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.cite import CANNOT_ANSWER, doc_label, in_script, is_traditional, make_citation, marker
+from rag.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
 from rag.clean import search_key
-from rag.terms import STOPWORDS, _jieba
+from rag.places import places_in, subject_places, within
+from rag.question import YEAR, Query, analyse, facets
 from rag.types import Chunk, Citation, Sentence, SourceDoc
 
 MIN_COVER = 0.6
 NEAR_BEST = 0.9
 MAX_SENTENCES = 5
-_YEAR = re.compile(r"(?:19|20)\d{2}")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少).
 _FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[年月日\d.])")
 _RANKING = re.compile(r"第\s*[一二三四五六七八九十\d]|前\s*[一二三四五六七八九十\d]|首位|首个|唯一")
 _DATE = re.compile(r"(?:19|20)\d{2}\s*(?:年|-|/|\.)|\d{1,2}\s*月|今年|去年")
-_ASKS_FIGURE = re.compile(
-    r"多少|几[家个项所座条倍名位]|规模|数量|数目|比例|占比|增速|金额|产值|营收|收入|多大|多高|多快"
-)
-_ASKS_RANK = re.compile(r"排名|第几|名次|位列|排第")
-_ASKS_DATE = re.compile(r"何时|什么时候|哪一年|哪年|几月|哪天|日期|时间|哪一天")
 _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
-_ENTITY_POS = ("ns", "nt", "nr", "nz", "eng")
-# Question words carry no content: segmented words matching this are never terms.
-_QUESTION_WORDS = re.compile(
-    r"(?:多少|几)[家个项所座条年倍名位人次件亿万元期]?|有?多[大高长快久远]|排第几|第几|各排第几|"
-    r"数量|数目|总数|"
-    r"哪几[家个项所位种类条]?|什么时候|时候|什么|甚么|哪天|哪年|哪一年|哪一天|哪些|哪个|哪家|哪一|哪里|哪份|哪座|哪|"
-    r"是谁|谁|吗|呢|如何|怎么样|怎样|怎么|为什么|请问|是否|有没有|叫什么|叫|名字|"
-    r"一共|总共|共有|截至|截止|各有|各是|各自|各|分别|大概|大约|具体|哪些方面|哪方面|最新|"
-    r"目前|现在|如今|那家|那篇|那份|那条|那期|这份|这篇|有人|提到|说"
-)
-_ASKS_WHO = re.compile(
-    r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|主办|出自|发布者|建议人|提出"
-)
 _FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
 _NAME_SPLIT = re.compile(r"[、，,；;（）()《》\s]+")
+_APPROX = r"\s*(?:余|多|近|超|个)?\s*"
 
 
-@dataclass(frozen=True)
-class Query:
-    """What the answerer needs to know about a question."""
-
-    text: str
-    key: str
-    terms: tuple[str, ...]
-    anchors: frozenset[str]
-    asks_figure: bool
-    asks_date: bool
-    asks_who: bool
-    asks_rank: bool
-    traditional: bool
-    other_places: frozenset[str] = frozenset()
-    """Place names of the corpus that the question does not mention."""
-    places: frozenset[str] = frozenset()
-    """Place names the question mentions."""
-
-
-@lru_cache(maxsize=1)
-def _word_tags() -> dict[str, str]:
-    """jieba's dictionary parts of speech (ns place, nt organisation, nr person ...)."""
-    import jieba.posseg as posseg
-
-    _jieba()
-    return posseg.dt.word_tag_tab
-
-
-_SPLIT_NUMBERS = re.compile(r"\d+(?:\.\d+)?\s*[年月日]?")
-
-
-def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
-    """jieba words of a question key, minus question words; numbers (with 年/月/日) stand alone,
-    and a compound no chunk contains (`苏州企业`) is split into the dictionary words it holds."""
-    tags = _word_tags()
-    spaced = _SPLIT_NUMBERS.sub(lambda m: f" {m.group(0).rstrip('年月日 ')} ", key)
-    out: list[tuple[str, str]] = []
-    for raw in _jieba().lcut(spaced):
-        word = raw.strip()
-        if not word or _QUESTION_WORDS.fullmatch(word):
-            continue
-        parts = [word]
-        if len(word) > 2 and not any(word in k for k in chunk_keys):
-            parts = [p for p in _jieba().lcut(word, HMM=False) if not _QUESTION_WORDS.fullmatch(p)]
-        out.extend((p, tags.get(p, "x")) for p in parts)
-    return out
-
-
-def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Rejoin runs of single Han characters (`营`+`收` -> `营收`): jieba splits words it does not
-    know into characters, which would then match anywhere."""
-    merged: list[tuple[str, str]] = []
-    run = ""
-    for word, flag in [*words, ("", "x")]:
-        if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS:
-            run += word
-            continue
-        if run:
-            merged.append((run, "n"))
-            run = ""
-        if word:
-            merged.append((word, flag))
-    return merged
-
-
-def places_in(terms: Sequence[str]) -> frozenset[str]:
-    """Place names (jieba tag ns) among segmented terms."""
-    tags = _word_tags()
-    return frozenset(t for t in terms if tags.get(t, "").startswith("ns"))
-
-
-def analyse(
-    question: str, chunk_keys: Sequence[str], places: frozenset[str] = frozenset()
-) -> tuple[Query, dict[str, float]]:
-    """Terms, anchors and IDF weights (over `chunk_keys`) of a question."""
-    key = search_key(question)
-    n = len(chunk_keys)
-    df: dict[str, int] = {}
-    terms: list[str] = []
-    anchors: set[str] = set()
-    for word, flag in _merge_single_chars(_words(key, chunk_keys)):
-        if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
-            continue
-        if _QUESTION_WORDS.fullmatch(word):  # also after single characters were rejoined
-            continue
-        terms.append(word)
-        df[word] = sum(word in k for k in chunk_keys)
-        numeric = bool(_NUMBER.fullmatch(word)) or word.isascii()
-        specific = flag.startswith(_ENTITY_POS) and df[word] < 0.3 * n  # not every chunk's topic
-        if numeric or specific:
-            anchors.add(word)
-    weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
-    tags = _word_tags()
-    for t in terms:  # an absent verb or adverb is the asker's wording, not the thing asked for
-        if df[t] == 0 and tags.get(t, "x")[:1] in ("v", "d", "a"):
-            weights[t] = 1.0
-    query = Query(
-        text=question,
-        key=key,
-        terms=tuple(terms),
-        anchors=frozenset(anchors),
-        asks_figure=bool(_ASKS_FIGURE.search(key)),
-        asks_date=bool(_ASKS_DATE.search(key)),
-        asks_who=bool(_ASKS_WHO.search(key)),
-        asks_rank=bool(_ASKS_RANK.search(key)),
-        traditional=is_traditional(question),
-        other_places=frozenset(p for p in places if p not in key),
-        places=places_in(terms),
-    )
-    return query, weights
+@lru_cache(maxsize=64)
+def _with_unit(unit: str) -> re.Pattern[str]:
+    """A figure carrying `unit`: `4 家`, `500 余家`, `60亿元`, `2300多亿元`."""
+    if unit == "元":
+        return re.compile(r"\d" + _APPROX + r"[十百千万亿]*" + _APPROX + "(?:美)?元")
+    return re.compile(r"\d" + _APPROX + re.escape(unit))
 
 
 def _doc_year(doc: SourceDoc) -> int | None:
-    m = _YEAR.match(doc.meta.date)
+    m = YEAR.match(doc.meta.date)
     return int(m.group(0)) if m else None
 
 
@@ -234,6 +111,11 @@ def _identity_key(doc: SourceDoc) -> str:
     return search_key(f"{doc.meta.title} {doc.meta.issuer}")
 
 
+@lru_cache(maxsize=64)
+def _doc_key(doc: SourceDoc) -> str:
+    return search_key(doc.text)
+
+
 @lru_cache(maxsize=256)
 def _title_words(doc: SourceDoc) -> tuple[str, frozenset[str]]:
     from rag.terms import terms_of_key
@@ -265,6 +147,31 @@ class Candidate:
     named: bool = False
 
 
+def _about(doc: SourceDoc, start: int, own: str, section: str) -> frozenset[str]:
+    """The places a sentence is about: those it names, else those its paragraph, section or
+    document is about (a sentence naming only a wider area, 中国 or 江苏, keeps its context's)."""
+    para = doc.text.rfind("\n", 0, start) + 1
+    carried = subject_places(
+        _key(doc.text[para:start]), _key(section), _identity_key(doc), _doc_key(doc)
+    )
+    named = places_in(own)
+    if named and not all(any(within(c, p) for c in carried) for p in named):
+        return named
+    return carried | named
+
+
+_COUNT = re.compile(r"\d" + _APPROX + r"[家个项件所座条名位人款台次只批]")
+
+
+def _has_figure(unit: str, sentence: str, own: str) -> bool:
+    """A figure of the kind asked: money for 营收/多少钱, a count for 多少家/几个, else any."""
+    if unit == "元":
+        return bool(_with_unit("元").search(own))
+    if unit:
+        return bool(_COUNT.search(own))
+    return bool(_FIGURE.search(sentence))
+
+
 def score_sentence(
     query: Query,
     weights: dict[str, float],
@@ -290,12 +197,14 @@ def score_sentence(
     context = f"{_key(section)} {title} {chunk_key}"
     total = sum(weights.values()) or 1.0
     cover = sum(w * _term_credit(t, key, context) for t, w in weights.items()) / total
-    elsewhere = any(p in key for p in query.other_places)  # names another place instead
+    about = _about(doc, start, own, section)
 
     def found(a: str) -> bool:
-        return a in key or (a in context and not _YEAR.fullmatch(a) and not elsewhere)
+        if a in query.places:  # a place: what the sentence is about, not any mention
+            return any(within(p, a) for p in about)
+        return a in key or (a in context and not YEAR.fullmatch(a))
 
-    years = [a for a in query.anchors if _YEAR.fullmatch(a)]
+    years = [a for a in query.anchors if YEAR.fullmatch(a)]
     places = [a for a in query.anchors if a in query.places]
     rest = [a for a in query.anchors if a not in years and a not in places]
     # Several years or places asked together (苏州和杭州, 2021年和2024年): one of them per sentence.
@@ -306,7 +215,7 @@ def score_sentence(
     )
     flat = "".join(own.split())  # the sentence itself must name the issuer
     typed = (
-        (not query.asks_figure or bool(_FIGURE.search(sentence)))
+        (not query.asks_figure or _has_figure(query.unit, sentence, own))
         and (not query.asks_date or bool(_DATE.search(sentence)))
         and (not query.asks_rank or bool(_RANKING.search(sentence)))
         and (not (query.asks_who and named) or any(n in flat for n in names_of(doc)))
@@ -408,10 +317,9 @@ def extract(
     hits: Sequence[tuple[Chunk, SourceDoc]],
     chunk_keys: Sequence[str],
     docs: Sequence[SourceDoc] = (),
-    places: frozenset[str] = frozenset(),
 ) -> tuple[str, list[Citation]]:
     """The extractive answer to `question` from ranked `hits` (and documents it names)."""
-    query, weights = analyse(question, chunk_keys, places)
+    query, weights = analyse(question, chunk_keys)
     if not query.terms:
         return in_script(CANNOT_ANSWER, query.traditional), []
     named = {d.doc_id for d in docs if about_document(query, d)}
@@ -445,29 +353,8 @@ def extract(
                     )
     chosen = select(candidates, query)
     for facet in facets(query):
-        chosen = cover_facet(facet, chosen, candidates, chunk_keys, places)
+        chosen = cover_facet(facet, chosen, candidates, chunk_keys)
     return compose(chosen, query)
-
-
-_CLAUSE = re.compile(r"[，,？?；;。！!]|以及|并且")
-
-
-def facets(query: Query) -> list[tuple[str, str]]:
-    """Parts of a question that each need an answer, as (question, word its sentence must
-    name): its clauses (`规模多大？同比增长多少？`), each carrying the question's places, and
-    each of several years or places asked together (`苏州和杭州…各有多少`)."""
-    years = sorted(a for a in query.anchors if _YEAR.fullmatch(a))
-    places = sorted(query.places)
-    clauses = [c for c in _CLAUSE.split(query.key) if c.strip()]
-    out: list[tuple[str, str]] = []
-    if len(clauses) > 1:  # a later clause often names no place: it inherits the question's
-        out.extend((" ".join([*places, c]), "") for c in clauses)
-    for group in (years, places):
-        if len(group) > 1:
-            for keep in group:
-                others = "|".join(re.escape(g) for g in group if g != keep)
-                out.append((re.sub(others, "", query.key), keep))
-    return out
 
 
 def cover_facet(
@@ -475,12 +362,11 @@ def cover_facet(
     chosen: list[Candidate],
     candidates: Sequence[Candidate],
     chunk_keys: Sequence[str],
-    places: frozenset[str],
 ) -> list[Candidate]:
     """Add the best sentence answering `facet` unless a chosen one already does."""
     text, must_name = facet
-    query, weights = analyse(text, chunk_keys, places)
-    content = [t for t in query.terms if t not in query.anchors and not _YEAR.fullmatch(t)]
+    query, weights = analyse(text, chunk_keys)
+    content = [t for t in query.terms if t not in query.anchors and not YEAR.fullmatch(t)]
     if not content or len(chosen) >= MAX_SENTENCES:
         return chosen
 
@@ -522,7 +408,6 @@ class ExtractiveSynthesizer(BaseSynthesizer):
         super().__init__(llm=MockLLM(), **kwargs)
         self._docs = docs
         self._chunk_keys = list(chunk_keys)
-        self._places = places_in([t for line in chunk_terms for t in line.split()])
 
     def _get_prompts(self) -> PromptDictType:
         return {}
@@ -551,7 +436,7 @@ class ExtractiveSynthesizer(BaseSynthesizer):
                 )
                 hits.append((chunk, doc))
         text, citations = extract(
-            question, hits, self._chunk_keys, list(self._docs.values()), self._places
+            question, hits, self._chunk_keys, list(self._docs.values())
         )
         return Response(
             response=text,

@@ -1,0 +1,202 @@
+"""Question analysis: what a question asks for, before any sentence is scored.
+
+A question becomes terms (jieba words of its search key, minus question words) with IDF weights
+over the chunks, anchors (what an answering sentence must name: numbers, Latin words, places,
+rare named entities), the kind of answer it wants (a figure, and
+in which unit; a date; a rank; a name; a list) and its facets (the parts that each need their own
+sentence). The trade-off: rules over segmentation and a gazetteer, not a model, so a paraphrase
+with none of the text's words is not understood; every rule is about Chinese questions in
+general, none about a particular question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.cite import is_traditional
+from rag.clean import search_key
+from rag.places import places_in
+from rag.terms import STOPWORDS, _jieba
+
+YEAR = re.compile(r"(?:19|20)\d{2}")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ASKS_FIGURE = re.compile(
+    r"多少|(?<!哪)几[家个项所座条倍名位件人款台次]|规模|数量|数目|比例|占比|增速|金额|产值|营收|收入|"
+    r"多大|多高|多快"
+)
+_ASKS_RANK = re.compile(r"排名|第几|名次|位列|排第")
+_ASKS_DATE = re.compile(r"何时|什么时候|哪一年|哪年|几月|哪天|日期|时间|哪一天")
+_ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|有什么|包括什么|列举|几个方面|几方面")
+_ASKS_WHO = re.compile(
+    r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|什么单位|主办|出自|发布者|建议人|提出|来源|"
+    r"梳理|整理|参考"
+)
+_ASKS_WHICH_DOC = re.compile(r"哪份|哪篇|哪个文件|哪份材料|哪篇文章|哪一份|哪一篇")
+# The unit a figure must carry: `多少件` is not answered by `60亿元`.
+_UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)([家个项件所座条名位人款台次倍])")
+_MONEY_ASKED = re.compile(r"营收|营业收入|收入|产值|金额|投资额|多少钱|多少亿|多少万|产业规模")
+_ENTITY_POS = ("nt", "nr", "nz", "eng")
+# Question words carry no content: segmented words matching this are never terms.
+_QUESTION_WORDS = re.compile(
+    r"(?:多少|几)[家个项所座条年倍名位人次件亿万元期]?|有?多[大高长快久远]|排第几|第几|各排第几|"
+    r"数量|数目|总数|多少钱|钱|"
+    r"哪几[家个项所位种类条]?|什么时候|时候|什么|甚么|哪天|哪年|哪一年|哪一天|哪些|哪个|哪家|哪一|哪里|哪份|哪座|哪|"
+    r"是谁|谁|吗|呢|如何|怎么样|怎样|怎么|为什么|请问|是否|有没有|叫什么|叫|名字|"
+    r"一共|总共|共有|截至|截止|各有|各是|各自|各|分别|大概|大约|具体|哪些方面|哪方面|最新|"
+    r"目前|现在|如今|那家|那篇|那份|那条|那期|这份|这篇|有人|提到|说"
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the answerer needs to know about a question."""
+
+    text: str
+    key: str
+    terms: tuple[str, ...]
+    anchors: frozenset[str]
+    """Words an answering sentence (or, for places, what it is about) must contain."""
+    asks_figure: bool
+    asks_date: bool
+    asks_who: bool
+    asks_rank: bool
+    traditional: bool
+    places: frozenset[str] = frozenset()
+    """Gazetteer places the question names."""
+    asks_list: bool = False
+    asks_doc: bool = False
+    """Which document / who wrote it / when: answered from a document's masthead."""
+    unit: str = ""
+    """The classifier a figure must carry (`家` for 多少家), or `元` for money."""
+
+
+@lru_cache(maxsize=1)
+def word_tags() -> dict[str, str]:
+    """jieba's dictionary parts of speech (nt organisation, nr person, v verb ...)."""
+    import jieba.posseg as posseg
+
+    _jieba()
+    return posseg.dt.word_tag_tab
+
+
+_SPLIT_NUMBERS = re.compile(r"\d+(?:\.\d+)?\s*[年月日]?")
+
+
+def _split_on_places(word: str) -> list[str]:
+    """`苏州企业` -> [`苏州`, `企业`]: a place glued to a noun is two terms."""
+    found = sorted(places_in(word), key=len, reverse=True)
+    if not found or word in found:
+        return [word]
+    head, _, tail = word.partition(found[0])
+    parts = [*([head] if head else []), found[0], *([tail] if tail else [])]
+    return [p for part in parts for p in ([part] if part in found else _jieba().lcut(part))]
+
+
+def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
+    """jieba words of a question key, minus question words; numbers (with 年/月/日) stand alone,
+    places are split off, and a compound no chunk contains is split into its dictionary words."""
+    tags = word_tags()
+    spaced = _SPLIT_NUMBERS.sub(lambda m: f" {m.group(0).rstrip('年月日 ')} ", key)
+    out: list[tuple[str, str]] = []
+    for raw in _jieba().lcut(spaced):
+        word = raw.strip()
+        if not word or _QUESTION_WORDS.fullmatch(word):
+            continue
+        for part in _split_on_places(word):
+            parts = [part]
+            if len(part) > 2 and not any(part in k for k in chunk_keys):
+                parts = _jieba().lcut(part, HMM=False)
+            out.extend((p, tags.get(p, "x")) for p in parts if not _QUESTION_WORDS.fullmatch(p))
+    return out
+
+
+def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Rejoin runs of single Han characters (`营`+`收` -> `营收`): jieba splits words it does not
+    know into characters, which would then match anywhere."""
+    merged: list[tuple[str, str]] = []
+    run = ""
+    for word, flag in [*words, ("", "x")]:
+        if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS:
+            run += word
+            continue
+        if run:
+            merged.append((run, "n"))
+            run = ""
+        if word:
+            merged.append((word, flag))
+    return merged
+
+
+def _unit(key: str) -> str:
+    m = _UNIT_ASKED.search(key)
+    if m:
+        return m.group(1)
+    return "元" if _MONEY_ASKED.search(key) else ""
+
+
+def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, float]]:
+    """Terms, anchors and IDF weights (over `chunk_keys`) of a question."""
+    key = search_key(question)
+    n = len(chunk_keys)
+    df: dict[str, int] = {}
+    terms: list[str] = []
+    anchors: set[str] = set()
+    places = places_in(key)
+    for word, flag in _merge_single_chars(_words(key, chunk_keys)):
+        if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
+            continue
+        if _QUESTION_WORDS.fullmatch(word):  # also after single characters were rejoined
+            continue
+        terms.append(word)
+        df[word] = sum(word in k for k in chunk_keys)
+        numeric = bool(NUMBER.fullmatch(word)) or word.isascii()
+        specific = flag.startswith(_ENTITY_POS) and df[word] < 0.3 * n  # not every chunk's topic
+        if numeric or specific or word in places:
+            anchors.add(word)
+    weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
+    tags = word_tags()
+    for t in terms:  # an absent verb or adverb is the asker's wording, not the thing asked for
+        if df[t] == 0 and tags.get(t, "x")[:1] in ("v", "d", "a"):
+            weights[t] = 1.0
+    asks_list = bool(_ASKS_LIST.search(key))
+    query = Query(
+        text=question,
+        key=key,
+        terms=tuple(terms),
+        anchors=frozenset(anchors),
+        asks_figure=bool(_ASKS_FIGURE.search(key)),
+        asks_date=bool(_ASKS_DATE.search(key)),
+        asks_who=bool(_ASKS_WHO.search(key)),
+        asks_rank=bool(_ASKS_RANK.search(key)),
+        traditional=is_traditional(question),
+        places=frozenset(p for p in places if p in terms),
+        asks_list=asks_list,
+        asks_doc=bool(_ASKS_WHICH_DOC.search(key) or _ASKS_WHO.search(key)),
+        unit=_unit(key),
+    )
+    return query, weights
+
+
+_CLAUSE = re.compile(r"[，,？?；;。！!]|以及|并且")
+
+
+def facets(query: Query) -> list[tuple[str, str]]:
+    """Parts of a question that each need an answer, as (question, word its sentence must
+    name): its clauses (`规模多大？同比增长多少？`), each carrying the question's places, and
+    each of several years or places asked together (`苏州和杭州…各有多少`)."""
+    years = sorted(a for a in query.anchors if YEAR.fullmatch(a))
+    places = sorted(query.places)
+    clauses = [c for c in _CLAUSE.split(query.key) if c.strip()]
+    out: list[tuple[str, str]] = []
+    if len(clauses) > 1:  # a later clause often names no place: it inherits the question's
+        out.extend((" ".join([*places, c]), "") for c in clauses)
+    for group in (years, places):
+        if len(group) > 1:
+            for keep in group:
+                others = "|".join(re.escape(g) for g in group if g != keep)
+                out.append((re.sub(others, "", query.key), keep))
+    return out
