@@ -73,6 +73,13 @@ def _with_resolved_years(key: str, doc: SourceDoc) -> str:
     return key + " " + " ".join(extra) if extra else key
 
 
+def _current_for(year: int, doc: SourceDoc, key: str) -> bool:
+    """A sentence naming no year speaks of its document's present (`现有…43家` in a 2022 report):
+    that is the year asked when the document dates from it or from the year after."""
+    doc_year = _doc_year(doc)
+    return not YEAR.search(key) and doc_year is not None and 0 <= doc_year - year <= 1
+
+
 def _term_credit(term: str, key: str, context: str) -> float:
     if term in key:
         return 1.0
@@ -202,7 +209,9 @@ def score_sentence(
     def found(a: str) -> bool:
         if a in query.places:  # a place: what the sentence is about, not any mention
             return any(within(p, a) for p in about)
-        return a in key or (a in context and not YEAR.fullmatch(a))
+        if YEAR.fullmatch(a):
+            return a in key or _current_for(int(a), doc, key)
+        return a in key or a in context
 
     years = [a for a in query.anchors if YEAR.fullmatch(a)]
     places = [a for a in query.anchors if a in query.places]
@@ -371,8 +380,14 @@ def cover_facet(
         return chosen
 
     def names(c: Candidate) -> bool:
-        return not must_name or must_name in _with_resolved_years(
-            _key(c.doc.text[c.start : c.end]), c.doc
+        own = _key(c.doc.text[c.start : c.end])
+        if not must_name:
+            return True
+        if must_name in query.places:
+            return any(within(p, must_name) for p in _about(c.doc, c.start, own, c.section))
+        key = _with_resolved_years(own, c.doc)
+        return must_name in key or (
+            bool(YEAR.fullmatch(must_name)) and _current_for(int(must_name), c.doc, key)
         )
 
     rescored = [
@@ -399,7 +414,6 @@ class ExtractiveSynthesizer(BaseSynthesizer):
         self,
         docs: dict[str, SourceDoc],
         chunk_keys: Sequence[str],
-        chunk_terms: Sequence[str] = (),
         **kwargs: Any,
     ):
         from llama_index.core.llms import MockLLM

@@ -71,12 +71,9 @@ def open_engine(
     if not docs:
         raise UserError(f"the index in {settings.store_label()} is empty; run `rag ingest` first")
     nodes = stored_nodes(store)
-    retriever = build_retriever(store, embedder, nodes, settings.top_k)
-    synthesizer = ExtractiveSynthesizer(
-        docs,
-        [search_key(n.get_content()) for n in nodes],
-        [str(n.metadata.get("terms", "")) for n in nodes],
-    )
+    chunk_keys = [search_key(n.get_content()) for n in nodes]
+    retriever = build_retriever(store, embedder, nodes, settings.top_k, chunk_keys)
+    synthesizer = ExtractiveSynthesizer(docs, chunk_keys)
     query_engine = RetrieverQueryEngine(
         retriever=retriever,
         response_synthesizer=synthesizer,

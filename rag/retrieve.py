@@ -3,7 +3,7 @@
 LlamaIndex's `BM25Retriever` tokenizes with an English regex, which sees a whole Chinese sentence
 as one word. `JiebaBM25Retriever` feeds it the jieba terms of each chunk's search key (stored in
 Chroma at ingest, so loading needs no segmentation) and segments the question the same way. Both
-retrievers are fused by reciprocal rank (`QueryFusionRetriever`, one query, no LLM).
+retrievers are fused by reciprocal rank (`QueryFusionRetriever`, no LLM).
 """
 
 from __future__ import annotations
@@ -19,8 +19,12 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, TextNo
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from rag.clean import search_key
 from rag.index import Store
 from rag.terms import terms
+
+MAX_FACETS = 4
+FACET_EXTRA = 3
 
 
 class JiebaBM25Retriever(BM25Retriever):
@@ -51,13 +55,45 @@ class JiebaBM25Retriever(BM25Retriever):
         ]
 
 
+class FacetFusionRetriever(QueryFusionRetriever):
+    """Reciprocal-rank fusion over the question and each of its facets (deterministic query
+    generation: the base class would ask an LLM for rephrasings)."""
+
+    def __init__(self, retrievers: list[Any], chunk_keys: list[str], top_k: int) -> None:
+        super().__init__(
+            retrievers,
+            llm=MockLLM(),  # never called: `_get_queries` is ours; keeps Settings.llm out
+            mode=FUSION_MODES.RECIPROCAL_RANK,
+            similarity_top_k=top_k,
+            num_queries=1 + MAX_FACETS,
+            use_async=False,
+        )
+        self._chunk_keys = chunk_keys
+
+    def _get_queries(self, original_query: str) -> list[QueryBundle]:
+        from rag.question import analyse, facets
+
+        query, _ = analyse(original_query, self._chunk_keys)
+        return [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        queries = [query_bundle, *self._get_queries(query_bundle.query_str)]
+        fused = self._reciprocal_rerank_fusion(self._run_sync_queries(queries))
+        # each facet brings its own best passages: the pool grows with the parts asked
+        return fused[: self.similarity_top_k + FACET_EXTRA * (len(queries) - 1)]
+
+
 def stored_nodes(store: Store) -> list[BaseNode]:
     """Every chunk of the store as the node `ChromaVectorStore.query` would return."""
     return [metadata_dict_to_node(meta, text=text or "") for _, text, meta in store.chunk_records()]
 
 
 def build_retriever(
-    store: Store, embedder: BaseEmbedding, nodes: list[BaseNode], top_k: int
+    store: Store,
+    embedder: BaseEmbedding,
+    nodes: list[BaseNode],
+    top_k: int,
+    chunk_keys: list[str] | None = None,
 ) -> QueryFusionRetriever:
     """Hybrid retriever over the store; `nodes` are its chunks (for BM25)."""
     depth = max(top_k * 2, 10)
@@ -65,11 +101,5 @@ def build_retriever(
     retrievers: list[Any] = [vector.as_retriever(similarity_top_k=depth)]
     if nodes:
         retrievers.append(JiebaBM25Retriever(nodes, similarity_top_k=min(depth, len(nodes))))
-    return QueryFusionRetriever(
-        retrievers,
-        llm=MockLLM(),  # never called with num_queries=1; keeps Settings.llm (OpenAI) out
-        mode=FUSION_MODES.RECIPROCAL_RANK,
-        similarity_top_k=top_k,
-        num_queries=1,
-        use_async=False,
-    )
+    keys = chunk_keys if chunk_keys is not None else [search_key(n.get_content()) for n in nodes]
+    return FacetFusionRetriever(retrievers, keys, top_k)
