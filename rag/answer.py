@@ -48,6 +48,7 @@ _RANKING = re.compile(r"第\s*[一二三四五六七八九十\d]|前\s*[一二�
 _DATE = re.compile(r"(?:19|20)\d{2}\s*(?:年|-|/|\.)|\d{1,2}\s*月|今年|去年")
 _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 _FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
+_BACK_SENTENCES = 8  # its end matter: author units, references, handling notes
 _NAME_SPLIT = re.compile(r"[、，,；;（）()《》\s]+")
 _APPROX = r"\s*(?:余|多|近|超|个)?\s*"
 
@@ -238,7 +239,7 @@ def score_sentence(
         score += 0.1
     if query.asks_who and named:
         score += 0.05 * sum(n in flat for n in names_of(doc))
-    if named and start < _front_end(doc):
+    if named and _in_frame(doc, start):
         score += 0.2
     answers = cover >= MIN_COVER and anchored and typed
     return Candidate(
@@ -268,17 +269,21 @@ def whole_sentence(doc: SourceDoc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-@lru_cache(maxsize=256)
-def _front(doc: SourceDoc) -> tuple[Sentence, ...]:
-    """A document's masthead: its first few sentences (title, issuer, date, authors)."""
+@lru_cache(maxsize=64)
+def _frame(doc: SourceDoc) -> tuple[Sentence, ...]:
+    """A document's masthead and end matter: its first and last few sentences (title, issuer,
+    date, authors; author units, references, handling notes)."""
     from rag.chunk import split_sentences
 
-    return tuple(split_sentences(doc.text[:3000])[:_FRONT_SENTENCES])
+    sentences = split_sentences(doc.text)
+    if len(sentences) <= _FRONT_SENTENCES + _BACK_SENTENCES:
+        return tuple(sentences)
+    return tuple(sentences[:_FRONT_SENTENCES] + sentences[-_BACK_SENTENCES:])
 
 
-def _front_end(doc: SourceDoc) -> int:
-    front = _front(doc)
-    return front[-1].end if front else 0
+@lru_cache(maxsize=256)
+def _in_frame(doc: SourceDoc, start: int) -> bool:
+    return any(s.start == start for s in _frame(doc))
 
 
 def select(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
@@ -352,9 +357,9 @@ def extract(
                         doc.doc_id in named,
                     )
                 )
-    for doc in docs:  # a document the question names: its masthead is a candidate too
+    for doc in docs:  # a document the question names: its masthead and end are candidates
         if doc.doc_id in named:
-            for s in _front(doc):
+            for s in _frame(doc):
                 if (doc.doc_id, s.start) not in seen:
                     seen.add((doc.doc_id, s.start))
                     candidates.append(

@@ -149,12 +149,17 @@ def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, 
     for word, flag in _merge_single_chars(_words(key, chunk_keys)):
         if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
             continue
+        if len(word) == 1 and flag in ("q", "mq"):  # a bare measure word (那份 -> 份)
+            continue
         if _QUESTION_WORDS.fullmatch(word):  # also after single characters were rejoined
             continue
         terms.append(word)
         df[word] = sum(word in k for k in chunk_keys)
         numeric = bool(NUMBER.fullmatch(word)) or word.isascii()
-        specific = flag.startswith(_ENTITY_POS) and df[word] < 0.3 * n  # not every chunk's topic
+        # a rare name (not every chunk's topic); jieba's `nz` also tags verbs (印发), so an `nz`
+        # word the corpus never uses is not required
+        specific = flag.startswith(_ENTITY_POS) and df[word] < 0.3 * n
+        specific = specific and (df[word] > 0 or not flag.startswith("nz"))
         if numeric or specific or word in places:
             anchors.add(word)
     weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
