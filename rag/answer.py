@@ -36,7 +36,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from rag.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
 from rag.clean import search_key
 from rag.places import places_in, subject_places, within
-from rag.question import YEAR, Query, analyse, facets
+from rag.question import YEAR, Query, analyse, facets, forms, mentions
 from rag.types import Chunk, Citation, Sentence, SourceDoc
 
 MIN_COVER = 0.6
@@ -82,9 +82,9 @@ def _current_for(year: int, doc: SourceDoc, key: str) -> bool:
 
 
 def _term_credit(term: str, key: str, context: str) -> float:
-    if term in key:
+    if mentions(term, key):
         return 1.0
-    if term in context:
+    if mentions(term, context):
         return 0.5
     if len(term) > 1:
         return 0.5 * sum(ch in key for ch in term) / len(term)
@@ -133,11 +133,24 @@ def _title_words(doc: SourceDoc) -> tuple[str, frozenset[str]]:
 
 
 def about_document(query: Query, doc: SourceDoc) -> bool:
-    """Does the question name this document (its title, or most of the title's words)?"""
+    """Does the question name this document: its title, most of the title's words, one of its
+    issuer's or authors' names, or its number (`118号建议`)?"""
     title, words = _title_words(doc)
     if title and title in query.key:
         return True
-    return len(words) >= 3 and len(words & set(query.terms)) >= 0.7 * len(words)
+    flat = "".join(query.key.split())
+    if any(len(name) >= 3 and name in flat for name in names_of(doc)):
+        return True
+    if any(f"{n}号" in flat or f"第{n}期" in flat for n in _numbers_of(doc)):
+        return True
+    asked = {f for t in query.terms for f in forms(t)}
+    return len(words) >= 3 and len(words & asked) >= 0.7 * len(words)
+
+
+@lru_cache(maxsize=256)
+def _numbers_of(doc: SourceDoc) -> tuple[str, ...]:
+    """Numbers in a document's issuer line: its issue or proposal number."""
+    return tuple(re.findall(r"\d+", doc.meta.issuer))
 
 
 @dataclass(frozen=True)
@@ -212,7 +225,7 @@ def score_sentence(
             return any(within(p, a) for p in about)
         if YEAR.fullmatch(a):
             return a in key or _current_for(int(a), doc, key)
-        return a in key or a in context
+        return mentions(a, key) or mentions(a, context)
 
     years = [a for a in query.anchors if YEAR.fullmatch(a)]
     places = [a for a in query.anchors if a in query.places]

@@ -39,6 +39,15 @@ _ASKS_WHICH_DOC = re.compile(r"哪份|哪篇|哪个文件|哪份材料|哪篇文
 # The unit a figure must carry: `多少件` is not answered by `60亿元`.
 _UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)([家个项件所座条名位人款台次倍])")
 _MONEY_ASKED = re.compile(r"营收|营业收入|收入|产值|金额|投资额|多少钱|多少亿|多少万|产业规模")
+# Short forms Chinese reports use interchangeably with the full form (简称 and 全称).
+_ALIASES = (
+    ("ai", "人工智能"),
+    ("规上", "规模以上"),
+    ("文旅", "文化旅游"),
+    ("智算", "智能计算"),
+    ("营收", "营业收入"),
+    ("高校", "高等院校"),
+)
 _ENTITY_POS = ("nt", "nr", "nz", "eng")
 # Question words carry no content: segmented words matching this are never terms.
 _QUESTION_WORDS = re.compile(
@@ -131,6 +140,23 @@ def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return merged
 
 
+@lru_cache(maxsize=4096)
+def forms(term: str) -> tuple[str, ...]:
+    """A term and its other forms (`ai` and `人工智能`)."""
+    out = [term]
+    for short, full in _ALIASES:
+        if term == short:
+            out.append(full)
+        elif term == full:
+            out.append(short)
+    return tuple(out)
+
+
+def mentions(term: str, key: str) -> bool:
+    """Does `key` contain the term in any of its forms?"""
+    return any(f in key for f in forms(term))
+
+
 def _unit(key: str) -> str:
     m = _UNIT_ASKED.search(key)
     if m:
@@ -154,7 +180,7 @@ def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, 
         if _QUESTION_WORDS.fullmatch(word):  # also after single characters were rejoined
             continue
         terms.append(word)
-        df[word] = sum(word in k for k in chunk_keys)
+        df[word] = sum(mentions(word, k) for k in chunk_keys)
         numeric = bool(NUMBER.fullmatch(word)) or word.isascii()
         # a rare name (not every chunk's topic); jieba's `nz` also tags verbs (印发), so an `nz`
         # word the corpus never uses is not required
