@@ -49,7 +49,7 @@ _DATE = re.compile(r"(?:19|20)\d{2}\s*(?:年|-|/|\.)|\d{1,2}\s*月|今年|去年
 _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 _FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
 _BACK_SENTENCES = 8  # its end matter: author units, references, handling notes
-_NAME_SPLIT = re.compile(r"[、，,；;（）()《》\s]+")
+_NAME_SPLIT = re.compile(r"[、，,；;:：（）()《》\s]+")
 _APPROX = r"\s*(?:余|多|近|超|个)?\s*"
 
 
@@ -215,7 +215,8 @@ def score_sentence(
     title = _identity_key(doc)
     if named:
         key = key + " " + title
-    context = f"{_key(section)} {title} {chunk_key}"
+    own_context = f"{_key(section)} {title}"  # where an anchor may be given: not the chunk
+    context = f"{own_context} {chunk_key}"
     total = sum(weights.values()) or 1.0
     cover = sum(w * _term_credit(t, key, context) for t, w in weights.items()) / total
     about = _about(doc, start, own, section)
@@ -225,7 +226,7 @@ def score_sentence(
             return any(within(p, a) for p in about)
         if YEAR.fullmatch(a):
             return a in key or _current_for(int(a), doc, key)
-        return mentions(a, key) or mentions(a, context)
+        return mentions(a, key) or mentions(a, own_context)
 
     years = [a for a in query.anchors if YEAR.fullmatch(a)]
     places = [a for a in query.anchors if a in query.places]

@@ -48,6 +48,7 @@ _ALIASES = (
     ("营收", "营业收入"),
     ("高校", "高等院校"),
 )
+_FUNCTION_POS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o", "r"})
 _ENTITY_POS = ("nt", "nr", "nz", "eng")
 # Question words carry no content: segmented words matching this are never terms.
 _QUESTION_WORDS = re.compile(
@@ -105,13 +106,29 @@ def _split_on_places(word: str) -> list[str]:
     return [p for part in parts for p in ([part] if part in found else _jieba().lcut(part))]
 
 
+@lru_cache(maxsize=1)
+def _alias_pattern() -> re.Pattern[str]:
+    names = sorted({f for pair in _ALIASES for f in pair if len(f) > 2}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, names)))
+
+
+def _segment(key: str) -> list[str]:
+    """jieba words, except that a known full form (`规模以上`) stays one word."""
+    out: list[str] = []
+    at = 0
+    for m in _alias_pattern().finditer(key):
+        out += [*_jieba().lcut(key[at : m.start()]), m.group(0)]
+        at = m.end()
+    return out + _jieba().lcut(key[at:])
+
+
 def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
     """jieba words of a question key, minus question words; numbers (with 年/月/日) stand alone,
     places are split off, and a compound no chunk contains is split into its dictionary words."""
     tags = word_tags()
     spaced = _SPLIT_NUMBERS.sub(lambda m: f" {m.group(0).rstrip('年月日 ')} ", key)
     out: list[tuple[str, str]] = []
-    for raw in _jieba().lcut(spaced):
+    for raw in _segment(spaced):
         word = raw.strip()
         if not word or _QUESTION_WORDS.fullmatch(word):
             continue
@@ -177,6 +194,8 @@ def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, 
             continue
         if len(word) == 1 and flag in ("q", "mq"):  # a bare measure word (那份 -> 份)
             continue
+        if flag in _FUNCTION_POS:  # prepositions, conjunctions, particles, pronouns (由, 把)
+            continue
         if _QUESTION_WORDS.fullmatch(word):  # also after single characters were rejoined
             continue
         terms.append(word)
@@ -186,6 +205,8 @@ def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, 
         # word the corpus never uses is not required
         specific = flag.startswith(_ENTITY_POS) and df[word] < 0.3 * n
         specific = specific and (df[word] > 0 or not flag.startswith("nz"))
+        # a word jieba does not know, found in few chunks, is a name it has not seen (思必驰)
+        specific = specific or (flag == "x" and len(word) > 2 and 0 < df[word] < 0.05 * n)
         if numeric or specific or word in places:
             anchors.add(word)
     weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
