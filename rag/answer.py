@@ -40,7 +40,7 @@ from rag.question import YEAR, Query, analyse, facets, forms, mentions
 from rag.types import Chunk, Citation, Sentence, SourceDoc
 
 MIN_COVER = 0.6
-NEAR_BEST = 0.9
+NEAR_BEST = 0.85
 MAX_SENTENCES = 5
 # A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少).
 _FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[年月日\d.])")
@@ -266,9 +266,14 @@ _WHOLE_SENTENCE_CHARS = 400
 
 @lru_cache(maxsize=64)
 def _sentence_spans(doc: SourceDoc) -> tuple[tuple[int, int], ...]:
+    return tuple((s.start, s.end) for s in _sentences(doc))
+
+
+@lru_cache(maxsize=64)
+def _sentences(doc: SourceDoc) -> tuple[Sentence, ...]:
     from rag.chunk import split_sentences
 
-    return tuple((s.start, s.end) for s in split_sentences(doc.text))
+    return tuple(split_sentences(doc.text))
 
 
 def whole_sentence(doc: SourceDoc, start: int, end: int) -> tuple[int, int]:
@@ -287,9 +292,7 @@ def whole_sentence(doc: SourceDoc, start: int, end: int) -> tuple[int, int]:
 def _frame(doc: SourceDoc) -> tuple[Sentence, ...]:
     """A document's masthead and end matter: its first and last few sentences (title, issuer,
     date, authors; author units, references, handling notes)."""
-    from rag.chunk import split_sentences
-
-    sentences = split_sentences(doc.text)
+    sentences = list(_sentences(doc))
     if len(sentences) <= _FRONT_SENTENCES + _BACK_SENTENCES:
         return tuple(sentences)
     return tuple(sentences[:_FRONT_SENTENCES] + sentences[-_BACK_SENTENCES:])
@@ -311,7 +314,7 @@ def select(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
     for cand in ok[1:]:
         if len(chosen) >= MAX_SENTENCES or cand.score < NEAR_BEST * best.score:
             break
-        if cand.cover < NEAR_BEST * best.cover or (best.follows and not cand.follows):
+        if best.follows and not cand.follows:
             continue
         if cand.doc.doc_id in seen_docs or not _FIGURE.search(cand.doc.text[cand.start : cand.end]):
             continue
@@ -382,6 +385,8 @@ def extract(
     chosen = select(candidates, query)
     for facet in facets(query):
         chosen = cover_facet(facet, chosen, candidates, chunk_keys)
+    if query.asks_list and chosen:
+        chosen = chosen + continue_list(chosen[0])
     return compose(chosen, query)
 
 
@@ -420,6 +425,43 @@ def cover_facet(
     if any((r.doc.doc_id, r.start) in picked for r in ok):
         return chosen
     return chosen + sorted(ok, key=lambda r: -r.score)[:1]
+
+
+_ITEM = re.compile(
+    r"^\W*(?:[一二三四五六七八九十]+[是要]|其[一二三四五六]|第[一二三四五六七八九十]+[，,、]|"
+    r"[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．](?!\d))"
+)
+_LISTS = re.compile(r"[^、，,。；]{2,}、[^、，,。；]{2,}")
+_LIST_LOOKAHEAD = 40
+MAX_LIST_ITEMS = 6
+
+
+def continue_list(best: Candidate) -> list[Candidate]:
+    """The items a sentence introduces, when it names none itself: `从三个方面着力` is
+    followed by `一是…` `二是…`; `一要做精语音识别产业集群` by `发挥思必驰、驰声…`.
+    Items are the enumerated sentences that follow in the same section (their first sentence
+    each), else the next sentence if it is a list."""
+    if _LISTS.search(best.doc.text[best.start : best.end]):
+        return []
+    sentences = _sentences(best.doc)
+    i = bisect.bisect_left([x.start for x in sentences], best.start)
+    after = [x for x in sentences[i + 1 : i + 1 + _LIST_LOOKAHEAD] if x.start >= best.end]
+    items = []
+    for x in after:
+        if not (x.section.startswith(best.section) or best.section.startswith(x.section)):
+            break
+        if _ITEM.match(best.doc.text[x.start : x.end]):
+            if _ITEM.match(best.doc.text[best.start : best.end]) and not items:
+                break  # the best is itself an item: the next item is a sibling, not its content
+            items.append(x)
+            if len(items) >= MAX_LIST_ITEMS:
+                break
+    if not items and after and _LISTS.search(best.doc.text[after[0].start : after[0].end]):
+        items = after[:1]
+    return [
+        Candidate(best.doc, x.start, x.end, x.section, best.score, True, best.cover)
+        for x in items
+    ]
 
 
 class ExtractiveSynthesizer(BaseSynthesizer):

@@ -47,6 +47,7 @@ _ALIASES = (
     ("智算", "智能计算"),
     ("营收", "营业收入"),
     ("高校", "高等院校"),
+    ("增速", "增长速度"),
 )
 _FUNCTION_POS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o", "r"})
 _ENTITY_POS = ("nt", "nr", "nz", "eng")
@@ -134,8 +135,11 @@ def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
             continue
         for part in _split_on_places(word):
             parts = [part]
-            if len(part) > 2 and not any(part in k for k in chunk_keys):
-                parts = _jieba().lcut(part, HMM=False)
+            noun = tags.get(part, "x").startswith("n")  # a thing the text lacks (增加值) stays
+            if len(part) > 2 and not noun and not any(part in k for k in chunk_keys):
+                # a compound the text never uses: its dictionary sub-words (增长速度 -> 增长 速度)
+                subs = [w for w in _jieba().lcut_for_search(part) if w != part and len(w) > 1]
+                parts = subs or _jieba().lcut(part, HMM=False)
             out.extend((p, tags.get(p, "x")) for p in parts if not _QUESTION_WORDS.fullmatch(p))
     return out
 
