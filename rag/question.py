@@ -136,7 +136,7 @@ def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
         for part in _split_on_places(word):
             parts = [part]
             noun = tags.get(part, "x").startswith("n")  # a thing the text lacks (增加值) stays
-            if len(part) > 2 and not noun and not any(part in k for k in chunk_keys):
+            if len(part) > 2 and not noun and not any(mentions(part, k) for k in chunk_keys):
                 # a compound the text never uses: its dictionary sub-words (增长速度 -> 增长 速度)
                 subs = [w for w in _jieba().lcut_for_search(part) if w != part and len(w) > 1]
                 parts = subs or _jieba().lcut(part, HMM=False)
@@ -150,7 +150,8 @@ def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     merged: list[tuple[str, str]] = []
     run = ""
     for word, flag in [*words, ("", "x")]:
-        if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS:
+        glue = flag not in _FUNCTION_POS and flag not in ("q", "mq")  # 由, 份 stay apart
+        if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS and glue:
             run += word
             continue
         if run:

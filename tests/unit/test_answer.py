@@ -192,3 +192,41 @@ def test_overlong_question_is_a_user_error() -> None:
 
 def test_question_whitespace_and_control_characters_collapse_to_single_spaces() -> None:
     assert validate_question(" 苏州\n人工智能\t营收\x00？ ", Settings()) == "苏州 人工智能 营收 ？"
+
+
+# ------------------------------------------------------------------------- places, units, lists
+
+COMPARISON_RAW = (
+    "苏州杭州对比\n一、苏州的优势\n苏州现有上市企业11家。\n二、与杭州的差距\n"
+    "近几年，杭州发展动力强劲。现有上市企业43家，授权专利25906件。\n"
+)
+LIST_RAW = (
+    "苏州报告\n苏州市将重点从三个方面着力，推进先导区建设。一是夯实智算基础设施。加快融入算力网。"
+    "二是强化核心要素支撑。建设应用基地。三是加快场景开放创新。发布场景清单。\n"
+)
+
+
+def test_a_figure_of_the_place_named_by_its_paragraph_answers_for_that_place() -> None:
+    text, cits = answer("杭州有多少家上市企业？", doc(COMPARISON_RAW))
+    assert [c.quote for c in cits] == ["现有上市企业43家，授权专利25906件。"]
+
+
+def test_a_figure_of_another_place_is_not_an_answer() -> None:
+    assert answer("苏州的授权专利有多少件？", doc(COMPARISON_RAW)) == (CANNOT_ANSWER, [])
+
+
+def test_a_figure_of_another_unit_is_not_an_answer() -> None:
+    assert answer("苏州有多少个算力项目？") == (CANNOT_ANSWER, [])
+
+
+def test_each_place_asked_together_gets_its_own_sentence() -> None:
+    _, cits = answer("苏州和杭州的上市企业各有多少家？", doc(COMPARISON_RAW))
+    hangzhou = "现有上市企业43家，授权专利25906件。"
+    assert {c.quote for c in cits} == {"苏州现有上市企业11家。", hangzhou}
+
+
+def test_a_list_question_gets_the_items_its_best_sentence_introduces() -> None:
+    _, cits = answer("苏州要从哪三方面着力推进先导区建设？", doc(LIST_RAW))
+    quotes = [c.quote for c in cits]
+    items = ["一是夯实智算基础设施。", "二是强化核心要素支撑。", "三是加快场景开放创新。"]
+    assert quotes[1:] == items

@@ -1,0 +1,291 @@
+"""Evidence: how well one sentence answers a question, and whether it can answer it at all.
+
+Scoring, per sentence: the IDF-weighted share of the question's terms found in the sentence's
+search key (in any of their forms: `AI` and `人工智能`; a term found only in its section path,
+chunk, or document title and issuer counts half; a term missing but for some of its characters
+counts by the share of characters found), with relative dates resolved against the document date
+(`去年` in a 2024 document also matches `2023年`).
+Answerability (the trade-off: a refusal is better than a loosely related quote):
+- the sentence must cover at least `MIN_COVER` of the question's weight;
+- every anchor must be found: numbers and Latin words in the sentence (or its section or
+  document title), a year in the sentence or as the present of a document from that year or the
+  next, a place in what the sentence is about (`rag.places.subject_places`: a sentence of a
+  paragraph about 杭州 is about 杭州 though it does not say so); of several years or places asked
+  together, one per sentence;
+- a figure question needs a figure of the unit asked (a count for 多少家, money for 营收); a date
+  or rank question a date or rank; "who wrote this document" a line naming its issuer or authors.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.clean import search_key
+from rag.places import places_in, subject_places, within
+from rag.question import YEAR, Query, forms, mentions
+from rag.types import Sentence, SourceDoc
+
+MIN_COVER = 0.6
+# A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少).
+FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[年月日\d.])")
+_RANKING = re.compile(r"第\s*[一二三四五六七八九十\d]|前\s*[一二三四五六七八九十\d]|首位|首个|唯一")
+_DATE = re.compile(r"(?:19|20)\d{2}\s*(?:年|-|/|\.)|\d{1,2}\s*月|今年|去年")
+_RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
+_FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
+_BACK_SENTENCES = 8  # its end matter: author units, references, handling notes
+_NAME_SPLIT = re.compile(r"[、，,；;:：（）()《》\s]+")
+_APPROX = r"\s*(?:余|多|近|超|个)?\s*"
+
+
+@lru_cache(maxsize=64)
+def _with_unit(unit: str) -> re.Pattern[str]:
+    """A figure carrying `unit`: `4 家`, `500 余家`, `60亿元`, `2300多亿元`."""
+    if unit == "元":
+        return re.compile(r"\d" + _APPROX + r"[十百千万亿]*" + _APPROX + "(?:美)?元")
+    return re.compile(r"\d" + _APPROX + re.escape(unit))
+
+
+def _doc_year(doc: SourceDoc) -> int | None:
+    m = YEAR.match(doc.meta.date)
+    return int(m.group(0)) if m else None
+
+
+def with_resolved_years(key: str, doc: SourceDoc) -> str:
+    year = _doc_year(doc)
+    if year is None:
+        return key
+    extra = [f"{year + d}年" for word, d in _RELATIVE_YEARS.items() if word in key]
+    return key + " " + " ".join(extra) if extra else key
+
+
+def current_for(year: int, doc: SourceDoc, key: str) -> bool:
+    """A sentence naming no year speaks of its document's present (`现有…43家` in a 2022 report):
+    that is the year asked when the document dates from it or from the year after."""
+    doc_year = _doc_year(doc)
+    return not YEAR.search(key) and doc_year is not None and 0 <= doc_year - year <= 1
+
+
+def _term_credit(term: str, key: str, context: str) -> float:
+    if mentions(term, key):
+        return 1.0
+    if mentions(term, context):
+        return 0.5
+    if len(term) > 1:
+        return 0.5 * sum(ch in key for ch in term) / len(term)
+    return 0.0
+
+
+def _figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
+    """A number right after a question term: `营收超2300亿元` answers `营收是多少`."""
+    for term in terms:
+        at = key.find(term)
+        while at >= 0:
+            if FIGURE.search(key[at + len(term) : at + len(term) + window]):
+                return True
+            at = key.find(term, at + 1)
+    return False
+
+
+# Sentence keys are asked for again by every facet of a question: computed once.
+key_of = lru_cache(maxsize=8192)(search_key)
+
+
+@lru_cache(maxsize=256)
+def names_of(doc: SourceDoc) -> tuple[str, ...]:
+    """Issuer and author names from the catalog, whitespace-free search keys."""
+    parts = _NAME_SPLIT.split(search_key(doc.meta.issuer))
+    return tuple(p for p in parts if len(p) >= 2)
+
+
+@lru_cache(maxsize=256)
+def _identity_key(doc: SourceDoc) -> str:
+    """Search key of a document's title and issuer: who issued it says what it is about."""
+    return search_key(f"{doc.meta.title} {doc.meta.issuer}")
+
+
+@lru_cache(maxsize=64)
+def _doc_key(doc: SourceDoc) -> str:
+    return search_key(doc.text)
+
+
+@lru_cache(maxsize=256)
+def _title_words(doc: SourceDoc) -> tuple[str, frozenset[str]]:
+    from rag.terms import terms_of_key
+
+    title = search_key(doc.meta.title)
+    return title, frozenset(terms_of_key(title))
+
+
+def about_document(query: Query, doc: SourceDoc) -> bool:
+    """Does the question name this document: its title, most of the title's words, one of its
+    issuer's or authors' names, or its number (`118号建议`)?"""
+    title, words = _title_words(doc)
+    if title and title in query.key:
+        return True
+    flat = "".join(query.key.split())
+    if any(len(name) >= 3 and name in flat for name in names_of(doc)):
+        return True
+    if any(f"{n}号" in flat or f"第{n}期" in flat for n in _numbers_of(doc)):
+        return True
+    asked = {f for t in query.terms for f in forms(t)}
+    return len(words) >= 3 and len(words & asked) >= 0.7 * len(words)
+
+
+@lru_cache(maxsize=256)
+def _numbers_of(doc: SourceDoc) -> tuple[str, ...]:
+    """Numbers in a document's issuer line: its issue or proposal number."""
+    return tuple(re.findall(r"\d+", doc.meta.issuer))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    doc: SourceDoc
+    start: int
+    end: int
+    section: str
+    score: float
+    answers: bool
+    cover: float = 0.0
+    follows: bool = False
+    chunk_key: str = ""
+    rank: int = 0
+    named: bool = False
+
+
+def about_places(doc: SourceDoc, start: int, own: str, section: str) -> frozenset[str]:
+    """The places a sentence is about: those it names, else those its paragraph, section or
+    document is about (a sentence naming only a wider area, 中国 or 江苏, keeps its context's)."""
+    para = doc.text.rfind("\n", 0, start) + 1
+    carried = subject_places(
+        key_of(doc.text[para:start]), key_of(section), _identity_key(doc), _doc_key(doc)
+    )
+    named = places_in(own)
+    if named and not all(any(within(c, p) for c in carried) for p in named):
+        return named
+    return carried | named
+
+
+_COUNT = re.compile(r"\d" + _APPROX + r"[家个项件所座条名位人款台次只批]")
+
+
+def _has_figure(unit: str, sentence: str, own: str) -> bool:
+    """A figure of the kind asked: money for 营收/多少钱, a count for 多少家/几个, else any."""
+    if unit == "元":
+        return bool(_with_unit("元").search(own))
+    if unit:
+        return bool(_COUNT.search(own))
+    return bool(FIGURE.search(sentence))
+
+
+def score_sentence(
+    query: Query,
+    weights: dict[str, float],
+    doc: SourceDoc,
+    start: int,
+    end: int,
+    section: str,
+    chunk_key: str,
+    rank: int,
+    named: bool = False,
+) -> Candidate:
+    """Coverage of the question by one sentence, and whether it can answer it.
+
+    `named`: the question names this sentence's document, so the title's words are given
+    (`《…对策建议》是什么时候发布的` is answered by the masthead's date line).
+    """
+    sentence = doc.text[start:end]
+    own = key_of(sentence)
+    key = with_resolved_years(own, doc)
+    title = _identity_key(doc)
+    if named:
+        key = key + " " + title
+    own_context = f"{key_of(section)} {title}"  # where an anchor may be given: not the chunk
+    context = f"{own_context} {chunk_key}"
+    total = sum(weights.values()) or 1.0
+    cover = sum(w * _term_credit(t, key, context) for t, w in weights.items()) / total
+    about = about_places(doc, start, own, section)
+
+    def found(a: str) -> bool:
+        if a in query.places:  # a place: what the sentence is about, not any mention
+            return any(within(p, a) for p in about)
+        if YEAR.fullmatch(a):
+            return a in key or current_for(int(a), doc, key)
+        return mentions(a, key) or mentions(a, own_context)
+
+    years = [a for a in query.anchors if YEAR.fullmatch(a)]
+    places = [a for a in query.anchors if a in query.places]
+    rest = [a for a in query.anchors if a not in years and a not in places]
+    # Several years or places asked together (苏州和杭州, 2021年和2024年): one of them per sentence.
+    anchored = (
+        all(found(a) for a in rest)
+        and (not years or any(found(a) for a in years))
+        and (not places or any(found(a) for a in places))
+    )
+    flat = "".join(own.split())  # the sentence itself must name the issuer
+    typed = (
+        (not query.asks_figure or _has_figure(query.unit, sentence, own))
+        and (not query.asks_date or bool(_DATE.search(sentence)))
+        and (not query.asks_rank or bool(_RANKING.search(sentence)))
+        and (not (query.asks_who and named) or any(n in flat for n in names_of(doc)))
+    )
+    score = cover - 0.01 * rank
+    attributes = [
+        t for t in query.terms if len(t) > 1 and not t.isdigit() and t not in query.anchors
+    ]
+    follows = query.asks_figure and _figure_follows(attributes, key)
+    if follows:
+        score += 0.1
+    if query.asks_who and named:
+        score += 0.05 * sum(n in flat for n in names_of(doc))
+    if named and _in_frame(doc, start):
+        score += 0.2
+    answers = cover >= MIN_COVER and anchored and typed
+    return Candidate(
+        doc, start, end, section, score, answers, cover, follows, chunk_key, rank, named
+    )
+
+
+_WHOLE_SENTENCE_CHARS = 400
+
+
+@lru_cache(maxsize=64)
+def _sentence_spans(doc: SourceDoc) -> tuple[tuple[int, int], ...]:
+    return tuple((s.start, s.end) for s in sentences_of(doc))
+
+
+@lru_cache(maxsize=64)
+def sentences_of(doc: SourceDoc) -> tuple[Sentence, ...]:
+    from rag.chunk import split_sentences
+
+    return tuple(split_sentences(doc.text))
+
+
+def whole_sentence(doc: SourceDoc, start: int, end: int) -> tuple[int, int]:
+    """The full sentence around a span: chunking cuts sentences longer than its budget at
+    commas, but a quote should be the whole sentence unless that is unreasonably long."""
+    spans = _sentence_spans(doc)
+    i = bisect.bisect_right(spans, (start, 10**12)) - 1
+    if i >= 0 and spans[i][0] <= start and end <= spans[i][1]:
+        s, e = spans[i]
+        if e - s <= _WHOLE_SENTENCE_CHARS:
+            return s, e
+    return start, end
+
+
+@lru_cache(maxsize=64)
+def frame(doc: SourceDoc) -> tuple[Sentence, ...]:
+    """A document's masthead and end matter: its first and last few sentences (title, issuer,
+    date, authors; author units, references, handling notes)."""
+    sentences = list(sentences_of(doc))
+    if len(sentences) <= _FRONT_SENTENCES + _BACK_SENTENCES:
+        return tuple(sentences)
+    return tuple(sentences[:_FRONT_SENTENCES] + sentences[-_BACK_SENTENCES:])
+
+
+@lru_cache(maxsize=256)
+def _in_frame(doc: SourceDoc, start: int) -> bool:
+    return any(s.start == start for s in frame(doc))
