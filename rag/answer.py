@@ -58,8 +58,6 @@ def select(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
     for cand in ok[1:]:
         if len(chosen) >= MAX_SENTENCES or cand.score < NEAR_BEST * best.score:
             break
-        if best.follows and not cand.follows:
-            continue
         if cand.doc.doc_id in seen_docs or not FIGURE.search(cand.doc.text[cand.start : cand.end]):
             continue
         chosen.append(cand)

@@ -79,6 +79,15 @@ def _term_credit(term: str, key: str, context: str) -> float:
     return 0.0
 
 
+PHRASE_BONUS = 0.03
+
+
+def _phrases(terms: Sequence[str], flat: str) -> int:
+    """How many pairs of consecutive question terms the sentence holds side by side
+    (`人工智能企业超1000家` for `人工智能企业`, not `人工智能…上市企业`)."""
+    return sum(a + b in flat for a, b in zip(terms, terms[1:], strict=False))
+
+
 def _figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
     """A number right after a question term: `营收超2300亿元` answers `营收是多少`."""
     for term in terms:
@@ -239,6 +248,11 @@ def score_sentence(
     follows = query.asks_figure and _figure_follows(attributes, key)
     if follows:
         score += 0.1
+        # the figure follows the asked phrase itself (`人工智能企业超1000家`), not a narrower one
+        pairs = [a + b for a, b in zip(query.terms, query.terms[1:], strict=False)]
+        if _figure_follows([p for p in pairs if not p.isdigit()], "".join(key.split())):
+            score += 0.1
+    score += PHRASE_BONUS * _phrases(query.terms, "".join(key.split()))
     if query.asks_who and named:
         score += 0.05 * sum(n in flat for n in names_of(doc))
     if named and _in_frame(doc, start):

@@ -249,8 +249,12 @@ def facets(query: Query) -> list[tuple[str, str]]:
     places = sorted(query.places)
     clauses = [c for c in _CLAUSE.split(query.key) if c.strip()]
     out: list[tuple[str, str]] = []
-    if len(clauses) > 1:  # a later clause often names no place: it inherits the question's
-        out.extend((" ".join([*places, c]), "") for c in clauses)
+    if len(clauses) > 1:  # a clause inherits the question's places and years when it names none
+        for clause in clauses:
+            inherited = [p for p in places if p not in clause]
+            if not YEAR.search(clause):
+                inherited += [f"{y}年" for y in years]
+            out.append((" ".join([*inherited, clause]), ""))
     for group in (years, places):
         if len(group) > 1:
             for keep in group:
