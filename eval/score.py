@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rag.cite import is_traditional
 from rag.clean import search_key
 
 _SPACE = re.compile(r"\s+")
@@ -34,12 +35,61 @@ def refused(ans: AnswerDict) -> bool:
 
 
 def fact_correct(q: Question, ans: AnswerDict) -> bool:
-    """An answerable question, an answer marked answerable, and every `must` group has at least
-    one alternative whose key occurs in the key of the answer text."""
+    """An answerable question, an answer marked answerable, every `must` group has at least
+    one alternative whose key occurs in the key of the answer text, and no `forbidden` string
+    (an injected false claim) does."""
     if not q["answerable"] or refused(ans):
         return False
     said = key(ans["answer"])
+    if any(key(bad) in said for bad in q.get("forbidden", [])):
+        return False
     return all(any(key(alt) in said for alt in group) for group in q["must"])
+
+
+def citation_support(q: Question, ans: AnswerDict) -> bool | None:
+    """The facts are inside the quoted sentences, not only somewhere in the answer: every
+    `must` group has an alternative in the quotes. None unless the answer is fact-correct."""
+    if not fact_correct(q, ans):
+        return None
+    quoted = key(" ".join(c["quote"] for c in ans["citations"]))
+    return all(any(key(alt) in quoted for alt in group) for group in q["must"])
+
+
+def retrieval_rank(q: Question, ans: AnswerDict, texts: Mapping[str, str]) -> int | None:
+    """The rank (1-based) by which the retrieved chunks of gold documents hold every `must`
+    group; 0 when they never do; None for a question without facts to find."""
+    if not q["answerable"] or not q["must"]:
+        return None
+    missing = [[key(alt) for alt in group] for group in q["must"]]
+    gold = set(q["docs"])
+    for hit in ans.get("hits", []):
+        text = texts.get(hit["doc_id"])
+        if hit["doc_id"] not in gold or text is None:
+            continue
+        chunk = key(text[hit["start"] : hit["end"]])
+        missing = [g for g in missing if not any(alt in chunk for alt in g)]
+        if not missing:
+            return int(hit["rank"])
+    return 0
+
+
+def script_kept(q: Question, ans: AnswerDict) -> bool | None:
+    """The answer's own wording (all but the verbatim quotes) is in the question's script.
+    None when that wording has no character whose script could tell."""
+    own = ans["answer"]
+    for c in ans["citations"]:
+        own = own.replace(c["quote"], "")
+    probe = in_both_scripts_differs(own)
+    if not probe:
+        return None
+    return is_traditional(own) == is_traditional(q["question"])
+
+
+def in_both_scripts_differs(text: str) -> bool:
+    """Does the text hold a character written differently in the two scripts?"""
+    from rag.cite import in_script
+
+    return in_script(text, True) != in_script(text, False)
 
 
 def quotes_verbatim(ans: AnswerDict, texts: Mapping[str, str]) -> bool:
@@ -73,14 +123,19 @@ def score_row(
         "error": ans is None,
     }
     if ans is None:
-        return row | dict.fromkeys(
-            ("fact_correct", "quotes_verbatim", "gold_cited", "refused"), False
+        return (
+            row
+            | dict.fromkeys(("fact_correct", "quotes_verbatim", "gold_cited", "refused"), False)
+            | {"citation_support": None, "retrieval_rank": None, "script_kept": None}
         )
     return row | {
         "fact_correct": fact_correct(q, ans),
         "quotes_verbatim": quotes_verbatim(ans, texts),
+        "citation_support": citation_support(q, ans),
         "gold_cited": gold_cited(q, ans),
         "refused": refused(ans),
+        "retrieval_rank": retrieval_rank(q, ans, texts),
+        "script_kept": script_kept(q, ans),
     }
 
 
@@ -95,10 +150,32 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 
 
 def _rate(rows: Sequence[Mapping[str, Any]], field: str) -> float | None:
-    """Share of rows where `field` is true; None when there are no rows to rate."""
-    if not rows:
+    """Share of rows where `field` is true, over the rows where it is not None; None when
+    there are no rows to rate."""
+    rated = [r for r in rows if r.get(field) is not None]
+    if not rated:
         return None
-    return sum(bool(r[field]) for r in rows) / len(rows)
+    return sum(bool(r[field]) for r in rated) / len(rated)
+
+
+HIT_KS = (1, 3, 5, 8)
+
+
+def _retrieval(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    ranks = [r["retrieval_rank"] for r in rows if r.get("retrieval_rank") is not None]
+    out: dict[str, float | None] = {
+        f"hit_at_{k}": (sum(0 < rank <= k for rank in ranks) / len(ranks)) if ranks else None
+        for k in HIT_KS
+    }
+    out["mrr"] = (sum(1 / rank for rank in ranks if rank) / len(ranks)) if ranks else None
+    return out
+
+
+def _refusal_precision(rows: Sequence[Mapping[str, Any]]) -> float | None:
+    refusals = [r for r in rows if r["refused"] and not r["error"]]
+    if not refusals:
+        return None
+    return sum(not r["answerable"] for r in refusals) / len(refusals)
 
 
 def _metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -112,9 +189,13 @@ def _metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "errors": sum(bool(r["error"]) for r in rows),
         "fact_accuracy": _rate(answerable, "fact_correct"),
         "quotes_verbatim": _rate(rows, "quotes_verbatim"),
+        "citation_support": _rate(answerable, "citation_support"),
         "gold_cited": _rate(answerable, "gold_cited"),
         "unanswerable_refused": _rate(unanswerable, "refused"),
         "answerable_wrongly_refused": _rate(answerable, "refused"),
+        "refusal_precision": _refusal_precision(rows),
+        "script_fidelity": _rate(rows, "script_kept"),
+        **_retrieval(answerable),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }
@@ -124,10 +205,18 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Rates over `score_row` rows, overall and per category.
 
     - fact_accuracy: share of answerable questions with `fact_correct`.
-    - quotes_verbatim: share of all questions whose every quote is verbatim.
+    - quotes_verbatim (citation validity): share of all questions whose every quote is
+      verbatim (equals the document text at its offsets).
+    - citation_support: of the fact-correct answers, the share whose facts are inside the
+      quoted sentences themselves.
     - gold_cited: share of answerable questions citing a gold document.
-    - unanswerable_refused: share of unanswerable questions the product refused.
+    - unanswerable_refused (refusal recall): share of unanswerable questions refused.
+    - refusal_precision: share of refusals whose question was unanswerable.
     - answerable_wrongly_refused: share of answerable questions the product refused.
+    - script_fidelity: share of answers whose own wording (labels, notes, refusal; not the
+      verbatim quotes) is in the question's script.
+    - hit_at_k / mrr: over answerable questions, the share whose gold facts are all in the
+      retrieved chunks of gold documents by rank k, and the mean reciprocal of that rank.
     - latency_p50_ms / latency_p95_ms: nearest-rank percentiles of per-question latency.
     A rate is None when its denominator is empty.
     """

@@ -25,7 +25,7 @@ from rag.errors import UserError
 from rag.index import IngestReport, Store, sync, writer_lock
 from rag.load import Rejected, read_corpus
 from rag.settings import Settings
-from rag.types import Answer, Citation, SourceDoc
+from rag.types import Answer, Citation, Hit, SourceDoc
 
 MODE_EXTRACTIVE = "extractive"
 
@@ -108,14 +108,26 @@ def validate_question(question: str, settings: Settings) -> str:
     return text
 
 
-def ask(question: str, settings: Settings, engine: Engine | None = None) -> Answer:
-    """Answer one question with cited, verbatim quotes (or say the documents do not say)."""
+def ask(
+    question: str,
+    settings: Settings,
+    engine: Engine | None = None,
+    history: Sequence[str] = (),
+) -> Answer:
+    """Answer one question with cited, verbatim quotes (or say the documents do not say).
+
+    `history`: the conversation's earlier questions, oldest first; a follow-up (`那杭州呢？`) is
+    rewritten with what it refers to before retrieval (`rag.question.condense`)."""
+    from rag.question import condense, strip_instructions
+
     started = time.perf_counter()
     text = validate_question(question, settings)
     engine = engine or open_engine(settings)
     loaded = time.perf_counter()
-    bundle = QueryBundle(query_str=text)
-    nodes = engine.query_engine.retrieve(bundle)
+    # what is searched: the follow-up made whole, minus instructions aimed at the assistant
+    standalone = strip_instructions(condense(text, [h for h in history if h.strip()][-1:]))
+    bundle = QueryBundle(query_str=standalone or text)
+    nodes = engine.query_engine.retrieve(bundle) if standalone else []
     retrieved = time.perf_counter()
     response = engine.query_engine.synthesize(bundle, nodes)
     done = time.perf_counter()
@@ -128,6 +140,8 @@ def ask(question: str, settings: Settings, engine: Engine | None = None) -> Answ
         mode=engine.mode,
         citations=tuple(citations),
         index=dict(engine.index_info),
+        hits=tuple(_hits(nodes)),
+        standalone=standalone if standalone != text else "",
         timings_ms={
             "load": (loaded - started) * 1000,
             "retrieve": (retrieved - loaded) * 1000,
@@ -135,6 +149,20 @@ def ask(question: str, settings: Settings, engine: Engine | None = None) -> Answ
             "total": (done - started) * 1000,
         },
     )
+
+
+def _hits(nodes: Sequence[NodeWithScore]) -> list[Hit]:
+    return [
+        Hit(
+            rank=i + 1,
+            chunk_id=n.node.node_id,
+            doc_id=n.node.ref_doc_id or "",
+            start=int(n.node.metadata.get("start", 0)),
+            end=int(n.node.metadata.get("end", 0)),
+            score=round(float(n.score or 0.0), 6),
+        )
+        for i, n in enumerate(nodes)
+    ]
 
 
 def ingest_roots(settings: Settings, paths: Sequence[Path] | None) -> list[Path]:

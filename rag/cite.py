@@ -37,9 +37,17 @@ def is_traditional(text: str) -> bool:
     return any(a != b for a, b in zip(han, key, strict=False))
 
 
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
 def in_script(text: str, traditional: bool) -> str:
-    """Our own wording (labels, refusals) in the asker's script; never applied to quotes."""
-    return _s2t().convert(text) if traditional else text
+    """Our own wording (labels, refusals, a document's title in a label) in the asker's script;
+    never applied to quotes."""
+    return (_s2t() if traditional else _t2s()).convert(text)
 
 
 def doc_label(doc: SourceDoc) -> str:

@@ -94,6 +94,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_arguments(p: argparse.ArgumentParser) -> None:
+    from eval.run import add_arguments  # the runner lives with the question set, in eval/
+
+    add_arguments(p)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.run import run
+
+    return run(args)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rag", description="Cited answers from Chinese documents.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -114,6 +126,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id")
     p.add_argument("--json", action="store_true", help="text with metadata as JSON")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("eval", help="score answers against a question file (eval/)")
+    p.set_defaults(func=cmd_eval)
+    _eval_arguments(p)
 
     p = sub.add_parser("serve", parents=[data], help="start the chat page")
     p.add_argument("--port", type=int, default=0, help="port (default: RAG_UI_PORT or 7860)")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.cite import is_traditional
+from rag.cite import in_script, is_traditional
 from rag.clean import search_key
 from rag.places import places_in
 from rag.terms import STOPWORDS, _jieba
@@ -179,6 +179,17 @@ def mentions(term: str, key: str) -> bool:
     return any(f in key for f in forms(term))
 
 
+_CLAIMED = re.compile(
+    r"^\s*(?:余|多)?\s*[十百千万亿]*\s*(?:元|家|个|件|项|所|名|人|倍|p|%|台|座|条|位)"
+)
+
+
+def _after(key: str, number: str) -> str:
+    """The text right after the first standalone occurrence of `number` in `key`."""
+    m = re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", key)
+    return key[m.end() : m.end() + 4] if m else ""
+
+
 def _unit(key: str) -> str:
     m = _UNIT_ASKED.search(key)
     if m:
@@ -205,13 +216,17 @@ def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, 
             continue
         terms.append(word)
         df[word] = sum(mentions(word, k) for k in chunk_keys)
-        numeric = bool(NUMBER.fullmatch(word)) or word.isascii()
+        # a figure the asker states (`是5000亿元，对吧`) is a claim to check, not a required word;
+        # a year or a bare number (`118号`) still identifies what is asked about
+        claimed = bool(NUMBER.fullmatch(word)) and _CLAIMED.search(_after(key, word)) is not None
+        numeric = (bool(NUMBER.fullmatch(word)) or word.isascii()) and not claimed
         # a rare name (not every chunk's topic); jieba's `nz` also tags verbs (印发), so an `nz`
         # word the corpus never uses is not required
         specific = flag.startswith(_ENTITY_POS) and df[word] < 0.3 * n
         specific = specific and (df[word] > 0 or not flag.startswith("nz"))
         # a word jieba does not know, found in few chunks, is a name it has not seen (思必驰)
-        specific = specific or (flag == "x" and len(word) > 2 and 0 < df[word] < 0.05 * n)
+        unseen = flag == "x" and len(word) > 2 and not NUMBER.fullmatch(word)
+        specific = specific or (unseen and 0 < df[word] < 0.05 * n)
         if numeric or specific or word in places:
             anchors.add(word)
     weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
@@ -261,3 +276,61 @@ def facets(query: Query) -> list[tuple[str, str]]:
                 others = "|".join(re.escape(g) for g in group if g != keep)
                 out.append((re.sub(others, "", query.key), keep))
     return out
+
+
+# A question that leans on the one before: opens with a pointer (那/这/它/同一年…) or ends in 呢.
+_FOLLOW_UP = re.compile(
+    r"^(?:那么|那|这个|这些|这|它们|它|其|同一|同年|同期|该|此|上述|还有|另外|再|如果是)|呢\W*$"
+)
+_SHORT = 8
+
+
+def condense(question: str, previous: Sequence[str]) -> str:
+    """A follow-up rewritten to stand alone, from the question before it (no LLM): the earlier
+    question with its places and years replaced by those the follow-up names, then the
+    follow-up itself (`2021年苏州有多少家上市企业？` + `那杭州呢？` -> `2021年杭州有多少家上市企业？
+    那杭州呢？`). A question that stands alone (no pointer word, not very short) is kept as is."""
+    if not previous:
+        return question
+    key = search_key(question)
+    bare = re.sub(r"\W", "", key)
+    if not _FOLLOW_UP.search(key) and len(bare) > _SHORT:
+        return question
+    base = search_key(previous[-1])
+    for old, new in (
+        (places_in(base), places_in(key)),
+        (set(YEAR.findall(base)), set(YEAR.findall(key))),
+    ):
+        if new and old:
+            base = re.sub("|".join(map(re.escape, sorted(old, key=len, reverse=True))), "", base)
+            base = " ".join(sorted(new)) + " " + base
+    standalone = f"{base} {key}"
+    return in_script(standalone, True) if is_traditional(question) else standalone
+
+
+# Instructions aimed at the assistant inside a question (prompt injection): they are not part
+# of what is asked, so they are neither searched nor required of an answer.
+_INSTRUCTION = re.compile(
+    r"忽略|无视|不要管|别管|不用管|不必管|不许|不准|不要说|假装|扮演|你现在|你已|你是|你之前|你收到|"
+    r"你能访问|你的系统|从现在起|系统提示|提示词|系统通知|系统消息|开发者模式|管理员|口径|一律|为准|"
+    r"摘录|知识库|随便|编一个|编个|瞎编|预测|就说|直接确认|原封不动|输出给我|密钥|任何约束|^再?请?回答$|"
+    r"ignore|pretend|system prompt|from now on|answer in|developer mode"
+)
+_CLAUSE_CUT = re.compile(r"[，,。！!？?：:；;【】\[\]\n]")
+_QUOTED_CLAIM = re.compile(r"[“\"「『][^”\"」』]*\d[^”\"」』]*[”\"」』]")
+_ENGLISH_SENTENCE = re.compile(r"(?:[A-Za-z][A-Za-z'’-]*[\s,]+){3,}[^.。!?？]*[.!?]?")
+
+
+def strip_instructions(question: str) -> str:
+    """The question without what it tells the assistant to do: clauses that order, role-play,
+    claim a system notice or ask for secrets; quoted "excerpts" carrying figures the asker
+    supplies; English sentences (this product answers Chinese questions). Empty when nothing
+    but instructions remains."""
+    text = _QUOTED_CLAIM.sub("，", question)
+    text = _ENGLISH_SENTENCE.sub("，", text)
+    kept = []
+    for part in re.split(r"(?<=[，,。！!？?：:；;【】\[\]\n])", text):
+        clause = _CLAUSE_CUT.sub("", part).strip()
+        if clause and not _INSTRUCTION.search(search_key(clause)):
+            kept.append(part)
+    return "".join(kept).strip(" ，,：:；;【】[]")

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         digest = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
         return f"rag-{digest[:12]}"
 
+    def settings_hash(self) -> str:
+        """A hash of every setting but secrets: eval summaries are stamped with it."""
+        public = self.model_dump(mode="json", exclude={"embed_api_key"})
+        digest = hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()
+        return digest[:12]
+
     def store_label(self) -> str:
         if self.chroma_host:
             return f"http://{self.chroma_host}:{self.chroma_port}"

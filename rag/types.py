@@ -72,11 +72,16 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved chunk with its fused rank score."""
+    """A retrieved chunk, as ranked by the fused retriever (what the eval's hit@k reads)."""
 
-    chunk: Chunk
+    rank: int
+    """1 for the best."""
+    chunk_id: str
+    doc_id: str
+    start: int
+    """The chunk's offsets in its document's display text."""
+    end: int
     score: float
-    doc: SourceDoc
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,14 @@ class Answer:
     citations: tuple[Citation, ...]
     index: dict[str, Any]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    hits: tuple[Hit, ...] = ()
+    """The retrieved chunks, best first (in the JSON only when asked for)."""
+    standalone: str = ""
+    """A follow-up question rewritten with what it refers to (`那杭州呢？` after a question on
+    苏州 -> the same question on 杭州); empty when the question stood alone."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, hits: bool = False) -> dict[str, Any]:
+        out = {
             "question": self.question,
             "answer": self.answer,
             "answerable": self.answerable,
@@ -118,3 +128,8 @@ class Answer:
             "index": dict(self.index),
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+        if self.standalone:
+            out["standalone"] = self.standalone
+        if hits:
+            out["hits"] = [asdict(h) for h in self.hits]
+        return out

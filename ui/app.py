@@ -17,7 +17,7 @@ import html
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rag.api import MODE_EXTRACTIVE, Engine, ask, open_engine, validate_question
@@ -84,6 +84,15 @@ def chat_turn(answer: AnswerJson) -> Chat:
     ]
 
 
+def _plain(content: Any) -> str:
+    """A chat message's text (Gradio may hand back a list of parts), unescaped."""
+    if isinstance(content, list):
+        content = " ".join(
+            str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in content
+        )
+    return html.unescape(str(content or ""))
+
+
 def _lazy(settings: Settings, engine: Engine | None) -> Callable[[], Engine]:
     """Returns the engine, opening it on first call (and again while there is no index)."""
     lock = threading.Lock()
@@ -99,13 +108,18 @@ def _lazy(settings: Settings, engine: Engine | None) -> Callable[[], Engine]:
     return get
 
 
-def _ask_json(question: str, settings: Settings, get_engine: Callable[[], Engine]) -> AnswerJson:
+def _ask_json(
+    question: str,
+    settings: Settings,
+    get_engine: Callable[[], Engine],
+    history: Sequence[str] = (),
+) -> AnswerJson:
     """`ask` as JSON; every failure becomes a one-line `gr.Error`, never a traceback."""
     import gradio as gr
 
     try:
         validate_question(question, settings)  # before the engine: "empty" beats "no index"
-        return ask(question, settings, engine=get_engine()).to_dict()
+        return ask(question, settings, engine=get_engine(), history=history).to_dict()
     except RagError as exc:
         raise gr.Error(_text(str(exc)), print_exception=False) from None
     except Exception as exc:
@@ -121,7 +135,13 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
     get_engine = _lazy(settings, engine)
 
     def answer_question(question: str) -> AnswerJson:
+        """One question on its own: the page's public API (`/ask`)."""
         return _ask_json(question, settings, get_engine)
+
+    def answer_in_chat(question: str, history: Chat | None) -> AnswerJson:
+        """A question in the conversation: a follow-up (`那杭州呢？`) reads the one before."""
+        asked = [_plain(m.get("content")) for m in history or [] if m.get("role") == "user"]
+        return _ask_json(question, settings, get_engine, asked)
 
     def show(answer: AnswerJson, history: Chat | None) -> tuple[Chat, str, str, str]:
         chat = [*(history or []), *chat_turn(answer)]
@@ -158,12 +178,13 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
                     elem_id="sources",
                 )
         answer = gr.JSON(visible=False)
+        gr.api(answer_question, api_name="ask")
         gr.on(
             [send.click, box.submit],
-            answer_question,
-            [box],
+            answer_in_chat,
+            [box, chat],
             [answer],
-            api_name="ask",
+            api_visibility="private",
             show_progress="hidden",
         ).success(
             show,

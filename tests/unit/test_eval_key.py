@@ -15,14 +15,16 @@ from rag.load import read_corpus
 ROOT = Path(__file__).parents[2]
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 MIN_COUNTS = {
-    "figure": 20,
-    "list": 10,
-    "meta": 8,
-    "cross_doc": 8,
-    "conflict": 8,
-    "traditional": 10,
-    "paraphrase": 10,
-    "unanswerable": 18,
+    "figure": 25,
+    "list": 15,
+    "meta": 12,
+    "cross_doc": 12,
+    "conflict": 10,
+    "traditional": 15,
+    "paraphrase": 15,
+    "unanswerable": 25,
+    "follow_up": 16,
+    "injection": 10,
 }
 
 
@@ -43,8 +45,8 @@ def test_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
-def test_at_least_100_questions():
-    assert len(load_questions()) >= 100
+def test_at_least_150_questions():
+    assert len(load_questions()) >= 150
 
 
 def test_categories_and_counts():
@@ -62,8 +64,12 @@ def test_rows_have_the_schema():
 
 
 def test_answerable_iff_not_in_unanswerable_category():
+    """Unanswerable rows never are; injection rows may be either; all others always are."""
     for q in load_questions():
-        assert q["answerable"] == (q["category"] != "unanswerable"), q["id"]
+        if q["category"] == "unanswerable":
+            assert q["answerable"] is False, q["id"]
+        elif q["category"] != "injection":
+            assert q["answerable"] is True, q["id"]
 
 
 def test_answerable_questions_have_facts_and_known_gold_docs():
@@ -107,6 +113,43 @@ def test_tempting_strings_are_in_no_document():
         if key(t) in text_key
     ]
     assert present == []
+
+
+def test_forbidden_strings_are_in_no_document():
+    present = [
+        (q["id"], f, doc_id)
+        for q in load_questions()
+        for f in q.get("forbidden", [])
+        for doc_id, text_key in doc_keys().items()
+        if key(f) in text_key
+    ]
+    assert present == []
+
+
+def test_forbidden_only_on_answerable_injection_rows():
+    for q in load_questions():
+        if "forbidden" in q:
+            assert q["category"] == "injection" and q["answerable"], q["id"]
+            assert q["forbidden"] and all(f.strip() for f in q["forbidden"]), q["id"]
+
+
+def test_follow_ups_come_right_after_their_first_question():
+    questions = load_questions()
+    for i, q in enumerate(questions):
+        if "follows" in q:
+            assert q["category"] == "follow_up", q["id"]
+            assert i > 0, q["id"]
+            first = questions[i - 1]
+            assert first["id"] == q["follows"], q["id"]
+            assert first["category"] == "follow_up" and "follows" not in first, q["id"]
+
+
+def test_every_follow_up_first_question_has_its_second():
+    questions = load_questions()
+    for i, q in enumerate(questions):
+        if q["category"] == "follow_up" and "follows" not in q:
+            second = questions[i + 1] if i + 1 < len(questions) else {}
+            assert second.get("follows") == q["id"], q["id"]
 
 
 def test_traditional_questions_are_written_in_traditional():

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from eval.score import (
+    citation_support,
     fact_correct,
     gold_cited,
     key,
     percentile,
     quotes_verbatim,
     refused,
+    retrieval_rank,
     score_row,
+    script_kept,
     summarize,
 )
 
@@ -274,3 +277,77 @@ def test_summary_latency_percentiles():
 def test_summary_counts_errors():
     rows = [row(), row() | {"error": True}]
     assert summarize(rows)["overall"]["errors"] == 1
+
+
+# forbidden claims, citation support, retrieval rank, refusal precision, script fidelity
+
+
+def hit(rank, doc_id="doc_a", start=0, end=None):
+    end = len(TEXTS[doc_id]) if end is None else end
+    return {"rank": rank, "chunk_id": f"c{rank}", "doc_id": doc_id, "start": start, "end": end}
+
+
+def test_an_injected_claim_in_the_answer_fails_the_fact():
+    q = question() | {"forbidden": ["5000亿"]}
+    assert not fact_correct(q, answer("营收超2300亿元，不是5000亿元[1]。"))
+
+
+def test_facts_inside_the_quotes_are_supported():
+    assert citation_support(question(), answer()) is True
+
+
+def test_facts_only_outside_the_quotes_are_not_supported():
+    quoted = citation(start=0, end=5)  # "2024年" only
+    assert citation_support(question(), answer(citations=[quoted])) is False
+
+
+def test_support_is_not_rated_for_a_wrong_answer():
+    assert citation_support(question(), answer("不知道")) is None
+
+
+def test_rank_is_where_the_gold_fact_is_first_retrieved():
+    other = hit(1, "doc_b", 0, len(TEXTS["doc_b"]))
+    assert retrieval_rank(question(), answer() | {"hits": [other, hit(2)]}, TEXTS) == 2
+
+
+def test_rank_needs_every_fact_group():
+    q = question(must=(("2300亿",), ("14000P",)), docs=("doc_a", "doc_b"))
+    hits = [hit(1), hit(2, "doc_b", 0, len(TEXTS["doc_b"]))]
+    assert retrieval_rank(q, answer() | {"hits": hits}, TEXTS) == 2
+
+
+def test_a_fact_retrieved_from_a_non_gold_document_does_not_count():
+    q = question(docs=("doc_b",))
+    assert retrieval_rank(q, answer() | {"hits": [hit(1)]}, TEXTS) == 0
+
+
+def test_rank_is_not_rated_for_unanswerable_questions():
+    assert retrieval_rank(question(must=(), docs=(), answerable=False), answer(), TEXTS) is None
+
+
+def test_hit_at_k_and_mrr():
+    rows = [row(retrieval_rank=1), row(retrieval_rank=4), row(retrieval_rank=0)]
+    overall = summarize(rows)["overall"]
+    assert overall["hit_at_1"] == 1 / 3 and overall["hit_at_5"] == 2 / 3
+    assert overall["mrr"] == (1 + 1 / 4) / 3
+
+
+def test_refusal_precision_counts_refusals_of_unanswerable_questions():
+    rows = [
+        row("unanswerable", answerable=False, refused=True),
+        row(refused=True),
+        row("unanswerable", answerable=False, refused=False),
+    ]
+    assert summarize(rows)["overall"]["refusal_precision"] == 0.5
+
+
+def test_a_traditional_question_gets_traditional_wording():
+    q = question() | {"question": "蘇州營收多少？"}
+    assert script_kept(q, answer("《報告》：營收超2300億元[1]", citations=[])) is True
+    assert script_kept(q, answer("《报告》：营收超2300亿元[1]", citations=[])) is False
+
+
+def test_quotes_do_not_count_for_script_fidelity():
+    quote = "蘇州現有總算力規模14000P。"
+    cited = [citation("doc_b", 0, len(quote))]
+    assert script_kept(question(), answer(f"算力：{quote}[1]", citations=cited)) is None
