@@ -66,7 +66,11 @@ def current_for(year: int, doc: SourceDoc, key: str) -> bool:
     """A sentence naming no year speaks of its document's present (`现有…43家` in a 2022 report):
     that is the year asked when the document dates from it or from the year after."""
     doc_year = _doc_year(doc)
-    return not YEAR.search(key) and doc_year is not None and 0 <= doc_year - year <= 1
+    names_a_year = _YEAR_MENTION.search(key)  # `2021 年`, not the figure `2000 家`
+    return not names_a_year and doc_year is not None and 0 <= doc_year - year <= 1
+
+
+_YEAR_MENTION = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:年|-\d|/\d)")
 
 
 def _term_credit(term: str, key: str, context: str) -> float:

@@ -197,3 +197,15 @@ def test_page_renders_document_text_inert(page: Page, evil_url: str) -> None:
     assert not [url for url in requested if EVIL_HOST in url]
     web = [url for url in requested if url.startswith("http")]
     assert web and all(urlparse(url).hostname == "127.0.0.1" for url in web), web
+
+
+def test_page_answers_a_follow_up_in_the_context_of_the_question_before(
+    page: Page, seeds_url: str
+) -> None:
+    page.goto(seeds_url)
+    first = _ask(page, "2021年苏州有多少家人工智能上市企业？")
+    expect(first).to_contain_text("11 家")
+    follow_up = _ask(page, "那杭州呢？")  # alone, this names no fact: it needs the turn before
+    expect(follow_up).to_contain_text("43家")
+    expect(follow_up).not_to_contain_text("文档中没有找到")
+    page.screenshot(path=str(ARTIFACTS / "follow-up.png"), full_page=True)
