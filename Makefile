@@ -25,7 +25,7 @@ test: install
 	$(PY) -m pytest -q -p no:cacheprovider
 
 eval: index
-	$(PY) -m eval.run
+	$(VENV)/bin/rag eval
 
 bench: install
 	$(PY) -m eval.bench
