@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.clean import search_key
-from rag.places import places_in, subject_places, within
+from rag.places import subject_places, subjects_in, within
 from rag.question import YEAR, Query, forms, mentions
 from rag.types import Sentence, SourceDoc
 
@@ -176,7 +176,7 @@ def about_places(doc: SourceDoc, start: int, own: str, section: str) -> frozense
     carried = subject_places(
         key_of(doc.text[para:start]), key_of(section), _identity_key(doc), _doc_key(doc)
     )
-    named = places_in(own)
+    named = subjects_in(own)
     if named and not all(any(within(c, p) for c in carried) for p in named):
         return named
     return carried | named

@@ -107,6 +107,19 @@ def places_in(key: str) -> frozenset[str]:
     return frozenset(m.group(0) for m in _pattern().finditer(key))
 
 
+# `相比杭州而言，苏州…`: the place compared with is not what the sentence is about.
+_COMPARED = re.compile(r"(?:相比|相较|对比|比起|较之?|不如)\s*$")
+
+
+@lru_cache(maxsize=8192)
+def subjects_in(key: str) -> frozenset[str]:
+    """Place names a sentence is about: those it mentions, minus places it compares with (unless
+    it names nothing else)."""
+    found = [(m.group(0), key[max(0, m.start() - 3) : m.start()]) for m in _pattern().finditer(key)]
+    subjects = frozenset(p for p, before in found if not _COMPARED.search(before))
+    return subjects or frozenset(p for p, _ in found)
+
+
 @lru_cache(maxsize=4096)
 def lineage(place: str) -> tuple[str, ...]:
     """The place and its ancestors: 昆山 -> (昆山, 苏州, 江苏, 中国)."""

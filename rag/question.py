@@ -280,9 +280,16 @@ def facets(query: Query) -> list[tuple[str, str]]:
 
 # A question that leans on the one before: opens with a pointer (那/这/它/同一年…) or ends in 呢.
 _FOLLOW_UP = re.compile(
-    r"^(?:那么|那|这个|这些|这|它们|它|其|同一|同年|同期|该|此|上述|还有|另外|再|如果是)|呢\W*$"
+    r"^(?:那么|那|这个|这些|这|它们|它|其中|其|同一|同年|同期|该|此|上述|还有|另外|再|如果是|"
+    r"到(?:19|20)\d\d)|呢\W*$"
 )
 _SHORT = 8
+_ASKER = re.compile(r"是?谁|哪位")
+_ASKS = (_ASKS_FIGURE, _ASKS_DATE, _ASKS_WHO, _ASKS_RANK, _ASKS_LIST)
+
+
+def _asks_something(key: str) -> bool:
+    return any(p.search(key) for p in _ASKS)
 
 
 def condense(question: str, previous: Sequence[str]) -> str:
@@ -297,6 +304,9 @@ def condense(question: str, previous: Sequence[str]) -> str:
     if not _FOLLOW_UP.search(key) and len(bare) > _SHORT:
         return question
     base = search_key(previous[-1])
+    if _asks_something(key):  # the follow-up's own ask replaces the one before (谁写的 -> 哪天)
+        for pattern in (_ASKS_DATE, _ASKS_RANK, _ASKER, _QUESTION_WORDS):  # not 规模, 营收
+            base = pattern.sub("", base)
     for old, new in (
         (places_in(base), places_in(key)),
         (set(YEAR.findall(base)), set(YEAR.findall(key))),

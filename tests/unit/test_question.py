@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.places import lineage, places_in, subject_places, within
+from rag.places import lineage, places_in, subject_places, subjects_in, within
 from rag.question import analyse, condense, facets, forms, mentions, strip_instructions
 
 KEYS = ["苏州人工智能产业营收超2300亿元", "杭州上市企业43家", "规上企业378家", "智能计算中心15家"]
@@ -157,3 +157,17 @@ def test_a_figure_the_asker_claims_is_not_required() -> None:
 
 def test_a_number_that_identifies_stays_required() -> None:
     assert "118" in query("118号建议是谁提的？").anchors
+
+
+def test_a_place_compared_with_is_not_what_a_sentence_is_about() -> None:
+    assert subjects_in("相比杭州而言,苏州吸引力明显不足") == {"苏州"}
+    assert subjects_in("相比杭州而言") == {"杭州"}  # nothing else named: it is all there is
+
+
+def test_a_follow_up_with_its_own_ask_replaces_the_ask_before() -> None:
+    standalone = condense("是哪天印发的？", ["那份对策建议是谁写的？"])
+    assert "谁" not in standalone and "对策建议" in standalone and "哪天" in standalone
+
+
+def test_a_follow_up_moving_to_another_year_is_recognised() -> None:
+    assert "规模" in condense("到2024年涨到多少了？", ["2021年苏州产业规模多少？"])
