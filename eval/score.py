@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rag.cite import is_traditional
+from rag.cite import in_script, is_traditional
 from rag.clean import search_key
 
 _SPACE = re.compile(r"\s+")
@@ -79,17 +79,9 @@ def script_kept(q: Question, ans: AnswerDict) -> bool | None:
     own = ans["answer"]
     for c in ans["citations"]:
         own = own.replace(c["quote"], "")
-    probe = in_both_scripts_differs(own)
-    if not probe:
+    if in_script(own, True) == in_script(own, False):  # no character whose script could tell
         return None
     return is_traditional(own) == is_traditional(q["question"])
-
-
-def in_both_scripts_differs(text: str) -> bool:
-    """Does the text hold a character written differently in the two scripts?"""
-    from rag.cite import in_script
-
-    return in_script(text, True) != in_script(text, False)
 
 
 def quotes_verbatim(ans: AnswerDict, texts: Mapping[str, str]) -> bool:

@@ -30,16 +30,12 @@ from rag.evidence import (
     FIGURE,
     Candidate,
     about_document,
-    about_places,
-    current_for,
     frame,
     key_of,
     score_sentence,
     sentences_of,
     whole_sentence,
-    with_resolved_years,
 )
-from rag.places import within
 from rag.question import YEAR, Query, analyse, facets
 from rag.types import Chunk, Citation, Sentence, SourceDoc
 
@@ -138,23 +134,13 @@ def cover_facet(
     candidates: Sequence[Candidate],
     chunk_keys: Sequence[str],
 ) -> list[Candidate]:
-    """Add the best sentence answering `facet` unless a chosen one already does."""
-    text, must_name = facet
+    """Add the best sentence answering `facet` unless a chosen one already does. The year or
+    place a facet must name is one of its own anchors, so `answers` already requires it."""
+    text, _ = facet
     query, weights = analyse(text, chunk_keys)
     content = [t for t in query.terms if t not in query.anchors and not YEAR.fullmatch(t)]
     if not content or len(chosen) >= MAX_SENTENCES:
         return chosen
-
-    def names(c: Candidate) -> bool:
-        own = key_of(c.doc.text[c.start : c.end])
-        if not must_name:
-            return True
-        if must_name in query.places:
-            return any(within(p, must_name) for p in about_places(c.doc, c.start, own, c.section))
-        key = with_resolved_years(own, c.doc)
-        return must_name in key or (
-            bool(YEAR.fullmatch(must_name)) and current_for(int(must_name), c.doc, key)
-        )
 
     rescored = [
         score_sentence(
@@ -162,7 +148,7 @@ def cover_facet(
         )
         for c in candidates
     ]
-    ok = [r for r in rescored if r.answers and names(r)]
+    ok = [r for r in rescored if r.answers]
     picked = {(c.doc.doc_id, c.start) for c in chosen}
     if any((r.doc.doc_id, r.start) in picked for r in ok):
         return chosen
@@ -186,7 +172,7 @@ def continue_list(best: Candidate) -> list[Candidate]:
     if _LISTS.search(best.doc.text[best.start : best.end]):
         return []
     sentences = sentences_of(best.doc)
-    i = bisect.bisect_left([x.start for x in sentences], best.start)
+    i = bisect.bisect_left(sentences, best.start, key=lambda x: x.start)
     after = [x for x in sentences[i + 1 : i + 1 + _LIST_LOOKAHEAD] if x.start >= best.end]
     items: list[Sentence] = []
     for x in after:

@@ -54,7 +54,7 @@ def _doc_year(doc: SourceDoc) -> int | None:
     return int(m.group(0)) if m else None
 
 
-def with_resolved_years(key: str, doc: SourceDoc) -> str:
+def _with_resolved_years(key: str, doc: SourceDoc) -> str:
     year = _doc_year(doc)
     if year is None:
         return key
@@ -62,7 +62,7 @@ def with_resolved_years(key: str, doc: SourceDoc) -> str:
     return key + " " + " ".join(extra) if extra else key
 
 
-def current_for(year: int, doc: SourceDoc, key: str) -> bool:
+def _current_for(year: int, doc: SourceDoc, key: str) -> bool:
     """A sentence naming no year speaks of its document's present (`现有…43家` in a 2022 report):
     that is the year asked when the document dates from it or from the year after."""
     doc_year = _doc_year(doc)
@@ -163,13 +163,12 @@ class Candidate:
     score: float
     answers: bool
     cover: float = 0.0
-    follows: bool = False
     chunk_key: str = ""
     rank: int = 0
     named: bool = False
 
 
-def about_places(doc: SourceDoc, start: int, own: str, section: str) -> frozenset[str]:
+def _about_places(doc: SourceDoc, start: int, own: str, section: str) -> frozenset[str]:
     """The places a sentence is about: those it names, else those its paragraph, section or
     document is about (a sentence naming only a wider area, 中国 or 江苏, keeps its context's)."""
     para = doc.text.rfind("\n", 0, start) + 1
@@ -212,7 +211,7 @@ def score_sentence(
     """
     sentence = doc.text[start:end]
     own = key_of(sentence)
-    key = with_resolved_years(own, doc)
+    key = _with_resolved_years(own, doc)
     title = _identity_key(doc)
     if named:
         key = key + " " + title
@@ -220,13 +219,13 @@ def score_sentence(
     context = f"{own_context} {chunk_key}"
     total = sum(weights.values()) or 1.0
     cover = sum(w * _term_credit(t, key, context) for t, w in weights.items()) / total
-    about = about_places(doc, start, own, section)
+    about = _about_places(doc, start, own, section)
 
     def found(a: str) -> bool:
         if a in query.places:  # a place: what the sentence is about, not any mention
             return any(within(p, a) for p in about)
         if YEAR.fullmatch(a):
-            return a in key or current_for(int(a), doc, key)
+            return a in key or _current_for(int(a), doc, key)
         return mentions(a, key) or mentions(a, own_context)
 
     years = [a for a in query.anchors if YEAR.fullmatch(a)]
@@ -249,8 +248,7 @@ def score_sentence(
     attributes = [
         t for t in query.terms if len(t) > 1 and not t.isdigit() and t not in query.anchors
     ]
-    follows = query.asks_figure and _figure_follows(attributes, key)
-    if follows:
+    if query.asks_figure and _figure_follows(attributes, key):
         score += 0.1
         # the figure follows the asked phrase itself (`人工智能企业超1000家`), not a narrower one
         pairs = [a + b for a, b in zip(query.terms, query.terms[1:], strict=False)]
@@ -262,9 +260,7 @@ def score_sentence(
     if named and _in_frame(doc, start):
         score += 0.2
     answers = cover >= MIN_COVER and anchored and typed
-    return Candidate(
-        doc, start, end, section, score, answers, cover, follows, chunk_key, rank, named
-    )
+    return Candidate(doc, start, end, section, score, answers, cover, chunk_key, rank, named)
 
 
 _WHOLE_SENTENCE_CHARS = 400

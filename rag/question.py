@@ -35,7 +35,6 @@ _ASKS_WHO = re.compile(
     r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|什么单位|主办|出自|发布者|建议人|提出|来源|"
     r"梳理|整理|参考"
 )
-_ASKS_WHICH_DOC = re.compile(r"哪份|哪篇|哪个文件|哪份材料|哪篇文章|哪一份|哪一篇")
 # The unit a figure must carry: `多少件` is not answered by `60亿元`.
 _UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)([家个项件所座条名位人款台次倍])")
 _MONEY_ASKED = re.compile(r"营收|营业收入|收入|产值|金额|投资额|多少钱|多少亿|多少万|产业规模")
@@ -79,8 +78,6 @@ class Query:
     places: frozenset[str] = frozenset()
     """Gazetteer places the question names."""
     asks_list: bool = False
-    asks_doc: bool = False
-    """Which document / who wrote it / when: answered from a document's masthead."""
     unit: str = ""
     """The classifier a figure must carry (`家` for 多少家), or `元` for money."""
 
@@ -198,7 +195,14 @@ def _unit(key: str) -> str:
 
 
 def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, float]]:
-    """Terms, anchors and IDF weights (over `chunk_keys`) of a question."""
+    """Terms, anchors and IDF weights (over `chunk_keys`) of a question. The retriever (for
+    facets) and the answerer both analyse each question and facet: it is done once."""
+    query, weights = _analyse(question, tuple(chunk_keys))
+    return query, dict(weights)
+
+
+@lru_cache(maxsize=256)
+def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[str, float]]:
     key = search_key(question)
     n = len(chunk_keys)
     df: dict[str, int] = {}
@@ -234,7 +238,6 @@ def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, 
     for t in terms:  # an absent verb or adverb is the asker's wording, not the thing asked for
         if df[t] == 0 and tags.get(t, "x")[:1] in ("v", "d", "a"):
             weights[t] = 1.0
-    asks_list = bool(_ASKS_LIST.search(key))
     query = Query(
         text=question,
         key=key,
@@ -246,8 +249,7 @@ def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, 
         asks_rank=bool(_ASKS_RANK.search(key)),
         traditional=is_traditional(question),
         places=frozenset(p for p in places if p in terms),
-        asks_list=asks_list,
-        asks_doc=bool(_ASKS_WHICH_DOC.search(key) or _ASKS_WHO.search(key)),
+        asks_list=bool(_ASKS_LIST.search(key)),
         unit=_unit(key),
     )
     return query, weights

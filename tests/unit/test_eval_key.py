@@ -8,6 +8,8 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 from eval.score import key
 from rag.clean import search_key
 from rag.load import read_corpus
@@ -104,24 +106,14 @@ def test_unanswerable_questions_are_keyed_empty_with_traps():
             assert q["tempting"], q["id"]
 
 
-def test_tempting_strings_are_in_no_document():
+@pytest.mark.parametrize("field", ["tempting", "forbidden"])
+def test_trap_strings_are_in_no_document(field: str):
     present = [
         (q["id"], t, doc_id)
         for q in load_questions()
-        for t in q.get("tempting", [])
+        for t in q.get(field, [])
         for doc_id, text_key in doc_keys().items()
         if key(t) in text_key
-    ]
-    assert present == []
-
-
-def test_forbidden_strings_are_in_no_document():
-    present = [
-        (q["id"], f, doc_id)
-        for q in load_questions()
-        for f in q.get("forbidden", [])
-        for doc_id, text_key in doc_keys().items()
-        if key(f) in text_key
     ]
     assert present == []
 
