@@ -27,6 +27,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
 from rag.evidence import (
+    MIN_COVER,
     FIGURE,
     Candidate,
     about_document,
@@ -36,10 +37,11 @@ from rag.evidence import (
     sentences_of,
     whole_sentence,
 )
-from rag.question import YEAR, Query, analyse, facets
+from rag.question import YEAR, Query, analyse, facets, mentions
 from rag.types import Chunk, Citation, Sentence, SourceDoc
 
 NEAR_BEST = 0.85
+FACET_COVER = 0.45
 MAX_SENTENCES = 5
 
 
@@ -134,25 +136,35 @@ def cover_facet(
     candidates: Sequence[Candidate],
     chunk_keys: Sequence[str],
 ) -> list[Candidate]:
-    """Add the best sentence answering `facet` unless a chosen one already does. The year or
-    place a facet must name is one of its own anchors, so `answers` already requires it."""
+    """Add the best sentence answering `facet` unless a chosen one already does: it answers the
+    facet and names every word the facet asks about (`上市企业有几家` is not answered by the
+    营收 sentence that counts `核心企业`). The year or place a facet must name is one of its own
+    anchors, so `answers` already requires it. A facet is a fragment of a question that is
+    already answered (`…和2027年的规模目标`): its sentence then needs `FACET_COVER`, not
+    `MIN_COVER`."""
     text, _ = facet
     query, weights = analyse(text, chunk_keys)
     content = [t for t in query.terms if t not in query.anchors and not YEAR.fullmatch(t)]
     if not content or len(chosen) >= MAX_SENTENCES:
         return chosen
+    min_cover = FACET_COVER if chosen else MIN_COVER  # a facet alone must answer in full
 
     rescored = [
         score_sentence(
-            query, weights, c.doc, c.start, c.end, c.section, c.chunk_key, c.rank, c.named
+            query, weights, c.doc, c.start, c.end, c.section, c.chunk_key, c.rank, c.named,
+            min_cover=min_cover,
         )
         for c in candidates
     ]
     ok = [r for r in rescored if r.answers]
     picked = {(c.doc.doc_id, c.start) for c in chosen}
-    if any((r.doc.doc_id, r.start) in picked for r in ok):
-        return chosen
-    return chosen + sorted(ok, key=lambda r: -r.score)[:1]
+    for r in ok:
+        if (r.doc.doc_id, r.start) in picked:
+            own = key_of(r.doc.text[r.start : r.end])
+            if all(mentions(t, own) for t in content if weights.get(t, 0) > 1.0):
+                return chosen
+    fresh = [r for r in ok if (r.doc.doc_id, r.start) not in picked]
+    return chosen + sorted(fresh, key=lambda r: -r.score)[:1]
 
 
 _ITEM = re.compile(

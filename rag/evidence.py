@@ -203,6 +203,7 @@ def score_sentence(
     chunk_key: str,
     rank: int,
     named: bool = False,
+    min_cover: float = MIN_COVER,
 ) -> Candidate:
     """Coverage of the question by one sentence, and whether it can answer it.
 
@@ -218,8 +219,15 @@ def score_sentence(
     own_context = f"{key_of(section)} {title}"  # where an anchor may be given: not the chunk
     context = f"{own_context} {chunk_key}"
     total = sum(weights.values()) or 1.0
-    cover = sum(w * _term_credit(t, key, context) for t, w in weights.items()) / total
     about = _about_places(doc, start, own, section)
+
+    def credit(term: str) -> float:
+        # a place is covered by a sentence about it (`全市…` in a paragraph about 苏州)
+        if term in query.places and any(within(p, term) for p in about):
+            return 1.0
+        return _term_credit(term, key, context)
+
+    cover = sum(w * credit(t) for t, w in weights.items()) / total
 
     def found(a: str) -> bool:
         if a in query.places:  # a place: what the sentence is about, not any mention
@@ -259,7 +267,7 @@ def score_sentence(
         score += 0.05 * sum(n in flat for n in names_of(doc))
     if named and _in_frame(doc, start):
         score += 0.2
-    answers = cover >= MIN_COVER and anchored and typed
+    answers = cover >= min_cover and anchored and typed
     return Candidate(doc, start, end, section, score, answers, cover, chunk_key, rank, named)
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from rag.cite import in_script, is_traditional
 from rag.clean import search_key
-from rag.places import places_in
+from rag.places import places_in, within
 from rag.terms import STOPWORDS, _jieba
 
 YEAR = re.compile(r"(?:19|20)\d{2}")
@@ -235,8 +235,10 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
             anchors.add(word)
     weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
     tags = word_tags()
-    for t in terms:  # an absent verb or adverb is the asker's wording, not the thing asked for
-        if df[t] == 0 and tags.get(t, "x")[:1] in ("v", "d", "a"):
+    # an absent verb, adverb or word of time or place (前后, 年初, 省内) is the asker's wording,
+    # not the thing asked for
+    for t in terms:
+        if df[t] == 0 and tags.get(t, "x")[:1] in ("v", "d", "a", "f", "t", "s", "m"):
             weights[t] = 1.0
     query = Query(
         text=question,
@@ -272,12 +274,19 @@ def facets(query: Query) -> list[tuple[str, str]]:
             if not YEAR.search(clause):
                 inherited += [f"{y}年" for y in years]
             out.append((" ".join([*inherited, clause]), ""))
-    for group in (years, places):
+    nested = any(within(a, b) for a in places for b in places if a != b)
+    for group, suffix in ((years, r"\s*年?(?:初|底|末)?"), ([] if nested else places, "")):
+        # 苏州 in 江苏 (`全国排第几？在江苏省内呢？`) are not two places asked side by side
         if len(group) > 1:
             for keep in group:
                 others = "|".join(re.escape(g) for g in group if g != keep)
-                out.append((re.sub(others, "", query.key), keep))
+                # the other years with their joints: `从2021年到2024年` -> `2024年`
+                drop = rf"{_JOINT}?\s*(?:{others}){suffix}\s*{_JOINT}?"
+                out.append((re.sub(drop, "", query.key), keep))
     return out
+
+
+_JOINT = "(?:从|由|到|至|和|与|及|、)"
 
 
 # A question that leans on the one before: opens with a pointer (那/这/它/同一年…) or ends in 呢.
