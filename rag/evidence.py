@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.clean import search_key
-from rag.places import subject_places, subjects_in, within
+from rag.places import places_in, subject_places, subjects_in, within
 from rag.question import YEAR, Query, forms, mentions
 from rag.types import Sentence, SourceDoc
 
@@ -114,6 +114,24 @@ def names_of(doc: SourceDoc) -> tuple[str, ...]:
     return tuple(p for p in parts if len(p) >= 2)
 
 
+_MIN_NAME = 3
+
+
+def _shares_name(flat: str, name: str) -> bool:
+    """Does the question name the issuer: three or more characters of its name that are more
+    than a place (`致公党` of `市致公党`, `太湖智库` of `苏州太湖智库`; not `苏州市` alone)?"""
+    if any(c.isdigit() for c in name):
+        return False
+    for size in range(len(name), _MIN_NAME - 1, -1):
+        for i in range(len(name) - size + 1):
+            part = name[i : i + size]
+            if part in flat:
+                bare = re.sub("|".join(map(re.escape, places_in(part))) or "^$", "", part)
+                if len(bare.strip("市省区县")) >= 2:
+                    return True
+    return False
+
+
 @lru_cache(maxsize=256)
 def _identity_key(doc: SourceDoc) -> str:
     """Search key of a document's title and issuer: who issued it says what it is about."""
@@ -140,7 +158,7 @@ def about_document(query: Query, doc: SourceDoc) -> bool:
     if title and title in query.key:
         return True
     flat = "".join(query.key.split())
-    if any(len(name) >= 3 and name in flat for name in names_of(doc)):
+    if any(_shares_name(flat, name) for name in names_of(doc)):
         return True
     if any(f"{n}号" in flat or f"第{n}期" in flat for n in _numbers_of(doc)):
         return True

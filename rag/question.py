@@ -48,7 +48,10 @@ _ALIASES = (
     ("高校", "高等院校"),
     ("增速", "增长速度"),
 )
-_FUNCTION_POS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o", "r"})
+# prepositions, conjunctions, particles, pronouns, locality words (里, 前后): never terms
+_FUNCTION_POS = frozenset(
+    {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o", "r", "f"}
+)
 _ENTITY_POS = ("nt", "nr", "nz", "eng")
 # Question words carry no content: segmented words matching this are never terms.
 _QUESTION_WORDS = re.compile(
