@@ -48,6 +48,26 @@ _ALIASES = (
     ("高校", "高等院校"),
     ("增速", "增长速度"),
 )
+# Words policy reports and their readers use for the same thing (a small thesaurus of the
+# genre, not of this corpus): a question's `增长速度` is the text's `增速` or `增长`.
+_SYNONYMS = (
+    ("增速", "增长速度", "增幅", "增长率", "增长"),
+    ("规模", "总量", "体量"),
+    ("排名", "排", "位列", "位居", "名列", "跻身"),
+    ("打造", "构建", "建设", "建立", "搭建"),
+    ("比较", "对比", "相比"),
+    ("问题", "困境", "短板", "瓶颈", "难题"),
+    ("措施", "举措", "对策", "办法", "路径"),
+    ("建议", "提议", "提案"),
+    ("企业", "公司"),
+    ("目标", "力争"),
+    ("参考资料", "参考文献"),
+    ("保护", "传承"),
+    ("合作", "协同"),
+    ("龙头", "领军", "头部"),
+    ("资金", "经费", "资助"),
+    ("吸走", "虹吸"),
+)
 # prepositions, conjunctions, particles, pronouns, locality words (里, 前后): never terms
 _FUNCTION_POS = frozenset(
     {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o", "r", "f"}
@@ -164,13 +184,17 @@ def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=4096)
 def forms(term: str) -> tuple[str, ...]:
-    """A term and its other forms (`ai` and `人工智能`)."""
+    """A term and its other forms: short and full (`ai`, `人工智能`), and its synonyms of two or
+    more characters (`排` -> `排名`, `位列`; `排名` never -> `排`, which is in 安排)."""
     out = [term]
     for short, full in _ALIASES:
         if term == short:
             out.append(full)
         elif term == full:
             out.append(short)
+    for group in _SYNONYMS:
+        if term in group:
+            out += [w for w in group if w not in out and len(w) > 1]
     return tuple(out)
 
 
