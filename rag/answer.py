@@ -37,7 +37,7 @@ from rag.evidence import (
     sentences_of,
     whole_sentence,
 )
-from rag.question import YEAR, Query, analyse, facets, mentions
+from rag.question import YEAR, Query, analyse, facets, mentions, split_description
 from rag.types import Chunk, Citation, Sentence, SourceDoc
 
 NEAR_BEST = 0.85
@@ -94,6 +94,28 @@ def extract(
     if not query.terms:
         return in_script(CANNOT_ANSWER, query.traditional), []
     named = {d.doc_id for d in docs if about_document(query, d)}
+    if query.describes_doc and not named:  # `…的那篇文章是谁梳理的`
+        named = described(query.describes_doc, hits, chunk_keys)
+        if named:  # what is asked of it: the description is the document's, not the answer's
+            ask = split_description(query.key)[1]
+            query, weights = analyse(in_script(ask, query.traditional), chunk_keys)
+    candidates = _candidates(query, weights, hits, docs, named)
+    chosen = select(candidates, query)
+    for facet in facets(query):
+        chosen = cover_facet(facet, chosen, candidates, chunk_keys)
+    if query.asks_list and chosen:
+        chosen = chosen + continue_list(chosen[0])
+    return compose(chosen, query)
+
+
+def _candidates(
+    query: Query,
+    weights: dict[str, float],
+    hits: Sequence[tuple[Chunk, SourceDoc]],
+    docs: Sequence[SourceDoc],
+    named: set[str],
+) -> list[Candidate]:
+    """Every sentence of the hits scored once; a named document's masthead and end too."""
     seen: set[tuple[str, int]] = set()
     candidates = []
     for rank, (chunk, doc) in enumerate(hits):
@@ -122,12 +144,23 @@ def extract(
                     candidates.append(
                         score_sentence(query, weights, doc, s.start, s.end, s.section, "", 0, True)
                     )
-    chosen = select(candidates, query)
-    for facet in facets(query):
-        chosen = cover_facet(facet, chosen, candidates, chunk_keys)
-    if query.asks_list and chosen:
-        chosen = chosen + continue_list(chosen[0])
-    return compose(chosen, query)
+    return candidates
+
+
+def described(
+    description: str, hits: Sequence[tuple[Chunk, SourceDoc]], chunk_keys: Sequence[str]
+) -> set[str]:
+    """The document a question describes instead of naming (`说…营收超过2300亿元的那篇文章`):
+    the one holding the sentence that best answers the description, if one fully does."""
+    query, weights = analyse(description, chunk_keys)
+    if not query.terms:
+        return set()
+    best = max(
+        _candidates(query, weights, hits, (), set()),
+        key=lambda c: (c.answers, c.score),
+        default=None,
+    )
+    return {best.doc.doc_id} if best is not None and best.answers else set()
 
 
 def cover_facet(

@@ -134,8 +134,9 @@ def _shares_name(flat: str, name: str) -> bool:
 
 @lru_cache(maxsize=256)
 def _identity_key(doc: SourceDoc) -> str:
-    """Search key of a document's title and issuer: who issued it says what it is about."""
-    return search_key(f"{doc.meta.title} {doc.meta.issuer}")
+    """Search key of a document's title, issuer and kind: who issued it says what it is about,
+    and `那篇文章` or `那份建议` names its kind."""
+    return search_key(f"{doc.meta.title} {doc.meta.issuer} {doc.meta.kind}")
 
 
 @lru_cache(maxsize=64)
@@ -286,7 +287,22 @@ def score_sentence(
     if named and _in_frame(doc, start):
         score += 0.2
     answers = cover >= min_cover and anchored and typed
+    if query.asks_title and named:  # `标题是什么`: the title line of the named document
+        answers = anchored and start == title_start(doc)
+        score += 0.5 * answers
     return Candidate(doc, start, end, section, score, answers, cover, chunk_key, rank, named)
+
+
+@lru_cache(maxsize=64)
+def title_start(doc: SourceDoc) -> int:
+    """Where a document's title line starts: the first masthead sentence that holds the
+    catalog title, else its first sentence."""
+    title = re.sub(r"\W", "", search_key(doc.meta.title))
+    sentences = frame(doc)
+    for s in sentences[:_FRONT_SENTENCES]:
+        if title and title in re.sub(r"\W", "", key_of(doc.text[s.start : s.end])):
+            return s.start
+    return sentences[0].start if sentences else 0
 
 
 _WHOLE_SENTENCE_CHARS = 400

@@ -35,6 +35,24 @@ _ASKS_WHO = re.compile(
     r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|什么单位|主办|出自|发布者|建议人|提出|来源|"
     r"梳理|整理|参考"
 )
+_ASKS_TITLE = re.compile(r"标题|题目|题为|哪份|哪篇|哪一份|哪一篇|哪个文件|什么文章|什么材料")
+# `那篇文章`, `这份材料`: the question points at a document
+_DOC_POINTER = re.compile(r"(?:那|这|该|哪一?)[篇份期部](?:文章|材料|文件|报告|建议|提案)?")
+
+
+def split_description(key: str) -> tuple[str, str]:
+    """A question about a document it describes, as (description, what it asks of that
+    document): `说…营收超过2300亿元的|那篇文章是谁梳理的`, `哪份材料|把苏州和杭州…做了比较`.
+    ("", "") when the question points at no document."""
+    m = _DOC_POINTER.search(key)
+    if not m:
+        return "", ""
+    before = key[: m.start()].strip(" ，,")
+    if len(before) >= 4:
+        return before, key[m.start() :]
+    return key[m.end() :], key[: m.end()]
+
+
 # The unit a figure must carry: `多少件` is not answered by `60亿元`.
 _UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)([家个项件所座条名位人款台次倍])")
 _MONEY_ASKED = re.compile(r"营收|营业收入|收入|产值|金额|投资额|多少钱|多少亿|多少万|产业规模")
@@ -67,6 +85,7 @@ _SYNONYMS = (
     ("龙头", "领军", "头部"),
     ("资金", "经费", "资助"),
     ("吸走", "虹吸"),
+    ("文章", "材料", "文件", "文献", "一文"),
 )
 # prepositions, conjunctions, particles, pronouns, locality words (里, 前后): never terms
 _FUNCTION_POS = frozenset(
@@ -101,6 +120,11 @@ class Query:
     places: frozenset[str] = frozenset()
     """Gazetteer places the question names."""
     asks_list: bool = False
+    asks_title: bool = False
+    """`标题是什么`, `哪份材料…`: the answer is a document's title line."""
+    describes_doc: str = ""
+    """`说…营收超过2300亿元的那篇文章是谁梳理的` -> the words that describe the document asked
+    about (before `那篇`), when the question asks about a document it does not name."""
     unit: str = ""
     """The classifier a figure must carry (`家` for 多少家), or `元` for money."""
 
@@ -151,6 +175,8 @@ def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for raw in _segment(spaced):
         word = raw.strip()
+        if len(word) > 2 and word[0] in "篇份部":  # 那|篇文章: the measure word is not the noun's
+            word = word[1:]
         if not word or _QUESTION_WORDS.fullmatch(word):
             continue
         for part in _split_on_places(word):
@@ -279,6 +305,8 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         traditional=is_traditional(question),
         places=frozenset(p for p in places if p in terms),
         asks_list=bool(_ASKS_LIST.search(key)),
+        asks_title=bool(_ASKS_TITLE.search(key)),
+        describes_doc=split_description(key)[0],
         unit=_unit(key),
     )
     return query, weights
