@@ -284,7 +284,8 @@ def score_sentence(
     score += PHRASE_BONUS * _phrases(query.terms, "".join(key.split()))
     if query.asks_who and named:
         score += 0.05 * sum(n in flat for n in names_of(doc))
-    if named and _in_frame(doc, start):
+    about_itself = query.asks_who or query.asks_date or query.asks_title or query.asks_rank
+    if named and about_itself and _in_frame(doc, start):  # who/when/which issue: the masthead
         score += 0.2
     answers = cover >= min_cover and anchored and typed
     if query.asks_title and named:  # `标题是什么`: the title line of the named document
