@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.clean import search_key
-from rag.places import places_in, subject_places, subjects_in, within
+from rag.places import kind_of, places_in, subject_places, subjects_in, within
 from rag.question import YEAR, Query, forms, mentions
 from rag.types import Sentence, SourceDoc
 
@@ -212,6 +212,11 @@ def _has_figure(unit: str, sentence: str, own: str) -> bool:
     return bool(FIGURE.search(sentence))
 
 
+def _names_kind(kind: str, own: str, asked: frozenset[str]) -> bool:
+    """Does a sentence name a place of the kind asked, other than those the question names?"""
+    return any(kind in kind_of(p) for p in places_in(own) - asked)
+
+
 def score_sentence(
     query: Query,
     weights: dict[str, float],
@@ -270,6 +275,7 @@ def score_sentence(
         and (not query.asks_date or bool(_DATE.search(sentence)))
         and (not query.asks_rank or bool(_RANKING.search(sentence)))
         and (not (query.asks_who and named) or any(n in flat for n in names_of(doc)))
+        and (not query.asks_place or _names_kind(query.asks_place, own, query.places))
     )
     score = cover - 0.01 * rank
     attributes = [

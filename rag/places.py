@@ -160,3 +160,29 @@ def main_place(key: str) -> frozenset[str]:
     """The place a whole text names most often (empty when it names none)."""
     counts = Counter(m.group(0) for m in _pattern().finditer(key))
     return frozenset(p for p, _ in counts.most_common(1))
+
+
+_REGIONS = frozenset({"长三角", "京津冀", "珠三角", "粤港澳", "东盟", "欧盟", "欧洲", "北美", "硅谷"})
+_MUNICIPALITIES = frozenset({"北京", "天津", "上海", "重庆", "香港", "澳门"})
+
+
+@lru_cache(maxsize=1024)
+def kind_of(place: str) -> frozenset[str]:
+    """What a question's `哪个…` can mean by it: 国家, 省, 城市, 县级市 (a county-level city or
+    district), or only 地方 (any place, regions too)."""
+    depth = len(lineage(place))
+    kinds = {"地方"}
+    if place in _REGIONS:
+        return frozenset(kinds)
+    if depth == 1:
+        kinds.add("国家")
+    elif place in _MUNICIPALITIES:
+        kinds.add("城市")
+    elif depth == 2:
+        kinds.add("省")
+    elif depth == 3:
+        kinds.add("城市")
+    else:
+        kinds |= {"城市", "县级市"}
+    return frozenset(kinds)
+

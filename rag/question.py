@@ -35,6 +35,9 @@ _ASKS_WHO = re.compile(
     r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|什么单位|主办|出自|发布者|建议人|提出|来源|"
     r"梳理|整理|参考"
 )
+# `哪个国家`, `哪座城市`, `哪个县级市`: the answer names a place of that kind
+_ASKS_PLACE = re.compile(r"哪一?[个座些国]?(国家|城市|县级市|区县|省份|省|地方|地区)|(哪国)")
+_PLACE_KINDS = {"区县": "县级市", "省份": "省", "地区": "地方", "哪国": "国家"}
 _ASKS_TITLE = re.compile(r"标题|题目|题为|哪份|哪篇|哪一份|哪一篇|哪个文件|什么文章|什么材料")
 # `那篇文章`, `这份材料`: the question points at a document
 _DOC_POINTER = re.compile(r"(?:那|这|该|哪一?)[篇份期部](?:文章|材料|文件|报告|建议|提案)?")
@@ -86,6 +89,8 @@ _SYNONYMS = (
     ("资金", "经费", "资助"),
     ("吸走", "虹吸"),
     ("文章", "材料", "文件", "文献", "一文"),
+    ("设立", "组建", "成立", "设置"),
+    ("专门", "专项"),
 )
 # prepositions, conjunctions, particles, pronouns, locality words (里, 前后): never terms
 _FUNCTION_POS = frozenset(
@@ -121,6 +126,8 @@ class Query:
     """Gazetteer places the question names."""
     asks_list: bool = False
     asks_title: bool = False
+    asks_place: str = ""
+    """The kind of place the answer names (`国家` for 跟哪个国家合作, `城市`, `县级市`)."""
     """`标题是什么`, `哪份材料…`: the answer is a document's title line."""
     describes_doc: str = ""
     """`说…营收超过2300亿元的那篇文章是谁梳理的` -> the words that describe the document asked
@@ -181,11 +188,15 @@ def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
             continue
         for part in _split_on_places(word):
             parts = [part]
-            noun = tags.get(part, "x").startswith("n")  # a thing the text lacks (增加值) stays
-            if len(part) > 2 and not noun and not any(mentions(part, k) for k in chunk_keys):
-                # a compound the text never uses: its dictionary sub-words (增长速度 -> 增长 速度)
+            if len(part) > 2 and not any(mentions(part, k) for k in chunk_keys):
+                # a compound the text never uses: its dictionary sub-words (增长速度 -> 增长 速度,
+                # 服装行业 -> 服装 行业); a noun the text lacks stays whole unless it is made of
+                # such words (增加值 stays: asked about, absent, so unanswerable)
                 subs = [w for w in _jieba().lcut_for_search(part) if w != part and len(w) > 1]
-                parts = subs or _jieba().lcut(part, HMM=False)
+                if not tags.get(part, "x").startswith("n"):
+                    parts = subs or _jieba().lcut(part, HMM=False)
+                elif "".join(subs) == part:
+                    parts = subs
             out.extend((p, tags.get(p, "x")) for p in parts if not _QUESTION_WORDS.fullmatch(p))
     return out
 
@@ -262,7 +273,12 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
     terms: list[str] = []
     anchors: set[str] = set()
     places = places_in(key)
+    asked_place = _ASKS_PLACE.search(key)
+    kind_word = asked_place.group(1) or asked_place.group(2) if asked_place else ""
+    place_kind = _PLACE_KINDS.get(kind_word, kind_word)
     for word, flag in _merge_single_chars(_words(key, chunk_keys)):
+        if word == kind_word:  # the kind of place asked is checked, not searched (哪个|国家)
+            continue
         if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
             continue
         if len(word) == 1 and flag in ("q", "mq"):  # a bare measure word (那份 -> 份)
@@ -306,6 +322,7 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         places=frozenset(p for p in places if p in terms),
         asks_list=bool(_ASKS_LIST.search(key)),
         asks_title=bool(_ASKS_TITLE.search(key)),
+        asks_place=place_kind,
         describes_doc=split_description(key)[0],
         unit=_unit(key),
     )

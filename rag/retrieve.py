@@ -42,9 +42,12 @@ class JiebaBM25Retriever(BM25Retriever):
             language=[],  # type: ignore[arg-type]  # no English stopword list
         )
         self._by_id = {n.node_id: n for n in nodes}
+        self._vocabulary = frozenset(
+            w for n in term_nodes for w in n.get_content().split()
+        )
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        query = " ".join(terms(query_bundle.query_str))
+        query = " ".join(expand(terms(query_bundle.query_str), self._vocabulary))
         if not query:
             return []
         hits = super()._retrieve(QueryBundle(query_str=query))
@@ -53,6 +56,25 @@ class JiebaBM25Retriever(BM25Retriever):
             for h in hits
             if (h.score or 0) > 0
         ]
+
+
+def expand(words: list[str], vocabulary: frozenset[str]) -> list[str]:
+    """Question words, each the text never uses replaced by its forms and synonyms that it
+    does use (`吸走` -> `虹吸`) or else by the dictionary words inside it (`服装行业` -> `服装`
+    `行业`): a chunk's tokens are whole jieba words, so an absent word would find nothing."""
+    from rag.question import forms
+    from rag.terms import _jieba
+
+    out: list[str] = []
+    for word in words:
+        if word in vocabulary:
+            out.append(word)
+            continue
+        known = [f for f in forms(word) if f in vocabulary]
+        if not known and len(word) > 2:
+            known = [w for w in _jieba().lcut_for_search(word) if len(w) > 1 and w in vocabulary]
+        out += known or [word]
+    return out
 
 
 class FacetFusionRetriever(QueryFusionRetriever):
