@@ -46,7 +46,8 @@ MAX_SENTENCES = 5
 
 
 def select(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
-    """Best answering sentence, plus near-best ones from other documents carrying figures."""
+    """Best answering sentence, plus near-best ones from other documents carrying figures (or
+    naming a place of the kind asked: `被哪座城市吸走` may have two answers)."""
     ok = sorted((c for c in candidates if c.answers), key=lambda c: -c.score)
     if not ok:
         return []
@@ -56,7 +57,9 @@ def select(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
     for cand in ok[1:]:
         if len(chosen) >= MAX_SENTENCES or cand.score < NEAR_BEST * best.score:
             break
-        if cand.doc.doc_id in seen_docs or not FIGURE.search(cand.doc.text[cand.start : cand.end]):
+        if cand.doc.doc_id in seen_docs or not (
+            FIGURE.search(cand.doc.text[cand.start : cand.end]) or query.asks_place
+        ):
             continue
         chosen.append(cand)
         seen_docs.add(cand.doc.doc_id)

@@ -186,3 +186,11 @@ def kind_of(place: str) -> frozenset[str]:
         kinds |= {"城市", "县级市"}
     return frozenset(kinds)
 
+
+def places_of_kind(kind: str, within_any: frozenset[str]) -> list[str]:
+    """Known places of a kind, inside one of `within_any` when it holds any (苏州's
+    county-level cities for `苏州哪个县级市`), else all of them."""
+    every = sorted(p for p in parents() if kind in kind_of(p))
+    inside = [p for p in every if any(within(p, a) and p != a for a in within_any)]
+    return inside or every
+

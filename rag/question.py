@@ -91,6 +91,7 @@ _SYNONYMS = (
     ("文章", "材料", "文件", "文献", "一文"),
     ("设立", "组建", "成立", "设置"),
     ("专门", "专项"),
+    ("行业", "产业"),
 )
 # prepositions, conjunctions, particles, pronouns, locality words (里, 前后): never terms
 _FUNCTION_POS = frozenset(

@@ -21,6 +21,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.clean import search_key
 from rag.index import Store
+from rag.places import places_of_kind
 from rag.terms import terms
 
 MAX_FACETS = 4
@@ -87,7 +88,7 @@ class FacetFusionRetriever(QueryFusionRetriever):
             llm=MockLLM(),  # never called: `_get_queries` is ours; keeps Settings.llm out
             mode=FUSION_MODES.RECIPROCAL_RANK,
             similarity_top_k=top_k,
-            num_queries=1 + MAX_FACETS,
+            num_queries=2 + MAX_FACETS,
             use_async=False,
         )
         self._chunk_keys = chunk_keys
@@ -96,7 +97,12 @@ class FacetFusionRetriever(QueryFusionRetriever):
         from rag.question import analyse, facets
 
         query, _ = analyse(original_query, self._chunk_keys)
-        return [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]
+        queries = [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]
+        if query.asks_place:  # `哪个县级市…`: passages naming such a place, with the rest asked
+            named = places_of_kind(query.asks_place, query.places)
+            content = [t for t in query.terms if t not in query.places]
+            queries.append(QueryBundle(" ".join(content + named)))
+        return queries
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         queries = [query_bundle, *self._get_queries(query_bundle.query_str)]
