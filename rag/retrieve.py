@@ -31,7 +31,9 @@ FACET_EXTRA = 3
 class JiebaBM25Retriever(BM25Retriever):
     """BM25 whose tokens are jieba terms of the Simplified search key."""
 
-    def __init__(self, nodes: list[BaseNode], similarity_top_k: int) -> None:
+    def __init__(
+        self, nodes: list[BaseNode], similarity_top_k: int, chunk_keys: list[str] | None = None
+    ) -> None:
         term_nodes: list[BaseNode] = [
             TextNode(id_=n.node_id, text=str(n.metadata.get("terms", ""))) for n in nodes
         ]
@@ -43,12 +45,17 @@ class JiebaBM25Retriever(BM25Retriever):
             language=[],  # type: ignore[arg-type]  # no English stopword list
         )
         self._by_id = {n.node_id: n for n in nodes}
-        self._vocabulary = frozenset(
-            w for n in term_nodes for w in n.get_content().split()
-        )
+        self._chunk_keys = chunk_keys
+        self._vocabulary = frozenset(w for n in term_nodes for w in n.get_content().split())
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        query = " ".join(expand(terms(query_bundle.query_str), self._vocabulary))
+        words = terms(query_bundle.query_str)
+        if self._chunk_keys is not None:  # and what the answerer looks for (规模以上 whole)
+            from rag.question import analyse
+
+            asked = analyse(query_bundle.query_str, self._chunk_keys)[0].terms
+            words += [w for w in asked if w not in words]
+        query = " ".join(expand(words, self._vocabulary))
         if not query:
             return []
         hits = super()._retrieve(QueryBundle(query_str=query))
@@ -127,7 +134,7 @@ def build_retriever(
     depth = max(top_k * 2, 10)
     vector = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
     retrievers: list[Any] = [vector.as_retriever(similarity_top_k=depth)]
-    if nodes:
-        retrievers.append(JiebaBM25Retriever(nodes, similarity_top_k=min(depth, len(nodes))))
     keys = chunk_keys if chunk_keys is not None else [search_key(n.get_content()) for n in nodes]
+    if nodes:
+        retrievers.append(JiebaBM25Retriever(nodes, min(depth, len(nodes)), keys))
     return FacetFusionRetriever(retrievers, keys, top_k)
