@@ -84,6 +84,7 @@ def _term_credit(term: str, key: str, context: str) -> float:
 
 
 PHRASE_BONUS = 0.03
+PLACE_BONUS = 0.05
 
 
 def _phrases(terms: Sequence[str], flat: str) -> int:
@@ -288,6 +289,8 @@ def score_sentence(
         if _figure_follows([p for p in pairs if not p.isdigit()], "".join(key.split())):
             score += 0.1
     score += PHRASE_BONUS * _phrases(query.terms, "".join(key.split()))
+    if query.places & about:  # about 苏州 itself, not one of its districts (吴江…)
+        score += PLACE_BONUS
     if query.asks_who and named:
         score += 0.05 * sum(n in flat for n in names_of(doc))
     about_itself = query.asks_who or query.asks_date or query.asks_title or query.asks_rank
