@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from llama_index.core.base.response.schema import Response
@@ -27,8 +28,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
 from rag.evidence import (
-    MIN_COVER,
     FIGURE,
+    MIN_COVER,
     Candidate,
     about_document,
     frame,
@@ -42,6 +43,7 @@ from rag.types import Chunk, Citation, Sentence, SourceDoc
 
 NEAR_BEST = 0.85
 FACET_COVER = 0.45
+RARE = 1.0  # IDF weight: in fewer than about a third of the chunks
 MAX_SENTENCES = 5
 
 
@@ -104,8 +106,11 @@ def extract(
             query, weights = analyse(in_script(ask, query.traditional), chunk_keys)
     candidates = _candidates(query, weights, hits, docs, named)
     chosen = select(candidates, query)
-    for facet in facets(query):
-        chosen = cover_facet(facet, chosen, candidates, chunk_keys)
+    parts = facets(query)
+    words = [set(analyse(text, chunk_keys)[0].terms) for text, _ in parts]
+    for i, facet in enumerate(parts):
+        own = words[i].difference(*(w for j, w in enumerate(words) if j != i))
+        chosen = cover_facet(facet, chosen, candidates, chunk_keys, own)
     if query.asks_list and chosen:
         chosen = chosen + continue_list(chosen[0])
     return compose(chosen, query)
@@ -171,10 +176,12 @@ def cover_facet(
     chosen: list[Candidate],
     candidates: Sequence[Candidate],
     chunk_keys: Sequence[str],
+    own: set[str] | None = None,
 ) -> list[Candidate]:
     """Add the best sentence answering `facet` unless a chosen one already does: it answers the
-    facet and names every word the facet asks about (`上市企业有几家` is not answered by the
-    营收 sentence that counts `核心企业`). The year or place a facet must name is one of its own
+    facet and names the facet's `own` words, those no other part of the question has
+    (`上市企业有几家` is not answered by the 营收 sentence that counts `核心企业`), and its rare
+    words. The year or place a facet must name is one of its own
     anchors, so `answers` already requires it. A facet is a fragment of a question that is
     already answered (`…和2027年的规模目标`): its sentence then needs `FACET_COVER`, not
     `MIN_COVER`."""
@@ -187,7 +194,15 @@ def cover_facet(
 
     rescored = [
         score_sentence(
-            query, weights, c.doc, c.start, c.end, c.section, c.chunk_key, c.rank, c.named,
+            query,
+            weights,
+            c.doc,
+            c.start,
+            c.end,
+            c.section,
+            c.chunk_key,
+            c.rank,
+            c.named,
             min_cover=min_cover,
         )
         for c in candidates
@@ -196,11 +211,24 @@ def cover_facet(
     picked = {(c.doc.doc_id, c.start) for c in chosen}
     for r in ok:
         if (r.doc.doc_id, r.start) in picked:
-            own = key_of(r.doc.text[r.start : r.end])
-            if all(mentions(t, own) for t in content if weights.get(t, 0) > 1.0):
+            said = key_of(r.doc.text[r.start : r.end])
+            # its own words, and any rare word of it (`城市` of `2021年在城市排名中排第几`)
+            rare = {t for t in content if weights[t] > RARE}
+            asked = [t for t in content if t in (own or set()) | rare and _present(chunk_keys, t)]
+            if all(mentions(t, said) for t in asked):
                 return chosen
     fresh = [r for r in ok if (r.doc.doc_id, r.start) not in picked]
     return chosen + sorted(fresh, key=lambda r: -r.score)[:1]
+
+
+def _present(chunk_keys: Sequence[str], term: str) -> frozenset[str]:
+    """{term} if some chunk mentions it (an absent word cannot be asked of a sentence)."""
+    return _present_in(tuple(chunk_keys), term)
+
+
+@lru_cache(maxsize=4096)
+def _present_in(chunk_keys: tuple[str, ...], term: str) -> frozenset[str]:
+    return frozenset({term}) if any(mentions(term, k) for k in chunk_keys) else frozenset()
 
 
 _ITEM = re.compile(

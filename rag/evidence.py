@@ -297,8 +297,8 @@ def score_sentence(
     if named and about_itself and _in_frame(doc, start):  # who/when/which issue: the masthead
         score += 0.2
     answers = cover >= min_cover and anchored and typed
-    if query.asks_title and named:  # `标题是什么`: the title line of the named document
-        answers = anchored and start == title_start(doc)
+    if query.asks_title and named:  # `标题是什么`: the title line of the named document (its
+        answers = start == title_start(doc)  # places and years described the document)
         score += 0.5 * answers
     return Candidate(doc, start, end, section, score, answers, cover, chunk_key, rank, named)
 

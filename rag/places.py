@@ -162,7 +162,9 @@ def main_place(key: str) -> frozenset[str]:
     return frozenset(p for p, _ in counts.most_common(1))
 
 
-_REGIONS = frozenset({"长三角", "京津冀", "珠三角", "粤港澳", "东盟", "欧盟", "欧洲", "北美", "硅谷"})
+_REGIONS = frozenset(
+    {"长三角", "京津冀", "珠三角", "粤港澳", "东盟", "欧盟", "欧洲", "北美", "硅谷"}
+)
 _MUNICIPALITIES = frozenset({"北京", "天津", "上海", "重庆", "香港", "澳门"})
 
 
@@ -193,4 +195,3 @@ def places_of_kind(kind: str, within_any: frozenset[str]) -> list[str]:
     every = sorted(p for p in parents() if kind in kind_of(p))
     inside = [p for p in every if any(within(p, a) and p != a for a in within_any)]
     return inside or every
-

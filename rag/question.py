@@ -45,14 +45,15 @@ _DOC_POINTER = re.compile(r"(?:那|这|该|哪一?)[篇份期部](?:文章|材�
 
 def split_description(key: str) -> tuple[str, str]:
     """A question about a document it describes, as (description, what it asks of that
-    document): `说…营收超过2300亿元的|那篇文章是谁梳理的`, `哪份材料|把苏州和杭州…做了比较`.
+    document): `说…营收超过2300亿元的|是谁梳理的`, `把苏州和杭州…做了比较|哪份材料`.
     ("", "") when the question points at no document."""
     m = _DOC_POINTER.search(key)
     if not m:
         return "", ""
     before = key[: m.start()].strip(" ，,")
-    if len(before) >= 4:
-        return before, key[m.start() :]
+    if len(before) >= 4:  # the pointer (`那篇文章`) is the document itself: not asked of it,
+        after = key[m.end() :]  # unless it is the whole ask (`这个数字出自哪篇文章`)
+        return before, after if re.search(r"\w", after) else key[m.start() :]
     return key[m.end() :], key[: m.end()]
 
 

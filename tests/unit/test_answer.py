@@ -230,3 +230,43 @@ def test_a_list_question_gets_the_items_its_best_sentence_introduces() -> None:
     quotes = [c.quote for c in cits]
     items = ["一是夯实智算基础设施。", "二是强化核心要素支撑。", "三是加快场景开放创新。"]
     assert quotes[1:] == items
+
+
+COUNTS_RAW = (
+    "苏州报告\n2024年，苏州市人工智能产业实现营收超2300亿元，聚集核心企业近700家。\n"
+    "其中，有上市企业32家。\n"
+)
+PARTNER_RAW = (
+    "苏州人工智能对策\n苏州人工智能要开拓国际合作路径，寻找国际合作的突破口。\n"
+    "苏州和新加坡在人工智能上已建立深度合作。\n"
+)
+
+
+def test_a_clause_is_not_answered_by_a_sentence_lacking_its_own_words() -> None:
+    _, cits = answer("苏州2024年人工智能产业营收有多少？上市企业有几家？", doc(COUNTS_RAW))
+    assert "其中，有上市企业32家。" in [c.quote for c in cits]
+
+
+def test_a_which_country_question_needs_a_sentence_naming_a_country() -> None:
+    _, cits = answer("苏州在人工智能上跟哪个国家加深合作？", doc(PARTNER_RAW))
+    assert [c.quote for c in cits] == ["苏州和新加坡在人工智能上已建立深度合作。"]
+
+
+def test_a_title_question_about_a_named_issuer_is_answered_by_the_title_line() -> None:
+    article = make_doc(
+        "d2",
+        "中国最强地级市\n正文。苏州人工智能营收超2300亿元。\n",
+        {"title": "中国最强地级市", "issuer": "正解局（网易号）", "date": "2025-02"},
+    )
+    _, cits = answer("正解局那篇介绍苏州人工智能的文章，标题是什么？", article)
+    assert cits and cits[0].quote == "中国最强地级市"
+
+
+def test_a_document_described_by_its_claim_answers_who_wrote_it() -> None:
+    article = make_doc(
+        "d3",
+        "中国最强地级市\n2024年，苏州人工智能营收超2300亿元。\n正解局梳理后发现，苏州布局早。\n",
+        {"title": "中国最强地级市", "issuer": "正解局（网易号）", "date": "2025-02"},
+    )
+    _, cits = answer("说苏州2024年人工智能营收超过2300亿元的那篇文章是谁梳理的？", article)
+    assert [c.quote for c in cits] == ["正解局梳理后发现，苏州布局早。"]

@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from rag.places import lineage, places_in, subject_places, subjects_in, within
-from rag.question import analyse, condense, facets, forms, mentions, strip_instructions
+from rag.places import (
+    kind_of,
+    lineage,
+    places_in,
+    places_of_kind,
+    subject_places,
+    subjects_in,
+    within,
+)
+from rag.question import (
+    analyse,
+    condense,
+    facets,
+    forms,
+    mentions,
+    split_description,
+    strip_instructions,
+)
 
 KEYS = ["苏州人工智能产业营收超2300亿元", "杭州上市企业43家", "规上企业378家", "智能计算中心15家"]
 
@@ -171,3 +187,70 @@ def test_a_follow_up_with_its_own_ask_replaces_the_ask_before() -> None:
 
 def test_a_follow_up_moving_to_another_year_is_recognised() -> None:
     assert "规模" in condense("到2024年涨到多少了？", ["2021年苏州产业规模多少？"])
+
+
+# ------------------------------------------------------------- kinds of place, documents, words
+
+
+def test_place_kinds_follow_the_gazetteer_levels() -> None:
+    assert "国家" in kind_of("新加坡") and "城市" not in kind_of("新加坡")
+    assert "城市" in kind_of("上海") and "城市" in kind_of("杭州")
+    assert "县级市" in kind_of("常熟") and "省" in kind_of("江苏")
+    assert kind_of("长三角") == {"地方"}
+
+
+def test_places_of_a_kind_inside_the_place_asked() -> None:
+    assert set(places_of_kind("县级市", frozenset({"苏州"}))) >= {"常熟", "昆山", "太仓"}
+    assert "余杭" not in places_of_kind("县级市", frozenset({"苏州"}))
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("苏州跟哪个国家合作？", "国家"),
+        ("被哪座城市吸走了？", "城市"),
+        ("哪个县级市在转型？", "县级市"),
+    ],
+)
+def test_which_place_questions_ask_for_a_kind_that_is_not_a_term(question: str, kind: str) -> None:
+    q = query(question)
+    assert q.asks_place == kind and kind not in q.terms
+
+
+def test_a_question_about_a_described_document_splits_description_from_ask() -> None:
+    assert split_description("说营收超过2300亿元的那篇文章是谁写的") == (
+        "说营收超过2300亿元的",
+        "是谁写的",
+    )
+    assert split_description("哪份材料比较了苏州和杭州") == ("比较了苏州和杭州", "哪份材料")
+    assert split_description("苏州营收多少") == ("", "")
+
+
+def test_a_title_question_is_recognised() -> None:
+    assert query("那篇文章的标题是什么？").asks_title
+    assert not query("苏州营收多少？").asks_title
+
+
+def test_synonyms_match_each_other_but_a_single_character_is_never_added() -> None:
+    assert mentions("增长速度", "实现了20%以上的营收增长")
+    assert mentions("排", "位列全国第六") and "排" not in forms("排名")
+
+
+def test_an_absent_compound_of_known_words_is_split_but_an_absent_noun_stays() -> None:
+    keys = ["常熟纺织服装产业", "服装企业", "行业协会", "营收增加"]
+    assert {"服装", "行业"} <= set(analyse("哪个县级市的服装行业在转型？", keys)[0].terms)
+    assert "增加值" in analyse("苏州的增加值是多少？", keys)[0].terms
+
+
+def test_locality_words_are_not_terms() -> None:
+    assert "里" not in query("致公党的建议里说了什么？").terms
+
+
+def test_year_facets_drop_the_other_year_with_its_joint() -> None:
+    parts = {word: text for text, word in facets(query("苏州营收从2021年到2024年增长了多少？"))}
+    assert "2021" not in parts["2024"] and "到" not in parts["2024"]
+    assert "2024" not in parts["2021"] and "到" not in parts["2021"]
+
+
+def test_a_place_inside_another_is_not_a_second_place_asked() -> None:
+    assert all(word == "" for _, word in facets(query("苏州的算力在全国排第几？在江苏省内呢？")))
