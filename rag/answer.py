@@ -233,7 +233,7 @@ def _present_in(chunk_keys: tuple[str, ...], term: str) -> frozenset[str]:
 
 _ITEM = re.compile(
     r"^\W*(?:[一二三四五六七八九十]+[是要]|其[一二三四五六]|第[一二三四五六七八九十]+[，,、]|"
-    r"[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．](?!\d))"
+    r"[（(][一二三四五六七八九十\d]+[）)]|\[\d+\]|\d+[.、．](?!\d))"
 )
 _LISTS = re.compile(r"[^、，,。；]{2,}、[^、，,。；]{2,}")
 _LIST_LOOKAHEAD = 40

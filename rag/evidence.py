@@ -275,7 +275,10 @@ def score_sentence(
         (not query.asks_figure or _has_figure(query.unit, sentence, own))
         and (not query.asks_date or bool(_DATE.search(sentence)))
         and (not query.asks_rank or bool(_RANKING.search(sentence)))
-        and (not (query.asks_who and named) or any(n in flat for n in names_of(doc)))
+        and (
+            not (query.asks_who and named and names_of(doc))
+            or any(n in flat for n in names_of(doc))
+        )
         and (not query.asks_place or _names_kind(query.asks_place, own, query.places))
     )
     score = cover - 0.01 * rank

@@ -23,6 +23,8 @@ from rag.places import places_in, within
 from rag.terms import STOPWORDS, _jieba
 
 YEAR = re.compile(r"(?:19|20)\d{2}")
+WORDING = 1.0
+"""The weight of a word that is the asker's wording rather than what is asked."""
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ASKS_FIGURE = re.compile(
     r"多少|(?<!哪)几[家个项所座条倍名位件人款台次]|规模|数量|数目|比例|占比|增速|金额|产值|营收|收入|"
@@ -37,6 +39,8 @@ _ASKS_WHO = re.compile(
 )
 # `哪个国家`, `哪座城市`, `哪个县级市`: the answer names a place of that kind
 _ASKS_PLACE = re.compile(r"哪一?[个座些国]?(国家|城市|县级市|区县|省份|省|地方|地区)|(哪国)")
+# `哪个部门`, `哪个单位`: a who question; the kind of body is no word the answer must repeat
+_ASKS_BODY = re.compile(r"哪一?[个家所]?(部门|单位|机构)")
 _PLACE_KINDS = {"区县": "县级市", "省份": "省", "地区": "地方", "哪国": "国家"}
 _ASKS_TITLE = re.compile(r"标题|题目|题为|哪份|哪篇|哪一份|哪一篇|哪个文件|什么文章|什么材料")
 # `那篇文章`, `这份材料`: the question points at a document
@@ -86,7 +90,9 @@ _SYNONYMS = (
     ("参考资料", "参考文献"),
     ("保护", "传承"),
     ("合作", "协同"),
-    ("龙头", "领军", "头部"),
+    ("龙头", "领军", "头部", "链主"),
+    ("缺少", "缺乏", "缺失"),
+    ("本地", "本土"),
     ("资金", "经费", "资助"),
     ("吸走", "虹吸"),
     ("文章", "材料", "文件", "文献", "一文"),
@@ -278,8 +284,11 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
     asked_place = _ASKS_PLACE.search(key)
     kind_word = asked_place.group(1) or asked_place.group(2) if asked_place else ""
     place_kind = _PLACE_KINDS.get(kind_word, kind_word)
+    body = _ASKS_BODY.search(key)
+    asked_body = body.group(1) if body else ""
     for word, flag in _merge_single_chars(_words(key, chunk_keys)):
-        if word == kind_word:  # the kind of place asked is checked, not searched (哪个|国家)
+        if word in (kind_word, asked_body):  # the kind of place or body asked is checked, not
+            # searched (哪个|国家, 哪个|部门)
             continue
         if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
             continue
@@ -308,9 +317,11 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
     tags = word_tags()
     # an absent verb, adverb or word of time or place (前后, 年初, 省内) is the asker's wording,
     # not the thing asked for
+    # so is a one-character verb, adverb or adjective (靠, 让, 又, 大): it weighs no more than that
     for t in terms:
-        if df[t] == 0 and tags.get(t, "x")[:1] in ("v", "d", "a", "f", "t", "s", "m"):
-            weights[t] = 1.0
+        wording = tags.get(t, "x")[:1] in ("v", "d", "a", "f", "t", "s", "m")
+        if wording and (df[t] == 0 or (len(t) == 1 and not t.isdigit())):
+            weights[t] = min(weights[t], WORDING) if df[t] else WORDING
     query = Query(
         text=question,
         key=key,
@@ -318,7 +329,7 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         anchors=frozenset(anchors),
         asks_figure=bool(_ASKS_FIGURE.search(key)),
         asks_date=bool(_ASKS_DATE.search(key)),
-        asks_who=bool(_ASKS_WHO.search(key)),
+        asks_who=bool(_ASKS_WHO.search(key) or body),
         asks_rank=bool(_ASKS_RANK.search(key)),
         traditional=is_traditional(question),
         places=frozenset(p for p in places if p in terms),
