@@ -306,7 +306,9 @@ class ExtractiveSynthesizer(BaseSynthesizer):
 
         question = query.query_str if isinstance(query, QueryBundle) else query
         hits = []
-        for n in nodes:
+        # the answerer weighs every chunk of the pool itself; its tie-break is the fusion score
+        # (the reranker orders the pool by this answerer's own scores: not counted twice)
+        for n in sorted(nodes, key=lambda n: -(n.score or 0.0)):
             doc = self._docs.get(n.node.ref_doc_id or "")
             if doc is not None:
                 chunk = chunk_from_node(

@@ -63,6 +63,7 @@ def open_engine(
     """Load the index once: documents, BM25 over stored terms, the fused retriever."""
     from rag.answer import ExtractiveSynthesizer
     from rag.embed import build_embedder
+    from rag.rerank import EvidenceReranker
     from rag.retrieve import build_retriever, stored_nodes
 
     store = store or Store(settings, create=False)
@@ -77,7 +78,10 @@ def open_engine(
     query_engine = RetrieverQueryEngine(
         retriever=retriever,
         response_synthesizer=synthesizer,
-        node_postprocessors=[CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()})],
+        node_postprocessors=[
+            CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
+            EvidenceReranker(docs, chunk_keys),
+        ],
     )
     info = {
         "id": store.name,
