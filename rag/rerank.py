@@ -48,9 +48,7 @@ class EvidenceReranker(BaseNodePostprocessor):
         query, weights = analyse(query_bundle.query_str, self._chunk_keys)
         if not query.terms:
             return nodes
-        parts = [(query, weights)] + [
-            analyse(text, self._chunk_keys) for text, _ in facets(query)
-        ]
+        parts = [(query, weights)] + [analyse(text, self._chunk_keys) for text, _ in facets(query)]
         # best[i][p]: (answers, score) of chunk i's best sentence for part p
         best: list[list[tuple[bool, float]]] = []
         for rank, n in enumerate(nodes):
@@ -58,7 +56,9 @@ class EvidenceReranker(BaseNodePostprocessor):
             if doc is None:
                 best.append([(False, float("-inf"))] * len(parts))
                 continue
-            chunk = chunk_from_node(n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id)
+            chunk = chunk_from_node(
+                n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
+            )
             chunk_key = key_of(chunk.text)
             row = []
             for part, part_weights in parts:

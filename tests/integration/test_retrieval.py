@@ -162,3 +162,26 @@ def test_jieba_bm25_matches_a_traditional_passage_from_a_simplified_word(nodes) 
 
 def test_jieba_bm25_returns_nothing_for_a_question_without_terms(nodes) -> None:
     assert JiebaBM25Retriever(nodes, similarity_top_k=5).retrieve("什么？") == []
+
+
+# -------------------------------------------------------------------------------------- rerank
+
+
+def test_reranking_reorders_the_fused_pool_without_dropping_a_chunk(seed_engine) -> None:
+    question = "苏州人工智能领域的规模以上企业有多少家？"
+    fused = seed_engine.query_engine._retriever.retrieve(QueryBundle(question))
+    reranked = retrieve(seed_engine, question)
+    assert sorted(h.node.node_id for h in fused) == sorted(h.node.node_id for h in reranked)
+    assert [h.node.node_id for h in fused] != [h.node.node_id for h in reranked]
+
+
+def test_the_chunk_answering_the_question_is_in_the_top_two_after_reranking(seed_engine) -> None:
+    # fused alone it comes fourth, behind chunks repeating 苏州/人工智能/规模
+    hits = retrieve(seed_engine, "苏州人工智能领域的规模以上企业有多少家？")
+    assert fact_rank(hits, "000_c6996910d4f2c89e", "规上企业 378 家") < 2
+
+
+def test_each_year_asked_gets_its_answering_chunk_near_the_top(seed_engine) -> None:
+    hits = retrieve(seed_engine, "2021年和2024年苏州分别有多少家人工智能企业？")
+    assert fact_rank(hits, "004_824b80c9b0660ca9", "企业超 1000 家") < 3
+    assert fact_rank(hits, "003_3d025acabf282a01", "超2100家") < 3
