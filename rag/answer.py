@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from llama_index.core.base.response.schema import Response
@@ -209,26 +208,17 @@ def cover_facet(
     ]
     ok = [r for r in rescored if r.answers]
     picked = {(c.doc.doc_id, c.start) for c in chosen}
+    # its own words, and any rare word of it (`城市` of `2021年在城市排名中排第几`), if the text
+    # has them at all
+    rare = {t for t in content if weights[t] > RARE}
+    asked = [t for t in content if t in (own or set()) | rare and t not in query.absent]
     for r in ok:
         if (r.doc.doc_id, r.start) in picked:
             said = key_of(r.doc.text[r.start : r.end])
-            # its own words, and any rare word of it (`城市` of `2021年在城市排名中排第几`)
-            rare = {t for t in content if weights[t] > RARE}
-            asked = [t for t in content if t in (own or set()) | rare and _present(chunk_keys, t)]
             if all(mentions(t, said) for t in asked):
                 return chosen
     fresh = [r for r in ok if (r.doc.doc_id, r.start) not in picked]
     return chosen + sorted(fresh, key=lambda r: -r.score)[:1]
-
-
-def _present(chunk_keys: Sequence[str], term: str) -> frozenset[str]:
-    """{term} if some chunk mentions it (an absent word cannot be asked of a sentence)."""
-    return _present_in(tuple(chunk_keys), term)
-
-
-@lru_cache(maxsize=4096)
-def _present_in(chunk_keys: tuple[str, ...], term: str) -> frozenset[str]:
-    return frozenset({term}) if any(mentions(term, k) for k in chunk_keys) else frozenset()
 
 
 _ITEM = re.compile(

@@ -127,7 +127,9 @@ def _shares_name(flat: str, name: str) -> bool:
         for i in range(len(name) - size + 1):
             part = name[i : i + size]
             if part in flat:
-                bare = re.sub("|".join(map(re.escape, places_in(part))) or "^$", "", part)
+                bare = part
+                for place in places_in(part):
+                    bare = bare.replace(place, "")
                 if len(bare.strip("市省区县")) >= 2:
                     return True
     return False

@@ -134,14 +134,16 @@ class Query:
     """Gazetteer places the question names."""
     asks_list: bool = False
     asks_title: bool = False
+    """`标题是什么`, `哪份材料…`: the answer is a document's title line."""
     asks_place: str = ""
     """The kind of place the answer names (`国家` for 跟哪个国家合作, `城市`, `县级市`)."""
-    """`标题是什么`, `哪份材料…`: the answer is a document's title line."""
     describes_doc: str = ""
     """`说…营收超过2300亿元的那篇文章是谁梳理的` -> the words that describe the document asked
     about (before `那篇`), when the question asks about a document it does not name."""
     unit: str = ""
     """The classifier a figure must carry (`家` for 多少家), or `元` for money."""
+    absent: frozenset[str] = frozenset()
+    """Terms no chunk mentions (in any form): no sentence can be asked to name them."""
 
 
 @lru_cache(maxsize=1)
@@ -316,8 +318,7 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
     weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
     tags = word_tags()
     # an absent verb, adverb or word of time or place (前后, 年初, 省内) is the asker's wording,
-    # not the thing asked for
-    # so is a one-character verb, adverb or adjective (靠, 让, 又, 大): it weighs no more than that
+    # not the thing asked for, and so is a one-character one (靠, 让, 又, 大): it weighs no more
     for t in terms:
         wording = tags.get(t, "x")[:1] in ("v", "d", "a", "f", "t", "s", "m")
         if wording and (df[t] == 0 or (len(t) == 1 and not t.isdigit())):
@@ -338,10 +339,12 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         asks_place=place_kind,
         describes_doc=split_description(key)[0],
         unit=_unit(key),
+        absent=frozenset(t for t in terms if df[t] == 0),
     )
     return query, weights
 
 
+_JOINT = "(?:从|由|到|至|和|与|及|、)"  # the joints between years asked together
 _CLAUSE = re.compile(r"[，,？?；;。！!]|以及|并且")
 
 
@@ -369,9 +372,6 @@ def facets(query: Query) -> list[tuple[str, str]]:
                 drop = rf"{_JOINT}?\s*(?:{others}){suffix}\s*{_JOINT}?"
                 out.append((re.sub(drop, "", query.key), keep))
     return out
-
-
-_JOINT = "(?:从|由|到|至|和|与|及|、)"
 
 
 # A question that leans on the one before: opens with a pointer (那/这/它/同一年…) or ends in 呢.

@@ -76,6 +76,8 @@ class EvidenceReranker(BaseNodePostprocessor):
             if best[leader][p][0] and leader not in order:
                 order.append(leader)
         rest = sorted(
-            (i for i in range(len(nodes)) if i not in order), key=lambda i: (max(best[i]), -i)
+            (i for i in range(len(nodes)) if i not in order),
+            key=lambda i: (max(best[i]), -i),  # ties keep the fusion order
+            reverse=True,
         )
-        return [nodes[i] for i in order] + [nodes[i] for i in reversed(rest)]
+        return [nodes[i] for i in order + rest]
