@@ -94,15 +94,9 @@ def extract(
     docs: Sequence[SourceDoc] = (),
 ) -> tuple[str, list[Citation]]:
     """The extractive answer to `question` from ranked `hits` (and documents it names)."""
-    query, weights = analyse(question, chunk_keys)
+    query, weights, named = read_question(question, hits, chunk_keys, docs)
     if not query.terms:
         return in_script(CANNOT_ANSWER, query.traditional), []
-    named = {d.doc_id for d in docs if about_document(query, d)}
-    if query.describes_doc and not named:  # `…的那篇文章是谁梳理的`
-        named = described(query.describes_doc, hits, chunk_keys)
-        if named:  # what is asked of it: the description is the document's, not the answer's
-            ask = split_description(query.key)[1]
-            query, weights = analyse(in_script(ask, query.traditional), chunk_keys)
     candidates = _candidates(query, weights, hits, docs, named)
     chosen = select(candidates, query)
     parts = facets(query)
@@ -113,6 +107,26 @@ def extract(
     if query.asks_list and chosen:
         chosen = chosen + continue_list(chosen[0])
     return compose(chosen, query)
+
+
+def read_question(
+    question: str,
+    hits: Sequence[tuple[Chunk, SourceDoc]],
+    chunk_keys: Sequence[str],
+    docs: Sequence[SourceDoc],
+) -> tuple[Query, dict[str, float], set[str]]:
+    """The question's analysis and the documents it names (or describes: `…的那篇文章是谁梳理
+    的` names the one whose sentence answers the description, and asks only the rest)."""
+    query, weights = analyse(question, chunk_keys)
+    if not query.terms:
+        return query, weights, set()
+    named = {d.doc_id for d in docs if about_document(query, d)}
+    if query.describes_doc and not named:
+        named = described(query.describes_doc, hits, chunk_keys)
+        if named:  # what is asked of it: the description is the document's, not the answer's
+            ask = split_description(query.key)[1]
+            query, weights = analyse(in_script(ask, query.traditional), chunk_keys)
+    return query, weights, named
 
 
 def _candidates(

@@ -80,7 +80,7 @@ def open_engine(
         response_synthesizer=synthesizer,
         node_postprocessors=[
             CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
-            EvidenceReranker(docs, chunk_keys),
+            EvidenceReranker(docs, chunk_keys, nodes),
         ],
     )
     info = {

@@ -388,6 +388,18 @@ def _asks_something(key: str) -> bool:
     return any(p.search(key) for p in _ASKS)
 
 
+# A time the question is about: a year with the part of it asked (`2024年上半年`), or a part
+# alone (`上半年`, meaning the same year as before)
+_PERIOD = re.compile(
+    r"(?:19|20)\d{2}\s*年?(?:\s*(?:上半年|下半年|前三季度|第?[一二三四1-4]季度|年初|年底|年末|"
+    r"\d{1,2}\s*(?:-|—|~|～|至)?\s*\d{0,2}\s*月))?|上半年|下半年|前三季度|第?[一二三四]季度"
+)
+
+
+def _periods(key: str) -> set[str]:
+    return {p.strip() for p in _PERIOD.findall(key)}
+
+
 def condense(question: str, previous: Sequence[str]) -> str:
     """A follow-up rewritten to stand alone, from the question before it (no LLM): the earlier
     question with its places and years replaced by those the follow-up names, then the
@@ -405,8 +417,11 @@ def condense(question: str, previous: Sequence[str]) -> str:
             base = pattern.sub("", base)
     for old, new in (
         (places_in(base), places_in(key)),
-        (set(YEAR.findall(base)), set(YEAR.findall(key))),
+        (_periods(base), _periods(key)),
     ):
+        dated = any(YEAR.search(o) for o in old)
+        if dated and not any(YEAR.search(n) for n in new):
+            continue  # `那上半年呢？` after a year: a part of the same year, kept beside it
         if new and old:
             base = re.sub("|".join(map(re.escape, sorted(old, key=len, reverse=True))), "", base)
             base = " ".join(sorted(new)) + " " + base

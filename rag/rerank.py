@@ -7,7 +7,12 @@ cross-encoder reranker, but lexical and offline, `EvidenceReranker` scores every
 retrieved pool against the question and each of its facets, then puts first, for each of them
 in turn, the chunk with its best answering sentence (so a question asking about 2021 and 2024
 gets one chunk for each near the top), then the rest by their best sentence. Ties keep the
-fusion order. The pool itself is unchanged: reranking never drops a chunk.
+fusion order. Reranking never drops a chunk; it adds some: when the question names a document
+(`《…》的作者来自哪个单位`, `118号建议由哪个部门主办`) or describes one (`说…的那篇文章是谁梳理
+的`), the chunks holding that document's masthead and end matter join the pool, since the words
+asked (单位, 主办) are rarely the words of the title line or the handling note that answer.
+And when the leading passage introduces a list whose items follow it (`从三个方面着力：` then
+`一是…`), the chunks holding those items come right after it, whether retrieved or not.
 """
 
 from __future__ import annotations
@@ -15,24 +20,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
-from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
-from rag.evidence import key_of, score_sentence
-from rag.question import analyse, facets
-from rag.types import SourceDoc
+from rag.answer import continue_list, read_question
+from rag.evidence import Candidate, frame, key_of, score_sentence
+from rag.index import chunk_from_node
+from rag.question import Query, analyse, facets
+from rag.types import Chunk, SourceDoc
 
 
 class EvidenceReranker(BaseNodePostprocessor):
-    """Reorders chunks: each part's best answering chunk first, then by best sentence score."""
+    """Reorders chunks: each part's best answering chunk first, then by best sentence score.
+    A document the question names brings its frame chunks (masthead, end matter) along; a
+    leading passage that introduces a list brings the chunks of its items."""
 
     _docs: dict[str, SourceDoc] = PrivateAttr(default_factory=dict)
     _chunk_keys: list[str] = PrivateAttr(default_factory=list)
+    _by_doc: dict[str, list[BaseNode]] = PrivateAttr(default_factory=dict)
+    _frames: dict[str, list[BaseNode]] = PrivateAttr(default_factory=dict)
 
-    def __init__(self, docs: dict[str, SourceDoc], chunk_keys: Sequence[str]) -> None:
+    def __init__(
+        self, docs: dict[str, SourceDoc], chunk_keys: Sequence[str], nodes: Sequence[BaseNode] = ()
+    ) -> None:
         super().__init__()
         self._docs = docs
         self._chunk_keys = list(chunk_keys)
+        for node in nodes:  # current chunks only, in document order
+            doc = docs.get(node.ref_doc_id or "")
+            if doc is not None and node.metadata.get("doc_sha") == doc.sha:
+                self._by_doc.setdefault(doc.doc_id, []).append(node)
+        for doc_nodes in self._by_doc.values():
+            doc_nodes.sort(key=lambda n: int(n.metadata["start"]))
+        self._frames = {
+            d: [n for n in doc_nodes if any(self._holds(n, s.start, s.end) for s in frame(docs[d]))]
+            for d, doc_nodes in self._by_doc.items()
+        }
 
     @classmethod
     def class_name(cls) -> str:
@@ -41,43 +64,107 @@ class EvidenceReranker(BaseNodePostprocessor):
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
     ) -> list[NodeWithScore]:
-        if query_bundle is None or len(nodes) < 2:
+        if query_bundle is None or not nodes:
             return nodes
-        from rag.index import chunk_from_node
-
-        query, weights = analyse(query_bundle.query_str, self._chunk_keys)
+        chunks = [self._chunk(n.node) for n in nodes]
+        hits = [(c, self._docs[c.doc_id]) for c in chunks if c is not None]
+        query, weights, named = read_question(
+            query_bundle.query_str, hits, self._chunk_keys, list(self._docs.values())
+        )
         if not query.terms:
             return nodes
+        pool = list(nodes)
+        for doc_id in sorted(named):
+            framing = self._unpooled(self._frames.get(doc_id, []), pool)
+            pool += framing
+            chunks += [self._chunk(n.node) for n in framing]
         parts = [(query, weights)] + [analyse(text, self._chunk_keys) for text, _ in facets(query)]
-        # best[i][p]: (answers, score) of chunk i's best sentence for part p
-        best: list[list[tuple[bool, float]]] = []
-        for rank, n in enumerate(nodes):
-            doc = self._docs.get(n.node.ref_doc_id or "")
-            if doc is None:
-                best.append([(False, float("-inf"))] * len(parts))
-                continue
-            chunk = chunk_from_node(
-                n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
-            )
-            chunk_key = key_of(chunk.text)
-            row = []
-            for part, part_weights in parts:
-                scored = [
-                    score_sentence(
-                        part, part_weights, doc, s.start, s.end, s.section, chunk_key, rank
-                    )
-                    for s in chunk.sentences
-                ]
-                row.append(max(((c.answers, c.score) for c in scored), default=(False, 0.0)))
-            best.append(row)
+        # best[i][p]: chunk i's best sentence for part p, by (answers, score)
+        best = [self._best(chunk, rank, parts, named) for rank, chunk in enumerate(chunks)]
         order: list[int] = []
         for p in range(len(parts)):  # each part's best answering chunk, in turn
-            leader = max(range(len(nodes)), key=lambda i: (best[i][p], -i))
-            if best[leader][p][0] and leader not in order:
+            leader = max(range(len(pool)), key=lambda i: (_rank_key(best[i][p]), -i))
+            if _rank_key(best[leader][p])[0] and leader not in order:
                 order.append(leader)
         rest = sorted(
-            (i for i in range(len(nodes)) if i not in order),
-            key=lambda i: (max(best[i]), -i),  # ties keep the fusion order
+            (i for i in range(len(pool)) if i not in order),
+            key=lambda i: (max(_rank_key(b) for b in best[i]), -i),  # ties: the fusion order
             reverse=True,
         )
-        return [nodes[i] for i in order + rest]
+        ranked = [pool[i] for i in order + rest]
+        lead = best[order[0]][0] if order else None
+        if query.asks_list and lead is not None and lead.answers:
+            ranked = self._items_after_lead(ranked, lead)
+        return ranked
+
+    def _items_after_lead(
+        self, ranked: list[NodeWithScore], lead: Candidate
+    ) -> list[NodeWithScore]:
+        """The chunks holding the items the leading sentence introduces, right after it."""
+        holders = [self._holder(lead.doc.doc_id, c.start, c.end) for c in continue_list(lead)]
+        follow = list({n.node_id: n for n in holders if n is not None}.values())
+        if not follow:
+            return ranked
+        wanted = {n.node_id for n in follow}
+        found = {n.node.node_id: n for n in ranked if n.node.node_id in wanted}
+        rest = [n for n in ranked[1:] if n.node.node_id not in wanted]
+        return [
+            ranked[0],
+            *(found.get(n.node_id) or NodeWithScore(node=n, score=0.0) for n in follow),
+            *rest,
+        ]
+
+    def _best(
+        self,
+        chunk: Chunk | None,
+        rank: int,
+        parts: list[tuple[Query, dict[str, float]]],
+        named: set[str],
+    ) -> list[Candidate | None]:
+        if chunk is None or not chunk.sentences:
+            return [None] * len(parts)
+        doc = self._docs[chunk.doc_id]
+        chunk_key = key_of(chunk.text)
+        return [
+            max(
+                (
+                    score_sentence(
+                        part,
+                        part_weights,
+                        doc,
+                        s.start,
+                        s.end,
+                        s.section,
+                        chunk_key,
+                        rank,
+                        doc.doc_id in named,
+                    )
+                    for s in chunk.sentences
+                ),
+                key=_rank_key,
+            )
+            for part, part_weights in parts
+        ]
+
+    def _chunk(self, node: BaseNode) -> Chunk | None:
+        doc = self._docs.get(node.ref_doc_id or "")
+        if doc is None:
+            return None
+        return chunk_from_node(node.node_id, node.get_content(), node.metadata, doc.doc_id)
+
+    def _holder(self, doc_id: str, start: int, end: int) -> BaseNode | None:
+        """The first current chunk of the document that holds the span."""
+        return next((n for n in self._by_doc.get(doc_id, []) if self._holds(n, start, end)), None)
+
+    @staticmethod
+    def _holds(node: BaseNode, start: int, end: int) -> bool:
+        return int(node.metadata["start"]) <= start and end <= int(node.metadata["end"])
+
+    @staticmethod
+    def _unpooled(extra: list[BaseNode], pool: list[NodeWithScore]) -> list[NodeWithScore]:
+        pooled = {n.node.node_id for n in pool}
+        return [NodeWithScore(node=n, score=0.0) for n in extra if n.node_id not in pooled]
+
+
+def _rank_key(c: Candidate | None) -> tuple[bool, float]:
+    return (False, float("-inf")) if c is None else (c.answers, c.score)

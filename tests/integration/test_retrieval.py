@@ -185,3 +185,34 @@ def test_each_year_asked_gets_its_answering_chunk_near_the_top(seed_engine) -> N
     hits = retrieve(seed_engine, "2021年和2024年苏州分别有多少家人工智能企业？")
     assert fact_rank(hits, "004_824b80c9b0660ca9", "企业超 1000 家") < 3
     assert fact_rank(hits, "003_3d025acabf282a01", "超2100家") < 3
+
+
+def pooled(engine, question: str) -> list[str]:
+    """The chunks retrieval fuses, before reranking."""
+    return [
+        h.node.get_content() for h in engine.query_engine._retriever.retrieve(QueryBundle(question))
+    ]
+
+
+def test_a_named_document_brings_its_end_matter_into_the_pool_first(seed_engine) -> None:
+    # `单位` and `作者` are not words of the author line `温晓静 张逸风 李岚（吴江区社科联）`
+    question = "推动苏州人工智能产业发展对策建议的作者来自哪个单位？"
+    assert not any("吴江区社科联" in text for text in pooled(seed_engine, question))
+    hits = retrieve(seed_engine, question)
+    assert fact_rank(hits, "000_c6996910d4f2c89e", "吴江区社科联") == 0
+
+
+def test_a_question_naming_no_document_gets_no_frame_chunks(seed_engine) -> None:
+    question = "苏州人工智能领域的规模以上企业有多少家？"
+    assert len(retrieve(seed_engine, question)) == len(pooled(seed_engine, question))
+
+
+def test_the_items_a_leading_passage_introduces_follow_it(seed_engine) -> None:
+    question = "吴庆文市长提出推进人工智能赋能新型工业化先导区建设要从哪三方面着力？"
+    items = ["夯实智算基础设施", "强化核心要素支撑", "加快场景开放创新"]
+    assert not all(any(i in text for text in pooled(seed_engine, question)) for i in items)
+    hits = retrieve(seed_engine, question)
+    assert "从三个方面着力" in hits[0].node.get_content()
+    for item in items:
+        rank = fact_rank(hits, "002_a7b8a9a024a229d9", item)
+        assert rank is not None and rank < 4, item

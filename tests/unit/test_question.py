@@ -126,6 +126,17 @@ def test_a_follow_up_takes_the_year_it_names() -> None:
     assert "2024" in standalone and "2021" not in standalone and "苏州" in standalone
 
 
+def test_a_follow_up_takes_the_part_of_a_year_it_names_in_place_of_the_year() -> None:
+    standalone = condense("那2024年上半年呢？", ["2023年苏州人工智能产业规模有多大？"])
+    assert standalone.startswith("2024年上半年") and "2023" not in standalone
+    assert "规模" in standalone
+
+
+def test_a_part_of_a_year_alone_keeps_the_year_before() -> None:
+    standalone = condense("那上半年呢？", ["2024年苏州人工智能产业规模有多大？"])
+    assert "2024年" in standalone and "上半年" in standalone
+
+
 def test_a_follow_up_without_place_or_year_keeps_the_question_before() -> None:
     assert condense("同一年的独角兽企业呢？", [FIRST]).startswith("2021年苏州")
 
