@@ -41,6 +41,8 @@ METRICS = [
     ("retrieval hit@5", "hit_at_5"),
     ("retrieval hit@8", "hit_at_8"),
     ("retrieval MRR", "mrr"),
+    ("claims verified", "claims_verified"),
+    ("fell back to extractive", "fell_back"),
 ]
 COLUMNS = [
     ("fact", "fact_accuracy"),
@@ -124,14 +126,16 @@ def ask_one(
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.mode != MODE_EXTRACTIVE:
-        raise UserError(
-            f"--mode {args.mode}: LLM answers are step 3 of the plan and not built yet;"
-            f" use --mode {MODE_EXTRACTIVE}"
-        )
     from rag.api import open_engine
 
     settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
+    if args.mode == MODE_EXTRACTIVE:  # whatever model is configured: the offline answerer
+        settings = settings.model_copy(update={"llm_model": ""})
+    elif not settings.llm_configured:
+        raise UserError(
+            "--mode llm needs a chat model: set RAG_LLM_MODEL and RAG_LLM_BASE_URL"
+            " (and RAG_LLM_API_KEY), see the README"
+        )
     questions = load_questions(args.questions)
     engine = open_engine(settings)
     asked = {q["id"]: q["question"] for q in questions}

@@ -119,8 +119,13 @@ def score_row(
             row
             | dict.fromkeys(("fact_correct", "quotes_verbatim", "gold_cited", "refused"), False)
             | {"citation_support": None, "retrieval_rank": None, "script_kept": None}
+            | {"claims": 0, "claims_verified": 0, "fell_back": False}
         )
+    claims = ans.get("claims", [])
     return row | {
+        "claims": len(claims),
+        "claims_verified": sum(bool(c["verified"]) for c in claims),
+        "fell_back": bool(ans.get("notice")),
         "fact_correct": fact_correct(q, ans),
         "quotes_verbatim": quotes_verbatim(ans, texts),
         "citation_support": citation_support(q, ans),
@@ -163,6 +168,11 @@ def _retrieval(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
     return out
 
 
+def _share(rows: Sequence[Mapping[str, Any]], part: str, whole: str) -> float | None:
+    total = sum(r.get(whole, 0) for r in rows)
+    return sum(r.get(part, 0) for r in rows) / total if total else None
+
+
 def _refusal_precision(rows: Sequence[Mapping[str, Any]]) -> float | None:
     refusals = [r for r in rows if r["refused"] and not r["error"]]
     if not refusals:
@@ -188,6 +198,8 @@ def _metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "refusal_precision": _refusal_precision(rows),
         "script_fidelity": _rate(rows, "script_kept"),
         **_retrieval(answerable),
+        "claims_verified": _share(rows, "claims_verified", "claims"),
+        "fell_back": _rate(rows, "fell_back"),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }
@@ -209,6 +221,10 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
       verbatim quotes) is in the question's script.
     - hit_at_k / mrr: over answerable questions, the share whose gold facts are all in the
       retrieved chunks of gold documents by rank k, and the mean reciprocal of that rank.
+    - claims_verified: of all answer sentences (claims), the share the claim checker found
+      supported by a cited source (extractive answers: every quote, by construction).
+    - fell_back: share of questions answered by the extractive fallback, with a notice (the
+      model failed, or nothing it said could be verified).
     - latency_p50_ms / latency_p95_ms: nearest-rank percentiles of per-question latency.
     A rate is None when its denominator is empty.
     """

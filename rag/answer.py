@@ -38,7 +38,7 @@ from rag.evidence import (
     whole_sentence,
 )
 from rag.question import YEAR, Query, analyse, facets, mentions, split_description
-from rag.types import Chunk, Citation, Sentence, SourceDoc
+from rag.types import Chunk, Citation, Claim, Sentence, SourceDoc
 
 NEAR_BEST = 0.85
 FACET_COVER = 0.45
@@ -320,8 +320,9 @@ class ExtractiveSynthesizer(BaseSynthesizer):
                 )
                 hits.append((chunk, doc))
         text, citations = extract(question, hits, self._chunk_keys, list(self._docs.values()))
+        claims = [Claim(c.quote, (c.n,), True) for c in citations]  # each a quote: verified
         return Response(
             response=text,
             source_nodes=nodes,
-            metadata={"citations": citations, "answerable": bool(citations)},
+            metadata={"citations": citations, "claims": claims, "answerable": bool(citations)},
         )

@@ -7,27 +7,32 @@ unless the caller passes it, so tests pass fakes here and nothing else needs pat
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.llms import LLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.query_engine import RetrieverQueryEngine
+from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import Field
 
 from rag.clean import search_key
-from rag.errors import UserError
+from rag.errors import RagError, UserError
 from rag.index import IngestReport, Store, sync, writer_lock
 from rag.load import Rejected, read_corpus
 from rag.settings import Settings
-from rag.types import Answer, Citation, Hit, SourceDoc
+from rag.types import Answer, Hit, SourceDoc
 
 MODE_EXTRACTIVE = "extractive"
+MODE_LLM = "llm"
 
 
 class CurrentChunksOnly(BaseNodePostprocessor):
@@ -55,12 +60,18 @@ class Engine:
     query_engine: RetrieverQueryEngine
     index_info: dict[str, Any]
     mode: str = MODE_EXTRACTIVE
+    llm: LLM | None = None
+    """The chat model in LLM mode (also rewrites follow-ups); None offline."""
 
 
 def open_engine(
-    settings: Settings, embedder: BaseEmbedding | None = None, store: Store | None = None
+    settings: Settings,
+    embedder: BaseEmbedding | None = None,
+    store: Store | None = None,
+    llm: LLM | None = None,
 ) -> Engine:
-    """Load the index once: documents, BM25 over stored terms, the fused retriever."""
+    """Load the index once: documents, BM25 over stored terms, the fused retriever, and the
+    answerer: the chat model when one is configured (or `llm` given), else extractive."""
     from rag.answer import ExtractiveSynthesizer
     from rag.embed import build_embedder
     from rag.rerank import EvidenceReranker
@@ -74,7 +85,16 @@ def open_engine(
     nodes = stored_nodes(store)
     chunk_keys = [search_key(n.get_content()) for n in nodes]
     retriever = build_retriever(store, embedder, nodes, settings.top_k, chunk_keys)
-    synthesizer = ExtractiveSynthesizer(docs, chunk_keys)
+    extractive = ExtractiveSynthesizer(docs, chunk_keys)
+    if llm is None and settings.llm_configured:
+        from rag.llm import build_llm
+
+        llm = build_llm(settings)
+    synthesizer: BaseSynthesizer = extractive
+    if llm is not None:
+        from rag.generate import LLMSynthesizer
+
+        synthesizer = LLMSynthesizer(docs, llm, settings, extractive)
     query_engine = RetrieverQueryEngine(
         retriever=retriever,
         response_synthesizer=synthesizer,
@@ -90,7 +110,10 @@ def open_engine(
         "documents": len(docs),
         "chunks": len(nodes),
     }
-    return Engine(settings, store, docs, query_engine, info)
+    if llm is not None:
+        info["llm"] = settings.llm_model or getattr(llm, "model", type(llm).__name__)
+    mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE
+    return Engine(settings, store, docs, query_engine, info, mode, llm)
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -117,35 +140,49 @@ def ask(
     settings: Settings,
     engine: Engine | None = None,
     history: Sequence[str] = (),
+    on_token: Callable[[str], None] | None = None,
 ) -> Answer:
     """Answer one question with cited, verbatim quotes (or say the documents do not say).
 
     `history`: the conversation's earlier questions, oldest first; a follow-up (`那杭州呢？`) is
-    rewritten with what it refers to before retrieval (`rag.question.condense`)."""
-    from rag.question import condense, strip_instructions
+    rewritten with what it refers to before retrieval: by the chat model in LLM mode, else (or
+    when the model fails) by rules (`rag.question.condense`).
+    `on_token`: called with each piece of the model's text as it arrives (LLM mode; offline,
+    once with the whole answer). Citations and checks come with the returned `Answer`."""
+    from rag.question import strip_instructions
 
     started = time.perf_counter()
     text = validate_question(question, settings)
     engine = engine or open_engine(settings)
     loaded = time.perf_counter()
+    previous = [h for h in history if h.strip()][-1:]
     # what is searched: the follow-up made whole, minus instructions aimed at the assistant
-    standalone = strip_instructions(condense(text, [h for h in history if h.strip()][-1:]))
+    standalone = strip_instructions(_standalone(text, previous, engine))
     bundle = QueryBundle(query_str=standalone or text)
     nodes = engine.query_engine.retrieve(bundle) if standalone else []
     retrieved = time.perf_counter()
-    response = engine.query_engine.synthesize(bundle, nodes)
+    if engine.mode == MODE_LLM:
+        response = engine.query_engine._response_synthesizer.synthesize(
+            bundle, nodes, on_token=on_token
+        )
+    else:
+        response = engine.query_engine.synthesize(bundle, nodes)
     done = time.perf_counter()
     meta = response.metadata or {}
-    citations: list[Citation] = list(meta.get("citations", []))
+    answer_text = str(getattr(response, "response", "") or "")
+    if on_token is not None and engine.mode != MODE_LLM:
+        on_token(answer_text)
     return Answer(
         question=text,
-        answer=str(getattr(response, "response", "") or ""),
+        answer=answer_text,
         answerable=bool(meta.get("answerable")),
         mode=engine.mode,
-        citations=tuple(citations),
+        citations=tuple(meta.get("citations", [])),
         index=dict(engine.index_info),
         hits=tuple(_hits(nodes)),
         standalone=standalone if standalone != text else "",
+        claims=tuple(meta.get("claims", [])),
+        notice=str(meta.get("notice", "")),
         timings_ms={
             "load": (loaded - started) * 1000,
             "retrieve": (retrieved - loaded) * 1000,
@@ -153,6 +190,54 @@ def ask(
             "total": (done - started) * 1000,
         },
     )
+
+
+def _standalone(question: str, previous: Sequence[str], engine: Engine) -> str:
+    """The question made to stand alone: by the model when there is one, else by rules."""
+    from rag.question import condense, is_follow_up
+
+    if not previous or not is_follow_up(question):
+        return question
+    if engine.llm is not None:
+        from rag.generate import rewrite
+
+        try:
+            rewritten = rewrite(question, previous, engine.llm, engine.settings)
+        except RagError:
+            rewritten = ""  # the rules below do the same job as well as they can
+        if rewritten and rewritten != question:  # unchanged: the model did not resolve it
+            return rewritten
+    return condense(question, previous)
+
+
+def ask_stream(
+    question: str,
+    settings: Settings,
+    engine: Engine | None = None,
+    history: Sequence[str] = (),
+) -> Iterator[str | Answer]:
+    """`ask` as a stream: pieces of text as the model writes them, then the checked `Answer`
+    (errors are raised where they happen, as `ask` raises them)."""
+    pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            result = ask(question, settings, engine, history, lambda t: pieces.put(("text", t)))
+            pieces.put(("answer", result))
+        except BaseException as exc:  # handed to the consumer, raised in its thread
+            pieces.put(("error", exc))
+
+    worker = threading.Thread(target=run, name="rag-ask", daemon=True)
+    worker.start()
+    while True:
+        kind, value = pieces.get()
+        if kind == "text":
+            yield value
+        elif kind == "answer":
+            yield value
+            return
+        else:
+            raise value
 
 
 def _hits(nodes: Sequence[NodeWithScore]) -> list[Hit]:

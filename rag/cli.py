@@ -36,13 +36,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_answer(answer: Any) -> None:
-    print(answer.answer)
+def _print_answer(answer: Any, text: bool = True) -> None:
+    if text:
+        print(answer.answer)
     if answer.citations:
         print("\n来源：")
     for c in answer.citations:
         print(f"[{c.n}] {c.title}（{c.date or '日期不详'}）{c.doc_id} {c.start}-{c.end}")
         print(f"    「{c.quote}」")
+    unverified = [c for c in answer.claims if not c.verified]
+    if unverified:
+        print("\n未核实（所引资料中找不到依据）：")
+    for c in unverified:
+        print(f"  - {c.text}（{c.reason}）")
+    if answer.notice:
+        print(f"note: {answer.notice}", file=sys.stderr)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -50,6 +58,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.question is not None:
+        if args.stream:
+            return _ask_streaming(args.question, settings, args.json)
         answer = ask(args.question, settings)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
@@ -69,6 +79,33 @@ def cmd_ask(args: argparse.Namespace) -> int:
         except UserError as exc:
             row = {"question": line.strip()[:200], "error": str(exc)}
         print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _ask_streaming(question: str, settings: Settings, as_json: bool) -> int:
+    """The answer as it is written, then its citations and checks (`--json`: one `{"delta"}`
+    line per piece, then the answer object)."""
+    from rag.api import ask
+    from rag.cite import in_script, is_traditional
+
+    streamed: list[str] = []
+
+    def show(piece: str) -> None:
+        streamed.append(piece)
+        if as_json:
+            print(json.dumps({"delta": piece}, ensure_ascii=False), flush=True)
+        else:
+            print(piece, end="", flush=True)
+
+    answer = ask(question, settings, on_token=show)
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        return 0
+    print()
+    changed = "".join(streamed).strip() != answer.answer.strip()
+    if changed:  # the checked answer: markers renumbered to quotes, unsupported text flagged
+        print("\n" + in_script("核查后的回答：", is_traditional(question)))
+    _print_answer(answer, text=changed)
     return 0
 
 
@@ -120,6 +157,11 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[data], help="answer a question with cited quotes")
     p.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
     p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help="print the answer as the model writes it; citations and checks at the end",
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("show", parents=[data], help="print a document's display text")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -71,12 +72,29 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
     """The configured embedder: an OpenAI-compatible endpoint when set, else the offline one."""
     if not settings.embed_base_url:
         return HashedCharNgramEmbedding(dim=settings.embed_dim)
-    from llama_index.embeddings.openai_like import OpenAILikeEmbedding
-
-    return OpenAILikeEmbedding(
+    return _endpoint_embedding_class()(
         model_name=settings.embed_model,
         api_base=settings.embed_base_url,
         api_key=settings.embed_api_key.get_secret_value() or "none",
-        max_retries=2,
+        max_retries=EMBED_ATTEMPTS,
         timeout=30.0,
     )
+
+
+EMBED_ATTEMPTS = 3
+"""Calls of a failing embeddings endpoint, at most (timeouts, 429 after Retry-After, 5xx)."""
+
+
+@lru_cache(maxsize=1)
+def _endpoint_embedding_class() -> type[BaseEmbedding]:
+    """`OpenAILikeEmbedding` with one retry layer. Its `max_retries` drives both the `openai`
+    client's retries and LlamaIndex's tenacity loop, which multiply (2 meant 6 calls); the
+    client's are turned off, so tenacity's `stop_after_attempt(max_retries)` alone decides.
+    (Imported late: the offline default never loads the openai client.)"""
+    from llama_index.embeddings.openai_like import OpenAILikeEmbedding
+
+    class EndpointEmbedding(OpenAILikeEmbedding):
+        def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
+            return {**super()._get_credential_kwargs(is_async), "max_retries": 0}
+
+    return EndpointEmbedding

@@ -400,17 +400,21 @@ def _periods(key: str) -> set[str]:
     return {p.strip() for p in _PERIOD.findall(key)}
 
 
+def is_follow_up(question: str) -> bool:
+    """Does the question lean on the one before: a pointer word (`那`, `这个`, `…呢？`) or too
+    short to stand alone?"""
+    key = search_key(question)
+    return bool(_FOLLOW_UP.search(key)) or len(re.sub(r"\W", "", key)) <= _SHORT
+
+
 def condense(question: str, previous: Sequence[str]) -> str:
     """A follow-up rewritten to stand alone, from the question before it (no LLM): the earlier
     question with its places and years replaced by those the follow-up names, then the
     follow-up itself (`2021年苏州有多少家上市企业？` + `那杭州呢？` -> `2021年杭州有多少家上市企业？
     那杭州呢？`). A question that stands alone (no pointer word, not very short) is kept as is."""
-    if not previous:
+    if not previous or not is_follow_up(question):
         return question
     key = search_key(question)
-    bare = re.sub(r"\W", "", key)
-    if not _FOLLOW_UP.search(key) and len(bare) > _SHORT:
-        return question
     base = search_key(previous[-1])
     if _asks_something(key):  # the follow-up's own ask replaces the one before (谁写的 -> 哪天)
         for pattern in (_ASKS_DATE, _ASKS_RANK, _ASKER, _QUESTION_WORDS):  # not 规模, 营收

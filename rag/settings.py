@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Bump when cleaning or chunking changes what is stored for the same input.
@@ -21,7 +21,7 @@ PIPELINE_VERSION = "2"
 class Settings(BaseSettings):
     """Product configuration. Every field is documented in the README's configuration table."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(
         Path(".data"),
@@ -48,12 +48,44 @@ class Settings(BaseSettings):
     embed_api_key: SecretStr = Field(
         SecretStr(""), description="API key of the embeddings endpoint (never logged)."
     )
+    llm_base_url: str = Field(
+        "",
+        validation_alias=AliasChoices("RAG_LLM_BASE_URL", "OPENAI_BASE_URL"),
+        description="OpenAI-compatible chat endpoint (falls back to OPENAI_BASE_URL; empty with "
+        "a model set: https://api.openai.com/v1).",
+    )
+    llm_model: str = Field(
+        "", description="Chat model name; set it to answer with the LLM, empty: extractive mode."
+    )
+    llm_api_key: SecretStr = Field(
+        SecretStr(""),
+        validation_alias=AliasChoices("RAG_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="API key of the chat endpoint (falls back to OPENAI_API_KEY; never logged).",
+    )
+    llm_temperature: float = Field(0.0, description="Sampling temperature of the chat model.")
+    llm_max_tokens: int = Field(768, description="Most tokens the model may write per answer.")
+    llm_timeout: float = Field(60.0, description="Seconds to wait for one model call.")
+    llm_context_window: int = Field(
+        32000, description="The model's context window in tokens (sources are cut to fit)."
+    )
+    llm_max_retries: int = Field(
+        2, description="Retries of a failed model call (timeouts, 429, 5xx, refused connection)."
+    )
+    llm_sources: int = Field(8, description="Retrieved chunks shown to the model as sources.")
     top_k: int = Field(8, description="Chunks retrieved (after fusion) for the answerer.")
     max_question_chars: int = Field(
         2000, description="Longer questions are rejected before any retrieval or model call."
     )
     ui_host: str = Field("127.0.0.1", description="Address the chat page binds to.")
     ui_port: int = Field(7860, description="Port of the chat page.")
+
+    @property
+    def llm_configured(self) -> bool:
+        """Answers come from the chat model when one is named."""
+        return bool(self.llm_model.strip())
+
+    def llm_endpoint(self) -> str:
+        return (self.llm_base_url or "https://api.openai.com/v1").rstrip("/")
 
     def embedder_identity(self) -> dict[str, object]:
         if self.embed_base_url:
@@ -73,7 +105,7 @@ class Settings(BaseSettings):
 
     def settings_hash(self) -> str:
         """A hash of every setting but secrets: eval summaries are stamped with it."""
-        public = self.model_dump(mode="json", exclude={"embed_api_key"})
+        public = self.model_dump(mode="json", exclude={"embed_api_key", "llm_api_key"})
         digest = hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()
         return digest[:12]
 

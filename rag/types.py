@@ -102,6 +102,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One sentence of an answer and whether its cited sources were found to support it."""
+
+    text: str
+    """The sentence as shown, without its markers."""
+    citations: tuple[int, ...]
+    """The `Citation.n` of each quote that supports it (none when unverified)."""
+    verified: bool
+    """Every figure and most of the wording were found in a cited source sentence."""
+    reason: str = ""
+    """Why it is not verified: `no_source`, `bad_marker`, `figure_not_in_source:…`, …"""
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `ask` returns; `to_dict()` is the JSON contract of `rag ask --json`."""
 
@@ -117,6 +131,11 @@ class Answer:
     standalone: str = ""
     """A follow-up question rewritten with what it refers to (`那杭州呢？` after a question on
     苏州 -> the same question on 杭州); empty when the question stood alone."""
+    claims: tuple[Claim, ...] = ()
+    """The answer's sentences, each with the quotes that support it and its check."""
+    notice: str = ""
+    """Why the answer is not what the mode would give (`the LLM endpoint … timed out …; the
+    extractive answer is shown`); empty when nothing went wrong."""
 
     def to_dict(self, hits: bool = False) -> dict[str, Any]:
         out = {
@@ -127,7 +146,10 @@ class Answer:
             "citations": [asdict(c) for c in self.citations],
             "index": dict(self.index),
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "claims": [asdict(c) for c in self.claims],
         }
+        if self.notice:
+            out["notice"] = self.notice
         if self.standalone:
             out["standalone"] = self.standalone
         if hits:

@@ -88,7 +88,7 @@ def _clean_rag_environment() -> Iterator[None]:
     """A developer's RAG_* variables (a Chroma host, another budget) must not leak into tests."""
     with pytest.MonkeyPatch.context() as mp:
         for name in list(os.environ):
-            if name.startswith("RAG_"):
+            if name.startswith(("RAG_", "OPENAI_")):  # OPENAI_*: the LLM settings' fallbacks
                 mp.delenv(name)
         mp.setenv("ANONYMIZED_TELEMETRY", "False")
         yield
@@ -128,7 +128,7 @@ def seed_engine(seed_index):
 
 def rag_env(data_dir: Path | None = None, **extra: str) -> dict[str, str]:
     """The environment of a CLI child: no inherited RAG_*, an explicit data dir."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     env["ANONYMIZED_TELEMETRY"] = "False"
     if data_dir is not None:
         env["RAG_DATA_DIR"] = str(data_dir)

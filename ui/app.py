@@ -17,10 +17,18 @@ import html
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rag.api import MODE_EXTRACTIVE, Engine, ask, open_engine, validate_question
+from rag.api import (
+    MODE_EXTRACTIVE,
+    MODE_LLM,
+    Engine,
+    ask,
+    ask_stream,
+    open_engine,
+    validate_question,
+)
 from rag.errors import RagError
 from rag.settings import Settings
 
@@ -30,7 +38,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TITLE = "文档问答（附出处）"
-MODE_LABELS = {MODE_EXTRACTIVE: "离线抽取式回答（无需模型）"}
+MODE_LABELS = {
+    MODE_EXTRACTIVE: "离线抽取式回答（无需模型）",
+    MODE_LLM: "大模型回答（每句话都对照出处核查）",
+}
 CONCURRENCY = 2  # an answer takes ~10 ms once the index is loaded; keep memory flat
 PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
 SOURCES_CSS = """
@@ -74,6 +85,14 @@ def sources_html(answer: AnswerJson | None) -> str:
         body = "<p>这个回答没有引用来源。</p>"
     else:
         body = "".join(citation_html(c) for c in answer["citations"])
+    unverified = [c for c in answer.get("claims", []) if not c["verified"]] if answer else []
+    if unverified:
+        items = "".join(f"<li>{_text(c['text'])}</li>" for c in unverified)
+        body += (
+            f"<div class='unverified'><h4>未核实（所引资料中找不到依据）</h4><ul>{items}</ul></div>"
+        )
+    if answer and answer.get("notice"):
+        body = f"<p class='notice'>{_text(answer['notice'])}</p>" + body
     return f"<div class='sources'><h3>来源</h3>{body}</div>"
 
 
@@ -138,14 +157,40 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         """One question on its own: the page's public API (`/ask`)."""
         return _ask_json(question, settings, get_engine)
 
-    def answer_in_chat(question: str, history: Chat | None) -> AnswerJson:
-        """A question in the conversation: a follow-up (`那杭州呢？`) reads the one before."""
-        asked = [_plain(m.get("content")) for m in history or [] if m.get("role") == "user"]
-        return _ask_json(question, settings, get_engine, asked)
+    def check(question: str) -> None:
+        """Refuse bad input, or a missing index, before anything is written into the chat."""
+        try:
+            validate_question(question, settings)
+            get_engine()
+        except RagError as exc:
+            raise gr.Error(_text(str(exc)), print_exception=False) from None
 
-    def show(answer: AnswerJson, history: Chat | None) -> tuple[Chat, str, str, str]:
-        chat = [*(history or []), *chat_turn(answer)]
-        return chat, sources_html(answer), mode_html(answer["mode"]), ""
+    def answer_in_chat(question: str, history: Chat | None) -> Iterator[tuple[Chat, Any]]:
+        """A question in the conversation, its answer shown as it is written, then checked.
+        A follow-up (`那杭州呢？`) reads the question before."""
+        before = list(history or [])
+        asked = [_plain(m.get("content")) for m in before if m.get("role") == "user"]
+        written = ""
+        try:
+            for piece in ask_stream(question, settings, get_engine(), asked):
+                if isinstance(piece, str):
+                    written += piece
+                    turn = [{"role": "user", "content": _text(question)}]
+                    turn.append({"role": "assistant", "content": _text(written)})
+                    yield [*before, *turn], gr.skip()
+                else:
+                    answer = piece.to_dict()
+                    yield [*before, *chat_turn(answer)], answer
+        except Exception as exc:  # never an overlay over the chat: the error is the reply
+            if not isinstance(exc, RagError):
+                log.exception("answering %r failed", question[:200])
+            reply = str(exc) if isinstance(exc, RagError) else f"内部错误（{type(exc).__name__}）"
+            failed = {"question": question, "answer": f"出错：{reply}", "mode": "", "citations": []}
+            yield [*before, *chat_turn(failed)], failed
+
+    def show(answer: AnswerJson) -> tuple[str, str, str]:
+        mode_line = mode_html(answer["mode"]) if answer.get("mode") else gr.skip()
+        return sources_html(answer), mode_line, ""
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"## {TITLE}")
@@ -181,15 +226,21 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         gr.api(answer_question, api_name="ask")
         gr.on(
             [send.click, box.submit],
+            check,
+            [box],
+            None,
+            api_visibility="private",
+            show_progress="hidden",
+        ).success(
             answer_in_chat,
             [box, chat],
-            [answer],
+            [chat, answer],
             api_visibility="private",
             show_progress="hidden",
         ).success(
             show,
-            [answer, chat],
-            [chat, sources, mode, box],
+            [answer],
+            [sources, mode, box],
             api_visibility="private",
             show_progress="hidden",
         )

@@ -1,0 +1,313 @@
+"""Claims: check every sentence of a generated answer against the sources it cites.
+
+An answer is split into claims (sentences, ending at 。！？!?；; or a line break); the `[n]` markers
+right after a sentence end belong to the sentence before them, since models put markers both
+before and after the 。. A clause ending in ；/; without markers of its own takes those of the next
+clause on its line (`规模超2000亿元；同比增长5.6%。[1]`). List bullets and `**` are removed; the
+refusal sentence (either script) is no claim.
+
+A cited source supports a claim when
+- wording: at least `MIN_OVERLAP` of the claim's character bigrams (Han and Latin letters of the
+  search key, so either script matches either) occur in the source's chunk. Bigrams of the
+  document's title are left out of the claim first (unless the chunk states the title): they are
+  the document's topic, implied by every chunk, so a claim is judged on what it adds to the title,
+  and a claim that only repeats the title is supported by no chunk but the one holding the title;
+- figures: each figure the claim states (`rag.figures`) is stated by a supporting cited source's
+  chunk or header (title; relative years such as 去年 resolved against the date; the date itself
+  only for a claim that names the document, so `2025年` is not taken from a 2025 article's date);
+- names: each quoted name (`“苏智云”`, `《…规划》`) is in a supporting cited source's chunk or
+  title, as written (up to script and width).
+A claim citing [1][2] may take one figure from each (`2023年2000亿元，2024年2300亿元[1][2]`); a
+cited source that passes on wording but holds none of the claim's figures is not its support.
+The support is the span of the cited chunk that holds the claim's figures (one sentence, else the
+shortest run of consecutive sentences), the one sharing most bigrams with the claim.
+
+The trade-off: wording is judged lexically. A faithful paraphrase with few shared words is flagged
+(`not_supported`), and a wrong statement assembled from a source's own words and figures passes.
+The figure and name tests, which catch an altered or invented number or name whatever the wording,
+are exact (a rank paraphrased, `第一版` for `头样`, is flagged too).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.cite import CANNOT_ANSWER, MARKER
+from rag.clean import search_key
+from rag.figures import Figure, figure_list, figures
+from rag.types import Sentence, SourceDoc
+
+MIN_OVERLAP = 0.3
+"""Share of a claim's bigrams (title words left out) that must occur in a cited chunk. Measured by
+`python -m eval.claimcheck`: every wrong-source claim is caught from 0.25 up to 0.7 while false
+flags on faithful paraphrases rise with the threshold (12% at 0.3, 31% at 0.5); 0.2 lets
+wrong-source claims through. 0.3 is the low end of that plateau with a step of margin."""
+
+NO_SOURCE = "no_source"
+BAD_MARKER = "bad_marker"
+NOT_SUPPORTED = "not_supported"
+FIGURE_NOT_IN_SOURCE = "figure_not_in_source"
+NAME_NOT_IN_SOURCE = "name_not_in_source"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered source shown to the model: one retrieved chunk of a document."""
+
+    n: int
+    """The number the prompt shows: `[n]`."""
+    doc: SourceDoc
+    start: int
+    """The chunk's span in `doc.text`."""
+    end: int
+    sentences: tuple[Sentence, ...]
+    """The chunk's sentences, offsets into `doc.text`."""
+
+
+@dataclass(frozen=True)
+class Support:
+    """The exact span of a cited document that backs a claim."""
+
+    doc: SourceDoc
+    start: int
+    """`doc.text[start:end]` is the quote: one sentence or a run of consecutive sentences."""
+    end: int
+    section: str
+
+
+@dataclass(frozen=True)
+class CheckedClaim:
+    """One sentence of an answer and the verdict on it."""
+
+    text: str
+    """The sentence as the model wrote it, markers, bullets and `**` removed, stripped."""
+    sources: tuple[int, ...]
+    """The source numbers it cited that exist, in order, deduplicated."""
+    support: tuple[Support, ...]
+    """One per cited source that supports it; empty when unverified."""
+    verified: bool
+    reason: str
+    """"" when verified, else `no_source`, `bad_marker`, `not_supported`,
+    `figure_not_in_source:<the figure as written>` or `name_not_in_source:<the quoted name>`."""
+
+
+# ------------------------------------------------------------------------------- splitting
+
+_END = "。！？!?；;"
+_PIECE = re.compile(
+    rf"[^{_END}\n]+(?:[{_END}]+[”’」』）)】]*(?:[ \t\u3000]*\[\d{{1,3}}\])*)?|[{_END}]+"
+)
+_MARKER_RUN = re.compile(r"\s*\[\d{1,3}\]")
+_BULLET = re.compile(
+    r"^\s*(?:#{1,6}\s+|[-*•·]\s*|\d{1,2}\s*[.、．)）](?!\d)\s*|[一二三四五六七八九十]+、\s*"
+    r"|[(（][一二三四五六七八九十\d]{1,2}[)）]\s*)"
+)
+_WORD = re.compile(r"[\u3400-\u9fffa-z]+")
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    markers: tuple[int, ...]
+    joins_next: bool
+    """Ends in ；/; without markers, its line going on: takes the next clause's markers."""
+
+
+@lru_cache(maxsize=1)
+def _refusal_key() -> str:
+    return _plain(CANNOT_ANSWER)
+
+
+def _plain(text: str) -> str:
+    return "".join(_WORD.findall(search_key(text)))
+
+
+def _pieces(answer: str) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    for m in _PIECE.finditer(answer):
+        raw = m.group(0).replace("**", "")
+        markers = tuple(int(n) for n in MARKER.findall(raw))
+        text = _BULLET.sub("", _MARKER_RUN.sub("", raw), count=1).strip()
+        if _plain(text) == _refusal_key():
+            continue
+        if not _plain(text):
+            if pieces and markers:  # a marker run on its own belongs to the sentence before
+                last = pieces[-1]
+                pieces[-1] = _Piece(last.text, last.markers + markers, False)
+            continue
+        next_char = answer[m.end() : m.end() + 1]
+        joins = not markers and text[-1] in "；;" and next_char not in ("\n", "")
+        pieces.append(_Piece(text, markers, joins))
+    for i in range(len(pieces) - 2, -1, -1):
+        if pieces[i].joins_next and pieces[i + 1].markers:
+            pieces[i] = _Piece(pieces[i].text, pieces[i + 1].markers, False)
+    return pieces
+
+
+def split_claims(answer: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The answer's claims as (text, marker numbers in order), refusals and empty pieces dropped."""
+    return [(p.text, p.markers) for p in _pieces(answer)]
+
+
+# ---------------------------------------------------------------------------- one source
+
+
+def _bigrams(key: str) -> frozenset[str]:
+    return frozenset(run[i : i + 2] for run in _WORD.findall(key) for i in range(len(run) - 1))
+
+
+_RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
+def _header(doc: SourceDoc, chunk_key: str) -> str:
+    """Title and the years 今年/去年… of the chunk stand for, given the document's date."""
+    extra = ""
+    year = _YEAR.match(doc.meta.date)
+    if year:
+        present = int(year.group(0))
+        extra = " ".join(f"{present + d}年" for w, d in _RELATIVE_YEARS.items() if w in chunk_key)
+    return f"{doc.meta.title} {extra}"
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What `check` reads of one source, once per call."""
+
+    source: Source
+    key: str
+    """search_key of the chunk, then of the title."""
+    bigrams: frozenset[str]
+    topic: frozenset[str]
+    """Bigrams of the document title, unless the chunk states the title itself."""
+    figures: frozenset[Figure]
+    """Figures of the chunk and of its header (title, relative years)."""
+    dated: frozenset[Figure]
+    """Figures of the document's date: stated only by a claim that names the document
+    (`《…》（2025-02）指出`); else `2025年` would pass for any chunk of a 2025 article."""
+
+
+def _read(source: Source) -> _Read:
+    text = source.doc.text[source.start : source.end]
+    key = search_key(text)
+    title = search_key(source.doc.meta.title)
+    header = figures(_header(source.doc, key))
+    topic = frozenset() if title in key else _bigrams(title)
+    dated = figures(source.doc.meta.date)
+    return _Read(source, f"{key}\n{title}", _bigrams(key), topic, figures(text) | header, dated)
+
+
+_QUOTED = re.compile(r"[“「『《\"]([^“”「」『』《》\"\n]{2,20})[”」』》\"]")
+
+
+def _names(text: str) -> list[str]:
+    """Quoted names (`“苏智云”`, `《…规划》`) as search keys: a source must state them as such."""
+    return [search_key(m.group(1)) for m in _QUOTED.finditer(text)]
+
+
+def _overlap(claim: frozenset[str], have: frozenset[str]) -> float:
+    return len(claim & have) / len(claim) if claim else 0.0
+
+
+def _words(claim: frozenset[str], read: _Read) -> float:
+    """Share of the claim's bigrams, the title's left out, that occur in the chunk."""
+    return _overlap(claim - read.topic, read.bigrams)
+
+
+def _sentences(read: _Read) -> list[Sentence]:
+    src = read.source
+    inside = [s for s in src.sentences if src.start <= s.start < s.end <= src.end]
+    return inside or [Sentence(src.start, src.end, "")]
+
+
+def _span(read: _Read, claim: frozenset[str], wanted: frozenset[Figure]) -> Support:
+    """The sentence sharing most bigrams with the claim among those holding the wanted figures;
+    when no one sentence holds them, the shortest run of consecutive sentences that does."""
+    doc = read.source.doc
+    sents = _sentences(read)
+    texts = [doc.text[s.start : s.end] for s in sents]
+    grams = [_bigrams(search_key(t)) for t in texts]
+    figs = [figures(t) for t in texts]
+    stated: set[Figure] = set().union(*figs)
+    wanted = wanted & stated  # a figure only the title or date states is in no sentence
+    runs: list[tuple[int, float, int, int]] = []  # (length, -overlap, first, last)
+    for i in range(len(sents)):
+        held: set[Figure] = set()
+        seen: set[str] = set()
+        for j in range(i, len(sents)):
+            held |= figs[j]
+            seen |= grams[j]
+            if wanted <= held:
+                runs.append((j - i, -_overlap(claim, frozenset(seen)), i, j))
+                break
+    _, _, i, j = min(runs, default=(0, 0.0, 0, len(sents) - 1))
+    return Support(doc, sents[i].start, sents[j].end, sents[i].section)
+
+
+# ------------------------------------------------------------------------------- the check
+
+
+def _first_missing(
+    stated: list[Figure], names: list[str], reads: Sequence[_Read], claim_key: str
+) -> str:
+    """The reason naming the first figure, else quoted name, that none of `reads` states."""
+    have: set[Figure] = set()
+    for r in reads:
+        have |= r.figures
+        if search_key(r.source.doc.meta.title) in claim_key:  # the claim names its document
+            have |= r.dated
+    figure = next((f for f in stated if f not in have), None)
+    if figure is not None:
+        return f"{FIGURE_NOT_IN_SOURCE}:{figure.text}"
+    name = next((n for n in names if not any(n in r.key for r in reads)), None)
+    return f"{NAME_NOT_IN_SOURCE}:{name}" if name is not None else ""
+
+
+def _verdict(
+    text: str, cited: tuple[int, ...], reads: dict[int, _Read], min_overlap: float
+) -> tuple[tuple[Support, ...], str]:
+    """The claim's support among its cited sources, and "" or the reason it has none."""
+    stated = figure_list(text)
+    names = _names(text)
+    key = search_key(text)
+    reason = _first_missing(stated, names, [reads[n] for n in cited], key)
+    if reason:  # no cited source states it, whatever the wording
+        return (), reason
+    claim = _bigrams(key)
+    relevant = [r for r in (reads[n] for n in cited) if _words(claim, r) >= min_overlap]
+    if not relevant:
+        return (), NOT_SUPPORTED
+    reason = _first_missing(stated, names, relevant, key)
+    if reason:
+        return (), reason
+    wanted = frozenset(stated)
+    support = tuple(
+        _span(r, claim, wanted & r.figures) for r in relevant if not wanted or wanted & r.figures
+    )
+    return support, ""
+
+
+def check(
+    answer: str, sources: Sequence[Source], min_overlap: float = MIN_OVERLAP
+) -> list[CheckedClaim]:
+    """Every claim of `answer`, checked against the sources it cites (numbered `Source.n`).
+
+    `min_overlap`: see `MIN_OVERLAP` (a parameter so the eval can sweep it)."""
+    by_n = {s.n: s for s in sources}
+    reads: dict[int, _Read] = {}
+    out: list[CheckedClaim] = []
+    for text, markers in split_claims(answer):
+        cited = tuple(dict.fromkeys(n for n in markers if n in by_n))
+        if not cited:
+            reason = BAD_MARKER if markers else NO_SOURCE
+            out.append(CheckedClaim(text, (), (), False, reason))
+            continue
+        for n in cited:
+            if n not in reads:
+                reads[n] = _read(by_n[n])
+        support, reason = _verdict(text, cited, reads, min_overlap)
+        out.append(CheckedClaim(text, cited, support, not reason, reason))
+    return out

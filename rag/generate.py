@@ -1,0 +1,211 @@
+"""Generate (LLM): retrieved chunks -> numbered sources -> the model's answer -> checked claims.
+
+`LLMSynthesizer` is a LlamaIndex response synthesizer beside the extractive one. It shows the
+model the reranked chunks as numbered sources (title and date, cut to the context window), asks
+with the prompts in `prompts/`, then trusts nothing: every sentence of the reply is checked
+against the sources it cites (`rag.claims`) and cited by the exact supporting sentence, with its
+offsets, as the extractive answers are. Markers to no source disappear; a sentence no cited
+source supports is kept but shown as unverified (`〔未核实〕`, `verified: false`). When nothing
+the model said can be verified, or the model cannot be reached, the extractive answer is given
+instead, with a notice saying why: a fluent answer is worth less than a checked one.
+
+The model writes Simplified Chinese; a Traditional question gets its wording converted by OpenCC
+(quotes stay verbatim, in their source's script).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from llama_index.core.base.response.schema import Response
+from llama_index.core.llms import LLM
+from llama_index.core.prompts.mixin import PromptDictType
+from llama_index.core.response_synthesizers.base import BaseSynthesizer
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from rag.answer import ExtractiveSynthesizer
+from rag.cite import CANNOT_ANSWER, in_script, is_traditional, make_citation, marker
+from rag.claims import CheckedClaim, Source, check
+from rag.clean import search_key
+from rag.errors import ServiceError
+from rag.llm import chat, messages
+from rag.prompt import render
+from rag.settings import Settings
+from rag.types import Citation, Claim, SourceDoc
+
+UNVERIFIED = "〔未核实〕"
+"""Shown after a sentence no cited source supports."""
+FELL_BACK = "〔{why}，以下为原文摘录〕"
+MODEL_FAILED = "大模型服务调用失败"
+NOT_VERIFIED = "大模型的回答无法在资料中核实"
+_PROMPT_MARGIN = 400  # tokens kept free for the prompt's own words and the tokenizer's error
+_UNSAFE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>\n]{1,200}>")  # images, HTML tags
+
+
+class LLMSynthesizer(BaseSynthesizer):
+    """Answers with the configured chat model; every claim checked, extractive as fallback."""
+
+    def __init__(
+        self,
+        docs: dict[str, SourceDoc],
+        llm: LLM,
+        settings: Settings,
+        fallback: ExtractiveSynthesizer,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(llm=llm, **kwargs)
+        self._docs = docs
+        self._settings = settings
+        self._fallback = fallback
+
+    def _get_prompts(self) -> PromptDictType:
+        return {}
+
+    def _update_prompts(self, prompts: PromptDictType) -> None:
+        return None
+
+    def get_response(self, query_str: str, text_chunks: Sequence[str], **kwargs: Any) -> str:
+        raise TypeError("LLMSynthesizer needs nodes with offsets: call synthesize()")
+
+    async def aget_response(self, query_str: str, text_chunks: Sequence[str], **kw: Any) -> str:
+        raise TypeError("LLMSynthesizer needs nodes with offsets: call synthesize()")
+
+    def synthesize(  # type: ignore[override]
+        self,
+        query: QueryBundle | str,
+        nodes: list[NodeWithScore],
+        *args: Any,
+        on_token: Callable[[str], None] | None = None,
+        **kwargs: Any,
+    ) -> Response:
+        question = query.query_str if isinstance(query, QueryBundle) else query
+        sources = self.sources(nodes, question)
+        if not sources:  # nothing retrieved: the extractive answerer refuses, no call needed
+            return self._fallback.synthesize(query, nodes)
+        prompt = messages(
+            render("system", refusal=CANNOT_ANSWER),
+            render("answer", sources=format_sources(sources), question=question),
+        )
+        try:
+            reply = chat(self._llm, prompt, self._settings, on_token)
+        except ServiceError as exc:
+            return self._instead(query, nodes, MODEL_FAILED, str(exc))
+        reply = _UNSAFE.sub("", reply).strip()
+        traditional = is_traditional(question)
+        if not reply or search_key(CANNOT_ANSWER) in search_key(reply) and len(reply) < 40:
+            return _response(in_script(CANNOT_ANSWER, traditional), nodes, [], [], False)
+        checked = check(reply, sources)
+        if not any(c.verified for c in checked):
+            why = "the model's answer could not be verified against the sources"
+            return self._instead(
+                query, nodes, NOT_VERIFIED, f"{why}; the extractive answer is shown"
+            )
+        text, citations, claims = compose(checked, traditional)
+        return _response(text, nodes, citations, claims, True)
+
+    def sources(self, nodes: Sequence[NodeWithScore], question: str) -> list[Source]:
+        """The first `llm_sources` chunks, numbered from 1, as many as the context window holds."""
+        from rag.chunk import count_tokens
+        from rag.index import chunk_from_node
+
+        budget = (
+            self._settings.llm_context_window
+            - self._settings.llm_max_tokens
+            - count_tokens(render("system", refusal=CANNOT_ANSWER) + question)
+            - _PROMPT_MARGIN
+        )
+        sources: list[Source] = []
+        for n in nodes[: self._settings.llm_sources]:
+            doc = self._docs.get(n.node.ref_doc_id or "")
+            if doc is None:
+                continue
+            chunk = chunk_from_node(
+                n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
+            )
+            budget -= chunk.tokens or count_tokens(chunk.text)
+            if budget < 0:
+                break
+            sources.append(Source(len(sources) + 1, doc, chunk.start, chunk.end, chunk.sentences))
+        return sources
+
+    def _instead(
+        self, query: QueryBundle | str, nodes: list[NodeWithScore], why: str, notice: str
+    ) -> Response:
+        """The extractive answer, headed by a line saying why it is given."""
+        question = query.query_str if isinstance(query, QueryBundle) else query
+        response = self._fallback.synthesize(query, nodes)
+        head = in_script(FELL_BACK.format(why=why), is_traditional(question))
+        response.response = f"{head}\n{response.response}"
+        response.metadata = {**(response.metadata or {}), "notice": notice}
+        return response
+
+
+def format_sources(sources: Sequence[Source]) -> str:
+    return "\n\n".join(
+        render(
+            "source",
+            n=s.n,
+            title=s.doc.meta.title,
+            date=s.doc.meta.date or "日期不详",
+            text=s.doc.text[s.start : s.end],
+        )
+        for s in sources
+    )
+
+
+def compose(
+    checked: Sequence[CheckedClaim], traditional: bool
+) -> tuple[str, list[Citation], list[Claim]]:
+    """The answer text (each verified sentence followed by the markers of its quotes, the
+    rest flagged), the quotes numbered by first use, and the claims."""
+    citations: list[Citation] = []
+    numbers: dict[tuple[str, int, int], int] = {}
+    parts: list[str] = []
+    claims: list[Claim] = []
+    for claim in checked:
+        text = in_script(claim.text, traditional)
+        cited: list[int] = []
+        for s in claim.support if claim.verified else ():
+            span = (s.doc.doc_id, s.start, s.end)
+            if span not in numbers:
+                numbers[span] = len(citations) + 1
+                citations.append(make_citation(numbers[span], s.doc, s.start, s.end, s.section))
+            if numbers[span] not in cited:
+                cited.append(numbers[span])
+        tail = "".join(marker(n) for n in cited) if claim.verified else UNVERIFIED
+        parts.append(text + tail)
+        claims.append(Claim(text, tuple(cited), claim.verified, claim.reason))
+    text = "".join(p if i == 0 else _joint(parts[i - 1]) + p for i, p in enumerate(parts))
+    return text, citations, claims
+
+
+def _joint(previous: str) -> str:
+    """Sentences of one paragraph run on; a line without closing punctuation was a list item."""
+    bare = re.sub(r"(\[\d+\])+$|" + re.escape(UNVERIFIED) + "$", "", previous)
+    return "" if bare.endswith(("。", "！", "？", "；", "!", "?", ";")) else "\n"
+
+
+def _response(
+    text: str,
+    nodes: list[NodeWithScore],
+    citations: list[Citation],
+    claims: list[Claim],
+    answerable: bool,
+) -> Response:
+    return Response(
+        response=text,
+        source_nodes=nodes,
+        metadata={"citations": citations, "claims": claims, "answerable": answerable},
+    )
+
+
+def rewrite(question: str, history: Sequence[str], llm: LLM, settings: Settings) -> str:
+    """A follow-up rewritten by the model into a question that stands alone (one line)."""
+    prompt = render("condense", history="\n".join(history), question=question)
+    from llama_index.core.llms import ChatMessage
+
+    reply = chat(llm, [ChatMessage(role="user", content=prompt)], settings)
+    line = next((x.strip() for x in reply.splitlines() if x.strip()), "")
+    return line[: settings.max_question_chars]

@@ -1,0 +1,317 @@
+"""Claim checking: tiny cases, one behaviour each, on hand-built documents (no index)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.chunk import split_sentences
+from rag.cite import CANNOT_ANSWER, in_script
+from rag.claims import (
+    BAD_MARKER,
+    NO_SOURCE,
+    NOT_SUPPORTED,
+    CheckedClaim,
+    Source,
+    check,
+    split_claims,
+)
+from rag.types import DocMeta, SourceDoc
+
+REVENUE = "2024年，苏州市人工智能产业实现营收超2300亿元，同比增长20%。"
+COMPUTE = "苏州现有总算力规模14000P，其中智算规模5500P。"
+COMPANIES = "苏州集聚核心企业近700家、上市企业32家。"
+MODEL = "苏州构建“苏智云”工业智能大模型，服务本地制造企业。"
+SIMPLIFIED_TEXT = f"苏州人工智能报告\n\n{REVENUE}{COMPUTE}\n\n{COMPANIES}{MODEL}"
+TRADITIONAL_TEXT = "蘇州報告\n\n2024年,蘇州市人工智能產業實現營收超2300億元。思必馳在蘇州成立。"
+OTHER_TEXT = "杭州数字经济报告\n\n杭州拥有人工智能企业500余家，人才近7000人。"
+
+
+def make_doc(text: str, doc_id: str, title: str, date: str = "2025-02") -> SourceDoc:
+    return SourceDoc(doc_id=doc_id, meta=DocMeta(title=title, date=date), text=text, sha="0" * 16)
+
+
+def source(n: int, doc: SourceDoc, first: str | None = None, last: str | None = None) -> Source:
+    """The chunk of `doc` from the sentence starting with `first` to the one holding `last`."""
+    sentences = tuple(split_sentences(doc.text))
+    start = doc.text.index(first) if first else 0
+    end = doc.text.index(last) + len(last) if last else len(doc.text)
+    inside = tuple(s for s in sentences if start <= s.start and s.end <= end)
+    return Source(n, doc, inside[0].start, inside[-1].end, inside)
+
+
+SIMPLIFIED = make_doc(SIMPLIFIED_TEXT, "suzhou", "苏州人工智能报告")
+TRADITIONAL = make_doc(TRADITIONAL_TEXT, "suzhou-trad", "蘇州報告")
+OTHER = make_doc(OTHER_TEXT, "hangzhou", "杭州数字经济报告")
+WHOLE = source(1, SIMPLIFIED)
+HANGZHOU = source(2, OTHER)
+SOURCES = [WHOLE, HANGZHOU]
+
+
+def one(answer: str, sources: list[Source] | None = None) -> CheckedClaim:
+    claims = check(answer, SOURCES if sources is None else sources)
+    assert len(claims) == 1, claims
+    return claims[0]
+
+
+def quote(claim: CheckedClaim) -> str:
+    (support,) = claim.support
+    return support.doc.text[support.start : support.end]
+
+
+# ----------------------------------------------------------------------------------- splitting
+
+
+def test_sentences_split_at_sentence_ends() -> None:
+    answer = "营收超2300亿元[1]。算力规模14000P[1]！上市企业32家？[1]"
+    assert [t for t, _ in split_claims(answer)] == [
+        "营收超2300亿元。",
+        "算力规模14000P！",
+        "上市企业32家？",
+    ]
+
+
+def test_sentences_split_at_line_breaks() -> None:
+    assert len(split_claims("营收超2300亿元[1]\n算力规模14000P[1]")) == 2
+
+
+def test_markers_after_the_full_stop_belong_to_the_sentence_before() -> None:
+    assert split_claims("营收超2300亿元。[1][2]算力规模14000P。[3]") == [
+        ("营收超2300亿元。", (1, 2)),
+        ("算力规模14000P。", (3,)),
+    ]
+
+
+def test_markers_before_the_full_stop_are_the_sentences_own() -> None:
+    assert split_claims("营收超2300亿元[1]。") == [("营收超2300亿元。", (1,))]
+
+
+def test_a_line_of_markers_only_belongs_to_the_sentence_before() -> None:
+    assert split_claims("营收超2300亿元。\n[1]") == [("营收超2300亿元。", (1,))]
+
+
+def test_clause_before_a_semicolon_takes_the_markers_of_the_next() -> None:
+    assert split_claims("营收超2300亿元；同比增长20%。[1]") == [
+        ("营收超2300亿元；", (1,)),
+        ("同比增长20%。", (1,)),
+    ]
+
+
+@pytest.mark.parametrize("bullet", ["1. ", "2、", "- ", "* ", "一、", "（二）", "## "])
+def test_list_bullets_are_stripped(bullet: str) -> None:
+    assert split_claims(f"{bullet}营收超2300亿元[1]") == [("营收超2300亿元", (1,))]
+
+
+def test_decimal_at_line_start_is_not_a_bullet() -> None:
+    assert split_claims("1.5亿元用于算力[1]")[0][0] == "1.5亿元用于算力"
+
+
+def test_bold_marks_are_removed() -> None:
+    assert split_claims("营收**超2300亿元**。[1]")[0][0] == "营收超2300亿元。"
+
+
+def test_punctuation_and_empty_fragments_are_dropped() -> None:
+    assert split_claims("。。\n\n  \n！") == []
+
+
+def test_repeated_markers_are_deduplicated_in_order() -> None:
+    assert one("苏州现有总算力规模14000P[2][1][1]。").sources == (2, 1)
+
+
+# ------------------------------------------------------------------------------------- refusal
+
+
+def test_refusal_only_answer_has_no_claims() -> None:
+    assert check(CANNOT_ANSWER, SOURCES) == []
+
+
+def test_traditional_refusal_only_answer_has_no_claims() -> None:
+    assert check(in_script(CANNOT_ANSWER, True), SOURCES) == []
+
+
+def test_refusal_beside_a_claim_is_dropped() -> None:
+    claims = check(f"苏州现有总算力规模14000P。[1]\n{CANNOT_ANSWER}", SOURCES)
+    assert [c.text for c in claims] == ["苏州现有总算力规模14000P。"]
+
+
+# ------------------------------------------------------------------------------------- markers
+
+
+def test_no_marker_is_no_source() -> None:
+    claim = one("苏州现有总算力规模14000P。")
+    assert (claim.verified, claim.reason, claim.sources) == (False, NO_SOURCE, ())
+
+
+def test_marker_to_a_missing_source_is_removed() -> None:
+    claim = one("苏州现有总算力规模14000P。[1][9]")
+    assert claim.sources == (1,)
+    assert claim.verified
+
+
+def test_only_markers_to_missing_sources_is_bad_marker() -> None:
+    claim = one("苏州现有总算力规模14000P。[9]")
+    assert (claim.verified, claim.reason, claim.sources) == (False, BAD_MARKER, ())
+
+
+# -------------------------------------------------------------------------------------- verdicts
+
+
+def test_claim_as_the_source_words_it_is_verified() -> None:
+    claim = one("2024年，苏州市人工智能产业实现营收超2300亿元。[1]")
+    assert (claim.verified, claim.reason) == (True, "")
+
+
+def test_claim_with_an_altered_number_names_the_figure() -> None:
+    claim = one("2024年，苏州市人工智能产业实现营收超2400亿元。[1]")
+    assert (claim.verified, claim.reason) == (False, "figure_not_in_source:2400亿")
+    assert claim.support == ()
+
+
+def test_claim_with_a_number_in_another_spelling_is_verified() -> None:
+    assert one("苏州人工智能产业营收超两千三百亿元。[1]").verified
+
+
+def test_claim_with_an_altered_percentage_is_flagged() -> None:
+    assert one("苏州人工智能产业营收同比增长25%。[1]").reason == "figure_not_in_source:25%"
+
+
+def test_figure_in_an_uncited_source_does_not_count() -> None:
+    claim = one("苏州拥有人工智能企业500余家。[1]")  # 500 is in [2], not in [1]
+    assert (claim.verified, claim.reason) == (False, "figure_not_in_source:500")
+
+
+def test_claim_citing_an_unrelated_source_is_not_supported() -> None:
+    claim = one("苏州构建工业智能大模型，服务本地制造企业。[2]")
+    assert (claim.verified, claim.reason) == (False, NOT_SUPPORTED)
+
+
+def test_quoted_name_missing_from_the_source_is_flagged() -> None:
+    claim = one("苏州构建“苏州智造云”工业智能大模型。[1]")
+    assert (claim.verified, claim.reason) == (False, "name_not_in_source:苏州智造云")
+
+
+def test_quoted_name_stated_by_the_source_is_verified() -> None:
+    assert one("苏州构建“苏智云”工业智能大模型。[1]").verified
+
+
+def test_claim_that_only_repeats_the_title_is_not_supported_by_a_chunk_without_it() -> None:
+    body = source(1, SIMPLIFIED, REVENUE, COMPUTE)
+    assert not one("苏州人工智能报告。[1]", [body]).verified
+
+
+def test_only_the_supporting_source_gives_support() -> None:
+    claim = one("苏州现有总算力规模14000P。[2][1]")
+    assert claim.verified
+    assert claim.sources == (2, 1)
+    assert [s.doc.doc_id for s in claim.support] == ["suzhou"]
+
+
+def test_figures_may_come_from_two_cited_sources() -> None:
+    answer = "苏州营收超2300亿元，杭州拥有人工智能企业500余家。[1][2]"
+    claim = one(answer)
+    assert claim.verified
+    assert sorted(s.doc.doc_id for s in claim.support) == ["hangzhou", "suzhou"]
+
+
+def test_year_from_the_document_date_counts() -> None:
+    dated = make_doc("报告\n\n今年苏州算力规模达到14000P。", "dated", "报告", "2024-10-15")
+    assert one("2024年苏州算力规模达到14000P。[1]", [source(1, dated)]).verified
+
+
+def test_date_in_the_source_header_counts() -> None:
+    dated = make_doc("报告\n\n苏州算力规模达到14000P。", "dated", "报告", "2024-10-15")
+    assert one("2024年10月15日的报告说苏州算力规模达到14000P。[1]", [source(1, dated)]).verified
+
+
+def test_title_and_date_the_model_names_count() -> None:
+    assert one("《苏州人工智能报告》（2025-02）指出，苏州上市企业32家。[1]").verified
+
+
+def test_quoted_title_of_another_document_is_flagged() -> None:
+    claim = one("《杭州数字经济报告》指出，苏州上市企业32家。[1]")
+    assert claim.reason == "name_not_in_source:杭州数字经济报告"
+
+
+# ----------------------------------------------------------------------------------- scripts
+
+
+def test_traditional_claim_against_a_simplified_source() -> None:
+    assert one("2024年,蘇州市人工智能產業實現營收超2300億元。[1]").verified
+
+
+def test_simplified_claim_against_a_traditional_source() -> None:
+    trad = source(1, TRADITIONAL)
+    claim = one("2024年，苏州市人工智能产业实现营收超2300亿元。[1]", [trad])
+    assert claim.verified
+    assert quote(claim) == "2024年,蘇州市人工智能產業實現營收超2300億元。"
+
+
+# ------------------------------------------------------------------------------------- support
+
+
+def test_support_is_the_sentence_holding_the_claim() -> None:
+    assert quote(one("苏州上市企业32家。[1]")) == COMPANIES
+
+
+def test_support_spans_consecutive_sentences_when_figures_are_spread() -> None:
+    claim = one("苏州营收超2300亿元，总算力规模14000P。[1]")
+    assert quote(claim) == REVENUE + COMPUTE
+
+
+def test_support_lies_within_the_cited_chunk() -> None:
+    chunk = source(1, SIMPLIFIED, COMPANIES, MODEL)
+    claim = one("苏州集聚核心企业近700家。[1]", [chunk])
+    (support,) = claim.support
+    assert chunk.start <= support.start < support.end <= chunk.end
+    assert support.doc.text[support.start : support.end] == COMPANIES
+
+
+def test_figure_outside_the_cited_chunk_is_flagged() -> None:
+    chunk = source(1, SIMPLIFIED, COMPANIES, MODEL)
+    claim = one("苏州营收超2300亿元。[1]", [chunk])
+    assert claim.reason == "figure_not_in_source:2300亿"
+
+
+def test_claim_text_keeps_its_own_script_and_drops_markers() -> None:
+    assert one("蘇州上市企業32家 [1]。").text == "蘇州上市企業32家。"
+
+
+# ------------------------------------------------------------------------------------ properties
+
+
+@given(st.lists(st.sampled_from([REVENUE, COMPUTE, COMPANIES, MODEL]), min_size=1, max_size=6))
+def test_verbatim_sentences_are_verified_with_exact_spans(picked: list[str]) -> None:
+    answer = "\n".join(f"{s}[1]" for s in picked)
+    claims = check(answer, [WHOLE])
+    assert [c.verified for c in claims] == [True] * len(picked)
+    for c in claims:
+        for sup in c.support:
+            assert WHOLE.start <= sup.start < sup.end <= WHOLE.end
+            assert sup.doc.text[sup.start : sup.end] in picked
+
+
+def test_fast_enough_for_every_answer() -> None:
+    answer = "\n".join(f"{s}[{n}]" for n, s in enumerate([REVENUE, COMPUTE, COMPANIES], 1))
+    sources = [source(n, SIMPLIFIED) for n in range(1, 15)]
+    check(answer, sources)
+    started = time.perf_counter()
+    for _ in range(20):
+        check(answer, sources)
+    assert (time.perf_counter() - started) / 20 < 0.02
+
+
+# ------------------------------------------------------------------------- the document's date
+
+
+def test_a_year_taken_from_the_document_date_alone_is_not_supported() -> None:
+    # the 2025-02 article says 2024; `2025年` must not pass because the article is dated 2025
+    claim = one("2025年，苏州市人工智能产业实现营收超2300亿元。[1]")
+    assert not claim.verified and claim.reason == "figure_not_in_source:2025"
+
+
+def test_a_claim_naming_its_document_may_state_the_document_date() -> None:
+    claim = one("《苏州人工智能报告》（2025-02）：苏州市人工智能产业实现营收超2300亿元。[1]")
+    assert claim.verified
