@@ -29,6 +29,7 @@ eval: index
 
 bench: install
 	$(PY) -m eval.bench
+	$(PY) -m eval.claimcheck
 
 lint: install
 	$(VENV)/bin/ruff check rag ui eval tests

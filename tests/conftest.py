@@ -26,7 +26,16 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
-ANSWER_KEYS = {"question", "answer", "answerable", "mode", "citations", "index", "timings_ms"}
+ANSWER_KEYS = {
+    "question",
+    "answer",
+    "answerable",
+    "mode",
+    "citations",
+    "index",
+    "timings_ms",
+    "claims",
+}
 """Keys of `rag ask --json` (`Answer.to_dict()`)."""
 CITATION_KEYS = {"n", "doc_id", "title", "date", "quote", "start", "end"}
 """Keys every citation of `rag ask --json` carries at least."""

@@ -314,3 +314,55 @@ def test_a_stream_cut_mid_answer_is_not_retried_and_falls_back(engine, server) -
 def test_without_a_model_nothing_changes(seed_index) -> None:
     result = ask(QUESTION, seed_index, open_engine(seed_index))
     assert result.mode == "extractive" and result.claims and all(c.verified for c in result.claims)
+
+
+# --------------------------------------------------------------------------------- the real CLI
+
+
+def cli_env(seed_index: Any, server: OpenAIServer) -> dict[str, str]:
+    from tests.conftest import rag_env
+
+    return rag_env(
+        seed_index.data_dir,
+        RAG_LLM_MODEL="qwen-plus",
+        RAG_LLM_BASE_URL=server.base_url,
+        RAG_LLM_API_KEY="sk-secret-test",
+    )
+
+
+def test_cli_stream_prints_the_text_then_the_sources(seed_index, server) -> None:
+    from tests.conftest import run_rag
+
+    def reply(request: Request) -> str:
+        n, sentence = source_with(request, FACT)
+        return f"{sentence}[{n}]苏州2024年人工智能企业达到9999家。[{n}]"
+
+    server.script = scripted(reply)
+    result = run_rag(["ask", "--stream", QUESTION], env=cli_env(seed_index, server))
+    assert result.returncode == 0, result.stderr
+    streamed, _, checked = result.stdout.partition("核查后的回答：")
+    assert FACT in streamed and "9999" in streamed  # as the model wrote it
+    assert "9999家。" + UNVERIFIED in checked and "来源：" in checked and "未核实" in checked
+    assert "sk-secret-test" not in result.stdout + result.stderr
+
+
+def test_cli_stream_json_is_deltas_then_the_answer(seed_index, server) -> None:
+    import json
+
+    from tests.conftest import run_rag
+
+    result = run_rag(["ask", "--stream", "--json", QUESTION], env=cli_env(seed_index, server))
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) > 2 and all(set(x) == {"delta"} for x in lines[:-1])
+    final = lines[-1]
+    assert final["mode"] == MODE_LLM and final["claims"][0]["verified"] and final["citations"]
+
+
+def test_cli_with_a_bad_key_answers_extractively_with_one_line_note(seed_index, server) -> None:
+    from tests.conftest import run_rag
+
+    server.script = fault(401)
+    result = run_rag(["ask", QUESTION], env=cli_env(seed_index, server))
+    assert result.returncode == 0 and FACT in result.stdout
+    assert result.stderr.strip().startswith("note: the LLM endpoint")
+    assert result.stderr.count("\n") == 1 and "sk-secret-test" not in result.stderr

@@ -12,6 +12,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -209,3 +210,47 @@ def test_page_answers_a_follow_up_in_the_context_of_the_question_before(
     expect(follow_up).to_contain_text("43家")
     expect(follow_up).not_to_contain_text("文档中没有找到")
     page.screenshot(path=str(ARTIFACTS / "follow-up.png"), full_page=True)
+
+
+# ------------------------------------------------------------------------- LLM mode, streaming
+
+
+def _fact_and_invention(request: Any) -> Any:
+    """A model that states the fact with its source's marker, then invents a figure."""
+    from eval.openai_server import Reply, parse_prompt
+
+    sources, _ = parse_prompt(request.last_user) or ({}, "")
+    for n, body in sources.items():
+        for sentence in body.replace("。", "。\n").splitlines():
+            if "2300" in sentence:
+                text = f"{sentence.strip()}[{n}]苏州2024年人工智能企业达到9999家。[{n}]"
+                return Reply(text=text, chunk_chars=3)
+    return Reply(text="文档中没有找到这个问题的答案。")
+
+
+@pytest.fixture(scope="module")
+def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from eval.openai_server import OpenAIServer
+
+    settings = _settings(tmp_path_factory.mktemp("llm_index"))
+    ingest(settings, [SEEDS])
+    with OpenAIServer(_fact_and_invention) as server:
+        llm = settings.model_copy(
+            update={"llm_model": "qwen-plus", "llm_base_url": server.base_url}
+        )
+        with _serving(llm) as url:
+            yield url
+
+
+def test_page_streams_an_llm_answer_then_shows_its_checks(page: Page, llm_url: str) -> None:
+    page.goto(llm_url)
+    answer = _ask(page, Q_SIMPLIFIED)
+    expect(answer).to_contain_text("9999家。〔未核实〕")  # the checked answer replaced the stream
+    expect(answer).to_contain_text("2300")
+    expect(answer).to_contain_text("[1]")
+    expect(page.get_by_text("大模型回答（每句话都对照出处核查）")).to_be_visible()
+    sources = page.locator("#sources")
+    expect(sources).to_contain_text("未核实（所引资料中找不到依据）")
+    expect(sources).to_contain_text("苏州2024年人工智能企业达到9999家。")
+    expect(sources.get_by_text(QUOTE)).to_be_visible()
+    _screenshot(page, "ui_llm_checked")
