@@ -25,6 +25,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import Field
 
 from rag.clean import search_key
+from rag.embed import endpoint_errors
 from rag.errors import RagError, UserError
 from rag.index import IngestReport, Store, sync, writer_lock
 from rag.load import Rejected, read_corpus
@@ -159,7 +160,8 @@ def ask(
     # what is searched: the follow-up made whole, minus instructions aimed at the assistant
     standalone = strip_instructions(_standalone(text, previous, engine))
     bundle = QueryBundle(query_str=standalone or text)
-    nodes = engine.query_engine.retrieve(bundle) if standalone else []
+    with endpoint_errors(settings):  # the question's vector, when embeddings come from one
+        nodes = engine.query_engine.retrieve(bundle) if standalone else []
     retrieved = time.perf_counter()
     if engine.mode == MODE_LLM:
         response = engine.query_engine._response_synthesizer.synthesize(

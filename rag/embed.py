@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +23,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field
 
 from rag.clean import search_key
+from rag.errors import ServiceError
 from rag.settings import Settings
 
 _NGRAM_WEIGHTS = {1: 0.5, 2: 1.0, 3: 1.0}
@@ -98,3 +101,22 @@ def _endpoint_embedding_class() -> type[BaseEmbedding]:
             return {**super()._get_credential_kwargs(is_async), "max_retries": 0}
 
     return EndpointEmbedding
+
+
+@contextmanager
+def endpoint_errors(settings: Settings) -> Iterator[None]:
+    """An embeddings endpoint's failure (after its retries) as one `ServiceError` line that says
+    what to check; other errors pass through."""
+    import httpx
+    import openai
+
+    try:
+        yield
+    except (openai.APIError, httpx.HTTPError) as exc:
+        status = getattr(exc, "status_code", None)
+        what = f"HTTP {status}" if status else type(exc).__name__
+        raise ServiceError(
+            f"the embeddings endpoint {settings.embed_base_url} failed ({what}) after"
+            f" {EMBED_ATTEMPTS} attempts: check RAG_EMBED_BASE_URL, RAG_EMBED_MODEL and"
+            " RAG_EMBED_API_KEY"
+        ) from None

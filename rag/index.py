@@ -29,6 +29,7 @@ from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo,
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.chunk import chunk_document
+from rag.embed import endpoint_errors
 from rag.errors import ServiceError, UserError
 from rag.settings import Settings
 from rag.terms import terms
@@ -274,7 +275,8 @@ def sync(
             report.unchanged.append(doc.doc_id)
         else:
             chunks = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_sentences)
-            vectors = embedder.get_text_embedding_batch([c.text for c in chunks])
+            with endpoint_errors(settings):
+                vectors = embedder.get_text_embedding_batch([c.text for c in chunks])
             store.write(doc, chunks, vectors)
             report.embedded += len(chunks)
             report.chunks_written += len(chunks)
