@@ -1,4 +1,4 @@
-"""A fake OpenAI-compatible server on loopback, scripted per test, and a quoting model for the eval.
+"""A fake OpenAI-compatible server on loopback, scripted per test (the eval's model: quoting_model).
 
 `OpenAIServer` is a real HTTP/1.1 server (stdlib `ThreadingHTTPServer` on 127.0.0.1, an ephemeral
 port, a daemon thread) speaking the endpoints the product calls: chat completions (JSON, or
@@ -12,9 +12,8 @@ SSE parsing and the mapping of status codes to exceptions. Like pydantic-ai's `T
 in the package, because `rag eval --mode llm` runs against it in CI. Not for production: no
 authentication, no limits, loopback only.
 
-`QuotingModel` is the deterministic script of that eval: it reads the product's answer prompt and
-quotes the source sentence sharing most character bigrams with the question, or refuses; on
-request it invents a figure, so a test can check that the claim checker flags exactly those.
+`eval.quoting_model.QuotingModel` is the deterministic script of that eval (the default script
+here, and what `python -m eval.openai_server` serves).
 
 Trade-offs: streams use chunked transfer encoding, so a cut stream is a protocol error the client
 sees (the openai client does not require `[DONE]`: a close-delimited stream cut early would look
@@ -29,7 +28,6 @@ import contextlib
 import hashlib
 import json
 import math
-import re
 import socket
 import struct
 import sys
@@ -40,9 +38,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
-
-from rag.cite import CANNOT_ANSWER, marker
-from rag.clean import search_key
 
 HOST = "127.0.0.1"
 EMBED_DIM = 64
@@ -201,7 +196,11 @@ class OpenAIServer:
         embed_dim: int = EMBED_DIM,
         models: tuple[str, ...] = MODELS,
     ) -> None:
-        self.script: Script = script if script is not None else QuotingModel()
+        if script is None:
+            from eval.quoting_model import QuotingModel  # it builds on this module's types
+
+            script = QuotingModel()
+        self.script: Script = script
         self.embed_dim = embed_dim
         self.models = models
         self.requests: list[Request] = []
@@ -473,112 +472,6 @@ def _embeddings(request: Request, default_dim: int) -> dict[str, Any]:
     }
 
 
-# ------------------------------------------------------------------------- the eval's fake model
-
-MIN_OVERLAP = 3
-"""Fewest question bigrams a sentence must share to be quoted; fewer: the refusal."""
-_SOURCE_HEAD = re.compile(r"^\[(\d{1,3})\][ \t\u3000]*《[^\n]*$", re.M)
-_SENTENCE = re.compile(r"[^。！？；\n]+(?:[。！？；]+[”’」』）)]*)?")
-_ASKING = re.compile(
-    r"是多少|多少|是什么|什么|哪些|哪个|哪里|哪|是否|如何|怎么样|怎么|怎样|为什么|吗|呢"
-)
-_CONDENSE = re.compile(r"\n追问：(.*?)\n+改写后的问题：\s*\Z", re.S)
-_FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_TAIL = re.compile(r"[。！？；”’」』）)]*\Z")
-
-
-def parse_prompt(prompt: str) -> tuple[dict[int, str], str] | None:
-    """`prompts/answer.txt` filled with `prompts/source.txt` blocks -> ({n: source text},
-    question), or None when the text is not shaped like it."""
-    start, end = prompt.find("资料："), prompt.rfind("\n问题：")
-    if start < 0 or end < start:
-        return None
-    block = prompt[start + len("资料：") : end]
-    heads = list(_SOURCE_HEAD.finditer(block))
-    sources = {
-        int(h[1]): block[h.end() : nxt.start() if nxt else len(block)].strip()
-        for h, nxt in zip(heads, [*heads[1:], None], strict=True)
-    }
-    return sources, prompt[end + len("\n问题：") :].strip()
-
-
-def _bigrams(key: str) -> set[str]:
-    pieces = re.split(r"[\W_]+", key)
-    return {p[i : i + 2] for p in pieces for i in range(len(p) - 1)}
-
-
-def invent_figure(sentence: str, avoid: str = "") -> str:
-    """The sentence with one figure altered: the first number (not a list label such as `2.`)
-    with its last digit changed to the first value that `avoid` (the sources) never states, so
-    the figure is really invented; without such a number, a made-up growth figure before the
-    closing punctuation."""
-    stated = set(re.findall(r"\d+(?:\.\d+)?", avoid))
-    for m in _FIGURE.finditer(sentence):
-        if m.start() == 0 and sentence[m.end() : m.end() + 1] in (".", "、", "．"):
-            continue  # a list label, not a figure
-        for step in range(1, 10):
-            figure = m[0][:-1] + str((int(m[0][-1]) + step) % 10)
-            if figure not in stated:
-                return sentence[: m.start()] + figure + sentence[m.end() :]
-    tail = _TAIL.search(sentence)
-    at = tail.start() if tail else len(sentence)
-    return sentence[:at] + "，同比增长12.5%" + sentence[at:]
-
-
-class QuotingModel:
-    """A script answering the product's answer prompt by quoting: the source sentence (split on
-    。！？； and line breaks) sharing most character bigrams with the question (Traditional folded
-    to Simplified, question words dropped), followed by its marker, e.g. `…亿元。[2]`; fewer than
-    `min_overlap` shared bigrams: the refusal sentence. A condense prompt gets the follow-up back
-    unchanged.
-
-    `invent_every=k` (k > 0): about one answered question in k, chosen by a hash of the question
-    (so the order of questions does not matter; k=1: all), gets one figure altered
-    (`invent_figure`) and is recorded in `invented`."""
-
-    def __init__(self, invent_every: int = 0, min_overlap: int = MIN_OVERLAP) -> None:
-        self.invent_every = invent_every
-        self.min_overlap = min_overlap
-        self.invented: set[str] = set()
-        self._lock = threading.Lock()
-
-    def __call__(self, request: Request) -> Reply:
-        if request.endpoint != "/chat/completions":
-            return Reply()
-        return Reply(text=self.respond(request.last_user))
-
-    def respond(self, prompt: str) -> str:
-        follow_up = _CONDENSE.search(prompt)
-        if follow_up:
-            return follow_up[1].strip()
-        parsed = parse_prompt(prompt)
-        if parsed is None:
-            return CANNOT_ANSWER
-        sources, question = parsed
-        asked = _bigrams(_ASKING.sub(" ", search_key(question)))
-        best: tuple[int, int, str] = (0, 0, "")
-        for n, text in sources.items():
-            for m in _SENTENCE.finditer(text):
-                sentence = m[0].strip()
-                score = len(asked & _bigrams(search_key(sentence)))
-                if sentence and score > best[0]:
-                    best = (score, n, sentence)
-        score, n, sentence = best
-        if score < self.min_overlap:
-            return CANNOT_ANSWER
-        if self._invents(question):
-            sentence = invent_figure(sentence, "\n".join(sources.values()))
-            with self._lock:
-                self.invented.add(question)
-        return sentence + marker(n)
-
-    def _invents(self, question: str) -> bool:
-        if self.invent_every <= 0:
-            return False
-        digest = hashlib.sha256(question.encode("utf-8")).digest()
-        return int.from_bytes(digest[:8], "big") % self.invent_every == 0
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m eval.openai_server",
@@ -587,6 +480,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--invent-every", type=int, default=0, metavar="K")
     args = parser.parse_args(argv)
+    from eval.quoting_model import QuotingModel
+
     with OpenAIServer(QuotingModel(invent_every=args.invent_every), port=args.port) as srv:
         print(srv.base_url, flush=True)
         print(

@@ -94,7 +94,7 @@ class LLMSynthesizer(BaseSynthesizer):
             return self._instead(query, nodes, MODEL_FAILED, str(exc))
         reply = _UNSAFE.sub("", reply).strip()
         traditional = is_traditional(question)
-        if not reply or search_key(CANNOT_ANSWER) in search_key(reply) and len(reply) < 40:
+        if not reply or (search_key(CANNOT_ANSWER) in search_key(reply) and len(reply) < 40):
             return _response(in_script(CANNOT_ANSWER, traditional), nodes, [], [], False)
         checked = check(reply, sources)
         if not any(c.verified for c in checked):

@@ -28,7 +28,10 @@ def server() -> Iterator[OpenAIServer]:
 
 def endpoint_settings(data_dir: Path, server: OpenAIServer):
     return make_settings(
-        data_dir, embed_base_url=server.base_url, embed_model="bge-m3", embed_api_key="sk-embed-secret"
+        data_dir,
+        embed_base_url=server.base_url,
+        embed_model="bge-m3",
+        embed_api_key="sk-embed-secret",
     )
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from eval.openai_server import OpenAIServer, QuotingModel
+from eval.openai_server import OpenAIServer
+from eval.quoting_model import QuotingModel
 from rag.cli import main as rag_main
 
 

@@ -15,16 +15,15 @@ import pytest
 from eval.openai_server import (
     InTurn,
     OpenAIServer,
-    QuotingModel,
     Reply,
     Request,
     answer,
     cut,
     fault,
-    parse_prompt,
     refused_url,
     slow,
 )
+from eval.quoting_model import QuotingModel, parse_prompt
 from rag.api import MODE_LLM, ask, open_engine
 from rag.cite import CANNOT_ANSWER, MARKER, is_traditional
 from rag.generate import UNVERIFIED

@@ -28,18 +28,16 @@ from eval.openai_server import (
     EMBED_DIM,
     InTurn,
     OpenAIServer,
-    QuotingModel,
     Reply,
     answer,
     cut,
     fault,
     hang_up,
     hashed_vector,
-    invent_figure,
-    parse_prompt,
     refused_url,
     slow,
 )
+from eval.quoting_model import QuotingModel, invent_figure, parse_prompt
 from rag.cite import CANNOT_ANSWER
 from tests.conftest import ROOT
 

@@ -217,7 +217,8 @@ def test_page_answers_a_follow_up_in_the_context_of_the_question_before(
 
 def _fact_and_invention(request: Any) -> Any:
     """A model that states the fact with its source's marker, then invents a figure."""
-    from eval.openai_server import Reply, parse_prompt
+    from eval.openai_server import Reply
+    from eval.quoting_model import parse_prompt
 
     sources, _ = parse_prompt(request.last_user) or ({}, "")
     for n, body in sources.items():
