@@ -1,8 +1,15 @@
-"""The composition point: `ingest(settings)` and `ask(question, settings)`.
+"""The composition point: `ingest(settings)` and `ask(question, settings)`, plus the knowledge-base
+operations the chat page calls (`add_files`, `delete_document`, `documents_table`; they live in
+`rag.library` and are re-exported here).
 
 Everything a call needs (store, embedder, retriever, synthesizer) is built here from `Settings`
 unless the caller passes it, so tests pass fakes here and nothing else needs patching. `ui/`,
 `eval/` and the CLI use only this module's functions.
+
+An `Engine` is a snapshot: it holds the documents and the BM25 index as they were when it was
+opened. After `add_files` or `delete_document` the caller opens a new one (`open_engine`); the old
+one keeps answering from what it loaded (a deleted document's vectors are gone, its BM25 entry is
+not), which is why the swap belongs to the caller, who owns the engine.
 """
 
 from __future__ import annotations
@@ -26,11 +33,19 @@ from pydantic import Field
 
 from rag.clean import search_key
 from rag.embed import endpoint_errors
-from rag.errors import RagError, UserError
+from rag.errors import RagError, Stopped, UserError
 from rag.index import IngestReport, Store, sync, writer_lock
+from rag.library import add_files, delete_document, documents_table, uploads_dir
 from rag.load import Rejected, read_corpus
 from rag.settings import Settings
-from rag.types import Answer, Hit, SourceDoc
+from rag.types import Answer, Citation, Hit, SourceDoc
+
+__all__ = [
+    "add_files",
+    "delete_document",
+    "documents_table",
+    "uploads_dir",
+]  # re-exported: the knowledge-base tab's operations (rag.library)
 
 MODE_EXTRACTIVE = "extractive"
 MODE_LLM = "llm"
@@ -221,25 +236,52 @@ def ask_stream(
     """`ask` as a stream: pieces of text as the model writes them, then the checked `Answer`
     (errors are raised where they happen, as `ask` raises them)."""
     pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stop = threading.Event()
+
+    def on_token(text: str) -> None:
+        if stop.is_set():  # the consumer went away: end the model's stream, free the endpoint
+            raise Stopped()
+        pieces.put(("text", text))
 
     def run() -> None:
         try:
-            result = ask(question, settings, engine, history, lambda t: pieces.put(("text", t)))
-            pieces.put(("answer", result))
+            pieces.put(("answer", ask(question, settings, engine, history, on_token)))
+        except Stopped:
+            pieces.put(("stopped", None))
         except BaseException as exc:  # handed to the consumer, raised in its thread
             pieces.put(("error", exc))
 
     worker = threading.Thread(target=run, name="rag-ask", daemon=True)
     worker.start()
-    while True:
-        kind, value = pieces.get()
-        if kind == "text":
-            yield value
-        elif kind == "answer":
-            yield value
-            return
-        else:
-            raise value
+    try:
+        while True:
+            kind, value = pieces.get()
+            if kind == "text":
+                yield value
+            elif kind == "answer":
+                yield value
+                return
+            elif kind == "stopped":
+                return
+            else:
+                raise value
+    finally:  # closed early (the stop button): the worker stops at the model's next piece
+        stop.set()
+
+
+def differing_figures(citations: Sequence[Citation]) -> list[tuple[Citation, list[str]]]:
+    """When quotes from documents of different dates state different figures, each quote with
+    its figures (as written); else []. What a reader needs to see side by side."""
+    from rag.figures import figure_list
+
+    stated = [(c, figure_list(c.quote)) for c in citations]
+    stated = [(c, f) for c, f in stated if f]
+    if len({c.date for c, _ in stated}) < 2:
+        return []
+    values = [frozenset(f) for _, f in stated]
+    if all(v == values[0] for v in values):
+        return []
+    return [(c, [x.text for x in dict.fromkeys(f)]) for c, f in stated]
 
 
 def _hits(nodes: Sequence[NodeWithScore]) -> list[Hit]:
@@ -297,3 +339,11 @@ def document_text(doc_id: str, settings: Settings, engine: Engine | None = None)
 def list_documents(settings: Settings, engine: Engine | None = None) -> list[SourceDoc]:
     store = engine.store if engine else Store(settings, create=False)
     return sorted(store.documents(), key=lambda d: d.doc_id)
+
+
+def in_question_script(question: str, script: str) -> str:
+    """The question in the script asked for (`简` or `繁`; anything else: as typed). Answers
+    follow the question's script, so this is how a 简/繁 switch overrides it."""
+    from rag.cite import in_script
+
+    return in_script(question, script == "繁") if script in ("简", "繁") else question

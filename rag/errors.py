@@ -13,3 +13,7 @@ class UserError(RagError):
 
 class ServiceError(RagError):
     """A store or provider call failed: the message says what failed and what to check."""
+
+
+class Stopped(Exception):
+    """The asker stopped the answer (the chat page's stop button): not an error to report."""

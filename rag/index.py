@@ -6,10 +6,12 @@ the metadata citations need (offsets, section, jieba terms for BM25, the documen
 and citations work against a Chroma server too. Vectors are always computed here and passed in:
 Chroma's default embedding function (which downloads a model) is never used.
 
-Incremental: a document whose content hash is already recorded costs nothing; a changed one gets
-its new chunks added first, then its old chunks deleted, then its record updated, so a crash in
-between leaves the old record pointing at old chunks (retrieval ignores chunks whose hash differs
-from the record) and the next ingest redoes the document. Chunk ids carry the hash for that reason.
+Incremental: a document whose content hash is already recorded costs nothing. A new or changed
+one is written atomically as far as answers can tell: its new chunks are added, then its record
+(the commit point) is upserted, then its old chunks are deleted. Retrieval serves only chunks whose
+hash equals the record's, so until the record is written the old version (or nothing) is served,
+and after it the new one. A failure before the commit deletes the chunks it added; a crash (kill)
+leaves unserved chunks that the document's next write removes. Chunk ids carry the hash for that.
 
 Embedded mode allows one writer: an exclusive `flock` on `<data_dir>/write.lock`, refused at once.
 """
@@ -161,27 +163,47 @@ class Store:
     def count(self) -> int:
         return int(self.chunks.count())
 
+    def chunk_counts(self) -> dict[str, int]:
+        """doc_id -> number of its chunks that retrieval serves (hash equal to the record's)."""
+        current = {doc_id: meta.get("sha") for doc_id, meta in self.manifest().items()}
+        counts = dict.fromkeys(current, 0)
+        for meta in self.chunks.get(include=["metadatas"])["metadatas"]:
+            doc_id = str((meta or {}).get("document_id", ""))
+            if doc_id in current and (meta or {}).get("doc_sha") == current[doc_id]:
+                counts[doc_id] += 1
+        return counts
+
     def remove(self, doc_id: str) -> None:
-        self.vector_store.delete(ref_doc_id=doc_id)
+        """Record first: from then on no chunk of the document is served, even if deleting the
+        chunks fails part way."""
         self.docs.delete(ids=[doc_id])
+        self.vector_store.delete(ref_doc_id=doc_id)
 
     def write(
         self, doc: SourceDoc, chunks: Sequence[Chunk], vectors: Sequence[list[float]]
     ) -> None:
+        """Add the new chunks, commit the record, then drop the old chunks (see the module)."""
         nodes: list[BaseNode] = [_node(doc, c, v) for c, v in zip(chunks, vectors, strict=True)]
-        if nodes:
-            self.vector_store.add(nodes)
-        stale = self.chunks.get(where={"document_id": doc.doc_id}, include=[])["ids"]
+        before = set(self.chunks.get(where={"document_id": doc.doc_id}, include=[])["ids"])
+        try:
+            if nodes:
+                self.vector_store.add(nodes)  # in batches: may fail half way
+            self.docs.upsert(
+                ids=[doc.doc_id],
+                documents=[doc.text],
+                embeddings=[[1.0]],  # the docs collection is looked up by id, never by vector
+                metadatas=[_doc_record(doc, len(chunks))],
+            )
+        except Exception:
+            added = [c.chunk_id for c in chunks if c.chunk_id not in before]
+            with contextlib.suppress(Exception):  # best effort: the failure below is the news
+                if added:
+                    self.chunks.delete(ids=added)
+            raise
         keep = {c.chunk_id for c in chunks}
-        old = [i for i in stale if i not in keep]
+        old = [i for i in before if i not in keep]
         if old:
             self.chunks.delete(ids=old)
-        self.docs.upsert(
-            ids=[doc.doc_id],
-            documents=[doc.text],
-            embeddings=[[1.0]],  # the docs collection is looked up by id, never by vector
-            metadatas=[_doc_record(doc, len(chunks))],
-        )
 
 
 def _doc_record(doc: SourceDoc, n_chunks: int) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import openai
 from llama_index.core.llms import LLM, ChatMessage
 
-from rag.errors import ServiceError
+from rag.errors import ServiceError, Stopped
 from rag.settings import Settings
 
 MAX_WAIT = 20.0
@@ -83,6 +83,8 @@ def call(
         started = [False]
         try:
             return attempt(started)
+        except Stopped:
+            raise
         except Exception as exc:  # the openai client's errors, or httpx's inside a stream
             wait = _retry_wait(exc, n)
             if wait is None or started[0] or n == tries - 1:

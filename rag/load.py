@@ -1,26 +1,46 @@
 """Load: files on disk -> cleaned `SourceDoc`s, with a per-file reason for every file refused.
 
-Accepts .txt and .md, decoded as UTF-8 (with or without BOM) or else GB18030. Metadata comes from
-a `catalog.json` beside the files (keyed by document id = file name without extension); a document
-without an entry still works: title from its first line, script detected from its characters.
-Trade-off: a file that is neither UTF-8 nor GB18030 is refused rather than guessed at.
+Accepts .txt and .md (decoded as UTF-8, with or without BOM, or else GB18030), .docx (python-docx:
+body paragraphs and table rows in document order) and text PDFs (pypdf: each page's text layer).
+Every format becomes plain text with a blank line between paragraphs (table rows, pages), so the
+one cleaner (`rag.clean.display_text`) and chunker see paragraphs and citation offsets point into
+the same display text whatever the format. Metadata comes from a `catalog.json` beside the files
+(keyed by document id = file name without extension); a document without an entry still works:
+title from its first line, script detected from its characters.
+Trade-offs: a file that is neither UTF-8 nor GB18030 is refused rather than guessed at; a PDF
+without a text layer (a scan) is refused rather than OCRed; .docx headers, footers, footnotes and
+text boxes are left out (page chrome, mostly), as are PDF page-number lines at a page's edges.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
-from collections.abc import Iterable, Sequence
+import logging
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.clean import display_text, search_key
 from rag.errors import UserError
 from rag.types import DocMeta, SourceDoc
 
-SUPPORTED = (".txt", ".md")
+if TYPE_CHECKING:
+    from docx.table import Table
+
+SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 CATALOG = "catalog.json"
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+"""A .docx is a zip: refuse one that would inflate beyond this (a zip bomb) before parsing."""
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected Office files, old .doc
+# A page number alone on a page's first or last line: `3`, `- 3 -`, `第3页`, `第 3 页 共 10 页`.
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,3}\s*(?:页)?(?:\s*共\s*\d+\s*页)?[-—–\s]*$")
 
 
 @dataclass(frozen=True)
@@ -34,13 +54,106 @@ class Rejected:
 def decode(data: bytes) -> str:
     """UTF-8 (BOM allowed), else GB18030; refuses binary data."""
     if b"\x00" in data:
-        raise UserError("binary file (contains NUL bytes); give a .txt or .md text file")
+        raise UserError("binary file (contains NUL bytes); give a .txt, .md, .docx or .pdf file")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise UserError("cannot decode as UTF-8 or GB18030; re-save the file as UTF-8")
+
+
+def docx_text(data: bytes) -> str:
+    """Body paragraphs and table rows (cells joined by ` | `) of a .docx, in document order,
+    a blank line between each."""
+    import docx
+    from docx.table import Table
+
+    if data.startswith(_OLE_MAGIC):
+        raise UserError(
+            "password-protected or old-format Word file; save it as an unprotected .docx"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+        if inflated > MAX_UNZIPPED_BYTES:
+            raise UserError(f"unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MiB; split it")
+        blocks = list(docx.Document(io.BytesIO(data)).iter_inner_content())
+        paragraphs = [_table_text(b) if isinstance(b, Table) else b.text for b in blocks]
+    except UserError:
+        raise
+    except Exception:  # python-docx raises zip, XML, key and OPC errors on damaged files
+        raise UserError(
+            "not a readable .docx (damaged file?); open and re-save it in Word"
+        ) from None
+    return "\n\n".join(p for p in paragraphs if p.strip())
+
+
+def _table_text(table: Table) -> str:
+    rows: list[str] = []
+    for row in table.rows:
+        cells: list[str] = []
+        for cell in row.cells:  # a merged cell comes back once per grid column it spans
+            text = " ".join(cell.text.split())
+            if text and (not cells or cells[-1] != text):
+                cells.append(text)
+        if cells:
+            rows.append(" | ".join(cells))
+    return "\n\n".join(rows)
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """pypdf logs its repairs of damaged files as warnings; the refusal reason says enough."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text layer of every page (pypdf; an empty user password is tried), pages separated
+    by a blank line, page-number lines at a page's edges dropped."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    pages: list[str] = []
+    with _quiet("pypdf"):
+        try:
+            for page in PdfReader(io.BytesIO(data)).pages:
+                pages.append(_strip_page_numbers(page.extract_text() or ""))
+        except (FileNotDecryptedError, DependencyError):
+            raise UserError("password-protected PDF; save an unprotected copy") from None
+        except Exception:  # pypdf raises many types (and bare Python errors) on damaged files
+            raise UserError("not a readable PDF (damaged or truncated?); re-export it") from None
+    text = "\n\n".join(p for p in pages if p.strip()).replace("\x00", "")
+    if not text.strip():
+        raise UserError("no text layer (scanned PDF?); give a text PDF or .txt")
+    unreadable = sum(c == "\ufffd" or "\ue000" <= c <= "\uf8ff" for c in text)
+    if unreadable > len(text.strip()) / 4:
+        raise UserError("PDF text layer is unreadable (fonts without a Unicode map); give a .txt")
+    return text
+
+
+def _strip_page_numbers(page: str) -> str:
+    lines = page.strip().split("\n")
+    while lines and _PAGE_NUMBER.match(lines[0]):
+        lines.pop(0)
+    while lines and _PAGE_NUMBER.match(lines[-1]):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def extract(suffix: str, data: bytes) -> str:
+    """The raw text of a file's bytes, by its (lower-case) extension."""
+    if suffix == ".docx":
+        return docx_text(data)
+    if suffix == ".pdf":
+        return pdf_text(data)
+    return decode(data)
 
 
 def detect_script(text: str) -> str:
@@ -95,7 +208,9 @@ def _candidates(paths: Sequence[Path]) -> Iterable[Path]:
 
 def read_file(path: Path, catalog: dict[str, dict[str, str]]) -> SourceDoc:
     if path.suffix.lower() not in SUPPORTED:
-        raise UserError(f"unsupported file type '{path.suffix or path.name}' (use .txt or .md)")
+        raise UserError(
+            f"unsupported file type '{path.suffix or path.name}' (use .txt, .md, .docx or .pdf)"
+        )
     if not path.is_file():
         raise UserError("no such file")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -105,7 +220,8 @@ def read_file(path: Path, catalog: dict[str, dict[str, str]]) -> SourceDoc:
     except OSError as exc:
         raise UserError(f"cannot read ({exc.strerror})") from None
     doc_id = path.stem
-    return make_doc(doc_id, decode(data), catalog.get(doc_id, {}), str(path.resolve()))
+    raw = extract(path.suffix.lower(), data)
+    return make_doc(doc_id, raw, catalog.get(doc_id, {}), str(path.resolve()))
 
 
 def read_corpus(paths: Sequence[Path]) -> tuple[list[SourceDoc], list[Rejected]]:

@@ -1,11 +1,18 @@
-"""The chat page: a Gradio chat over `rag.api.ask`, with a numbered 来源 (sources) panel.
+"""The chat page: a Gradio chat over `rag.api`, with a 来源 (sources) panel and a document view.
 
-Callbacks only format. One question runs two steps: `ask` (public API `/ask`, returns the JSON
-contract of `rag ask --json`), then, only if it succeeded, a private step that renders that JSON
-into the chat and the sources panel. The split exists because Gradio 6 covers a Chatbot with an
-"Error" overlay (hiding the conversation) whenever an event that outputs to it fails.
+Callbacks only format (HTML lives in `ui.render`). One question runs three steps: `check`
+(bad input or a missing index becomes a one-line `gr.Error` before anything is written into the
+chat), then the answer streamed into the chat and replaced by the checked answer, then the
+sources panel. The split exists because Gradio 6 covers a Chatbot with an "Error" overlay
+(hiding the conversation) whenever an event that outputs to it fails: the streaming step never
+fails, its errors become the reply. The stop button cancels that step; closing `ask_stream`
+stops the model's stream at its next piece.
 
-Trade-off: every piece of document, user or error text is HTML-escaped here and the chatbot's
+A click on `[n]` (in an answer or in the sources panel) writes `turn:n` into a hidden box and
+presses a hidden button (`CITE_JS`, installed once by the sources panel): the document view
+then shows the whole document with the quote highlighted and scrolled into view.
+
+Trade-off: every piece of document, user, model or error text is HTML-escaped and the chatbot's
 Markdown is off, because Gradio inserts chat text as HTML and Markdown would turn a document's
 `![x](http://…)` into a remote image request. Answers therefore show as plain text, and a
 document's `<script>` shows as text instead of running.
@@ -13,11 +20,12 @@ document's `<script>` shows as text instead of running.
 
 from __future__ import annotations
 
-import html
 import logging
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.api import (
@@ -26,11 +34,17 @@ from rag.api import (
     Engine,
     ask,
     ask_stream,
+    differing_figures,
+    document,
+    in_question_script,
     open_engine,
     validate_question,
 )
 from rag.errors import RagError
 from rag.settings import Settings
+from rag.types import Citation
+from ui import render
+from ui.render import AnswerJson, text
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -42,74 +56,75 @@ MODE_LABELS = {
     MODE_EXTRACTIVE: "离线抽取式回答（无需模型）",
     MODE_LLM: "大模型回答（每句话都对照出处核查）",
 }
+SCRIPTS = {"跟随提问": "", "简体": "简", "繁體": "繁"}
 CONCURRENCY = 2  # an answer takes ~10 ms once the index is loaded; keep memory flat
 PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
-SOURCES_CSS = """
+PAGE_CSS = """
 .sources h3 { margin: 0 0 .5em 0; }
 .source { margin: 0 0 .9em 0; }
 .source .ref { font-weight: 600; }
-.source .where { font-weight: 400; color: var(--body-text-color-subdued); }
+.source .where, .source .issuer, .source .section {
+  font-weight: 400; color: var(--body-text-color-subdued);
+}
 .source blockquote { margin: .3em 0 0 0; }
+.cite { color: var(--link-text-color); cursor: pointer; }
+.conflict { border-left: 3px solid #d97706; padding-left: .6em; margin-bottom: .8em; }
+.unverified h4 { color: #b91c1c; }
+.document .fulltext { white-space: normal; line-height: 1.7; max-height: 560px; overflow-y: auto; }
+.document mark { background: #fde047; }
 """
+CITE_JS = """
+if (!window.__ragCite) {
+  window.__ragCite = true;
+  document.addEventListener('click', (event) => {
+    const el = event.target.closest('[data-cite], .cite');
+    if (!el) return;
+    const n = el.dataset.cite || (el.className.match(/cite-(\d+)/) || [])[1];
+    const box = document.querySelector('#cite-pick textarea, #cite-pick input');
+    const open = document.querySelector('#cite-open');
+    if (!n || !box || !open) return;
+    const bubble = el.closest('.turn');  // an answer in the chat; else the latest answer
+    const turn = bubble ? (bubble.className.match(/turn-(\d+)/) || [0, -1])[1] : -1;
+    box.value = `${turn}:${n}:${Date.now()}`;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    setTimeout(() => open.click(), 50);
+  });
+}
+"""
+SCROLL_JS = """() => {
+  const go = () => document.querySelector('#cited')?.scrollIntoView({block: 'center'});
+  for (const wait of [50, 300, 800]) setTimeout(go, wait);  // after the tab has rendered
+}"""
 
 Chat = list[dict[str, Any]]
-AnswerJson = dict[str, Any]
-
-
-def _text(value: str) -> str:
-    """Plain text as inert HTML: escaped, newlines kept."""
-    return html.escape(value, quote=False).replace("\n", "<br>")
 
 
 def mode_html(mode: str) -> str:
-    return f"<p class='mode'>回答方式：{_text(MODE_LABELS.get(mode, mode))}</p>"
+    return f"<p class='mode'>回答方式：{text(MODE_LABELS.get(mode, mode))}</p>"
 
 
-def citation_html(c: dict[str, Any]) -> str:
-    """`[n] title（date） doc_id start–end`, then the quoted sentence."""
-    where = f"{c['doc_id']} {c['start']}–{c['end']}"
-    return (
-        "<div class='source'>"
-        f"<div class='ref'>[{c['n']}] {_text(c['title'])}（{_text(c['date'] or '日期不详')}）"
-        f" <span class='where'>{_text(where)}</span></div>"
-        f"<blockquote>「{_text(c['quote'])}」</blockquote>"
-        "</div>"
-    )
-
-
-def sources_html(answer: AnswerJson | None) -> str:
-    """The 来源 panel of one answer (or the empty panel)."""
-    if answer is None:
-        body = "<p>提问后，这里列出回答中每个 [n] 引用的原文句子。</p>"
-    elif not answer["citations"]:
-        body = "<p>这个回答没有引用来源。</p>"
-    else:
-        body = "".join(citation_html(c) for c in answer["citations"])
-    unverified = [c for c in answer.get("claims", []) if not c["verified"]] if answer else []
-    if unverified:
-        items = "".join(f"<li>{_text(c['text'])}</li>" for c in unverified)
-        body += (
-            f"<div class='unverified'><h4>未核实（所引资料中找不到依据）</h4><ul>{items}</ul></div>"
-        )
-    if answer and answer.get("notice"):
-        body = f"<p class='notice'>{_text(answer['notice'])}</p>" + body
-    return f"<div class='sources'><h3>来源</h3>{body}</div>"
-
-
-def chat_turn(answer: AnswerJson) -> Chat:
+def chat_turn(answer: AnswerJson, turn: int) -> Chat:
+    """The question and the answer bubble; the bubble's markers open turn `turn`'s sources."""
     return [
-        {"role": "user", "content": _text(answer["question"])},
-        {"role": "assistant", "content": _text(answer["answer"])},
+        {"role": "user", "content": text(answer["question"])},
+        {
+            "role": "assistant",
+            "content": f"<div class='turn turn-{turn}'>{render.answer_html(answer['answer'])}"
+            + "</div>",
+        },
     ]
 
 
 def _plain(content: Any) -> str:
     """A chat message's text (Gradio may hand back a list of parts), unescaped."""
+    import html
+    import re
+
     if isinstance(content, list):
         content = " ".join(
             str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in content
         )
-    return html.unescape(str(content or ""))
+    return html.unescape(re.sub(r"<[^>]+>", "", str(content or "")))
 
 
 def _lazy(settings: Settings, engine: Engine | None) -> Callable[[], Engine]:
@@ -140,11 +155,27 @@ def _ask_json(
         validate_question(question, settings)  # before the engine: "empty" beats "no index"
         return ask(question, settings, engine=get_engine(), history=history).to_dict()
     except RagError as exc:
-        raise gr.Error(_text(str(exc)), print_exception=False) from None
+        raise gr.Error(text(str(exc)), print_exception=False) from None
     except Exception as exc:
         log.exception("answering %r failed", question[:200])
         message = f"内部错误（{type(exc).__name__}），详见服务器日志"
         raise gr.Error(message, print_exception=False) from None
+
+
+def _differing(answer: AnswerJson) -> list[tuple[dict[str, Any], list[str]]]:
+    fields = ("n", "doc_id", "title", "date", "quote", "start", "end")
+    cited = {c["n"]: c for c in answer.get("citations", [])}
+    pairs = differing_figures([Citation(**{k: c[k] for k in fields}) for c in cited.values()])
+    return [(cited[c.n], figures) for c, figures in pairs]
+
+
+def _exports(answer: AnswerJson) -> tuple[str, str]:
+    """The answer written to a Markdown and a JSON file, for the download buttons."""
+    folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
+    md, js = folder / "answer.md", folder / "answer.json"
+    md.write_text(render.export_markdown(answer), encoding="utf-8")
+    js.write_text(render.export_json(answer), encoding="utf-8")
+    return str(md), str(js)
 
 
 def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
@@ -152,6 +183,9 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
     import gradio as gr
 
     get_engine = _lazy(settings, engine)
+
+    def doc_info(doc_id: str) -> Any:
+        return document(doc_id, settings, get_engine())
 
     def answer_question(question: str) -> AnswerJson:
         """One question on its own: the page's public API (`/ask`)."""
@@ -163,34 +197,61 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
             validate_question(question, settings)
             get_engine()
         except RagError as exc:
-            raise gr.Error(_text(str(exc)), print_exception=False) from None
+            raise gr.Error(text(str(exc)), print_exception=False) from None
 
-    def answer_in_chat(question: str, history: Chat | None) -> Iterator[tuple[Chat, Any]]:
+    def answer_in_chat(
+        question: str, history: Chat | None, answers: list[AnswerJson] | None, script: str
+    ) -> Iterator[tuple[Chat, Any, Any]]:
         """A question in the conversation, its answer shown as it is written, then checked.
         A follow-up (`那杭州呢？`) reads the question before."""
         before = list(history or [])
+        done = list(answers or [])
         asked = [_plain(m.get("content")) for m in before if m.get("role") == "user"]
+        typed = in_question_script(question, SCRIPTS.get(script, ""))
         written = ""
         try:
-            for piece in ask_stream(question, settings, get_engine(), asked):
+            for piece in ask_stream(typed, settings, get_engine(), asked):
                 if isinstance(piece, str):
                     written += piece
-                    turn = [{"role": "user", "content": _text(question)}]
-                    turn.append({"role": "assistant", "content": _text(written)})
-                    yield [*before, *turn], gr.skip()
+                    turn = [{"role": "user", "content": text(question)}]
+                    turn.append({"role": "assistant", "content": text(written)})
+                    yield [*before, *turn], gr.skip(), gr.skip()
                 else:
-                    answer = piece.to_dict()
-                    yield [*before, *chat_turn(answer)], answer
+                    answer = piece.to_dict() | {"question": question}
+                    yield [*before, *chat_turn(answer, len(done))], answer, [*done, answer]
         except Exception as exc:  # never an overlay over the chat: the error is the reply
             if not isinstance(exc, RagError):
                 log.exception("answering %r failed", question[:200])
             reply = str(exc) if isinstance(exc, RagError) else f"内部错误（{type(exc).__name__}）"
             failed = {"question": question, "answer": f"出错：{reply}", "mode": "", "citations": []}
-            yield [*before, *chat_turn(failed)], failed
+            yield [*before, *chat_turn(failed, len(done))], failed, [*done, failed]
 
-    def show(answer: AnswerJson) -> tuple[str, str, str]:
+    def show(answer: AnswerJson) -> tuple[Any, ...]:
         mode_line = mode_html(answer["mode"]) if answer.get("mode") else gr.skip()
-        return sources_html(answer), mode_line, ""
+        panel = render.sources_html(answer, doc_info, _differing(answer))
+        if not answer.get("citations"):
+            return panel, mode_line, "", gr.skip(), gr.skip()
+        md, js = _exports(answer)
+        exported = (
+            gr.DownloadButton(value=md, visible=True),
+            gr.DownloadButton(value=js, visible=True),
+        )
+        return panel, mode_line, "", *exported
+
+    def open_citation(pick: str, answers: list[AnswerJson] | None) -> tuple[Any, Any]:
+        """`turn:n:nonce` from a click on `[n]`: the document view at that quote."""
+        try:
+            turn, n = (int(x) for x in pick.split(":")[:2])
+            answer = (answers or [])[turn]
+            c = next(c for c in answer["citations"] if c["n"] == n)
+            view = render.document_html(doc_info(c["doc_id"]), c["start"], c["end"])
+        except (ValueError, IndexError, StopIteration, RagError):
+            return gr.skip(), gr.skip()
+        return view, gr.Tabs(selected="document")
+
+    def clear() -> tuple[Any, ...]:
+        hidden = gr.DownloadButton(visible=False)
+        return [], [], None, render.sources_html(None), render.document_html(None), hidden, hidden
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"## {TITLE}")
@@ -205,6 +266,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
                     latex_delimiters=[],
                     buttons=["copy"],
                     feedback_options=None,
+                    elem_id="chat",
                 )
                 with gr.Row():
                     box = gr.Textbox(
@@ -215,16 +277,39 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
                         elem_id="question",
                     )
                     send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
-            with gr.Column(scale=2):
-                sources = gr.HTML(
-                    sources_html(None),
-                    css_template=SOURCES_CSS,
-                    js_on_load=None,
-                    elem_id="sources",
-                )
+                    stop = gr.Button("停止", variant="stop", scale=1, elem_id="stop")
+                with gr.Row():
+                    script = gr.Radio(
+                        list(SCRIPTS), value="跟随提问", label="回答用字", elem_id="script"
+                    )
+                    clear_all = gr.Button("清空对话", elem_id="clear")
+                    export_md = gr.DownloadButton(
+                        "导出 Markdown", visible=False, elem_id="export-md"
+                    )
+                    export_json = gr.DownloadButton(
+                        "导出 JSON", visible=False, elem_id="export-json"
+                    )
+            with gr.Column(scale=2), gr.Tabs() as tabs:
+                with gr.Tab("来源", id="sources"):
+                    sources = gr.HTML(
+                        render.sources_html(None),
+                        css_template=PAGE_CSS,
+                        js_on_load=CITE_JS,
+                        elem_id="sources",
+                    )
+                with gr.Tab("原文", id="document"):
+                    doc_view = gr.HTML(
+                        render.document_html(None),
+                        css_template=PAGE_CSS,
+                        js_on_load=None,
+                        elem_id="document",
+                    )
         answer = gr.JSON(visible=False)
+        answers = gr.State([])
+        pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
+        open_pick = gr.Button("open", visible="hidden", elem_id="cite-open")
         gr.api(answer_question, api_name="ask")
-        gr.on(
+        asking = gr.on(
             [send.click, box.submit],
             check,
             [box],
@@ -233,18 +318,28 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
             show_progress="hidden",
         ).success(
             answer_in_chat,
-            [box, chat],
-            [chat, answer],
-            api_visibility="private",
-            show_progress="hidden",
-        ).success(
-            show,
-            [answer],
-            [sources, mode, box],
+            [box, chat, answers, script],
+            [chat, answer, answers],
             api_visibility="private",
             show_progress="hidden",
         )
-        chat.clear(lambda: sources_html(None), None, sources, api_visibility="private")
+        asking.success(
+            show,
+            [answer],
+            [sources, mode, box, export_md, export_json],
+            api_visibility="private",
+            show_progress="hidden",
+        )
+        stop.click(None, None, None, cancels=[asking], api_visibility="private")
+        open_pick.click(
+            open_citation, [pick, answers], [doc_view, tabs], api_visibility="private"
+        ).then(None, None, None, js=SCROLL_JS, api_visibility="private")
+        clear_all.click(
+            clear,
+            None,
+            [chat, answers, answer, sources, doc_view, export_md, export_json],
+            api_visibility="private",
+        )
     app.queue(default_concurrency_limit=CONCURRENCY)
     return app
 

@@ -267,7 +267,8 @@ def test_ask_without_index_creates_no_data_dir(failed, nowhere) -> None:
 # ------------------------------------------------------------------------------------- bad files
 
 BAD_FILES = {
-    "scan.pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "unsupported file type"),
+    "scan.pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "not a readable PDF"),
+    "sheet.xlsx": (b"PK\x03\x04\x14\x00\x06\x00", "unsupported file type"),
     "blob.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
     "empty.txt": (b"", "empty"),
 }

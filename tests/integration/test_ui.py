@@ -230,17 +230,20 @@ def _fact_and_invention(request: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def llm_server() -> Iterator[Any]:
     from eval.openai_server import OpenAIServer
 
+    with OpenAIServer(_fact_and_invention) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def llm_url(tmp_path_factory: pytest.TempPathFactory, llm_server: Any) -> Iterator[str]:
     settings = _settings(tmp_path_factory.mktemp("llm_index"))
     ingest(settings, [SEEDS])
-    with OpenAIServer(_fact_and_invention) as server:
-        llm = settings.model_copy(
-            update={"llm_model": "qwen-plus", "llm_base_url": server.base_url}
-        )
-        with _serving(llm) as url:
-            yield url
+    update = {"llm_model": "qwen-plus", "llm_base_url": llm_server.base_url}
+    with _serving(settings.model_copy(update=update)) as url:
+        yield url
 
 
 def test_page_streams_an_llm_answer_then_shows_its_checks(page: Page, llm_url: str) -> None:
@@ -255,3 +258,86 @@ def test_page_streams_an_llm_answer_then_shows_its_checks(page: Page, llm_url: s
     expect(sources).to_contain_text("苏州2024年人工智能企业达到9999家。")
     expect(sources.get_by_text(QUOTE)).to_be_visible()
     _screenshot(page, "ui_llm_checked")
+
+
+# ------------------------------------------------------- citations, document view, exports, stop
+
+
+def test_clicking_a_marker_opens_the_document_at_the_highlighted_quote(
+    page: Page, seeds_url: str
+) -> None:
+    page.goto(seeds_url)
+    answer = _ask(page, Q_SIMPLIFIED)
+    answer.locator(".cite-1").first.click()
+    view = page.locator("#document")
+    cited = view.locator("mark#cited")
+    expect(cited).to_contain_text(QUOTE)
+    expect(view).to_contain_text("中國最強地級市")
+    expect(view).to_contain_text(DOC_ID)
+    expect(cited).to_be_in_viewport()
+    _screenshot(page, "ui_document_view")
+
+
+def test_sources_panel_shows_issuer_section_and_the_quote_inside_its_paragraph(
+    page: Page, seeds_url: str
+) -> None:
+    page.goto(seeds_url)
+    _ask(page, "苏州人工智能产业规模有多大？")  # a 2024 report and a 2025 article disagree
+    sources = page.locator("#sources")
+    expect(sources.locator("blockquote mark").first).to_be_visible()
+    expect(sources).to_contain_text("不同日期的来源给出的数字不同")
+    _screenshot(page, "ui_sources_panel")
+
+
+def test_an_answer_exports_as_markdown_and_json_with_offsets_and_hashes(
+    page: Page, seeds_url: str
+) -> None:
+    page.goto(seeds_url)
+    _ask(page, Q_SIMPLIFIED)
+    with page.expect_download() as md:
+        page.locator("#export-md").click()
+    markdown = Path(md.value.path()).read_text(encoding="utf-8")
+    assert QUOTE in markdown and DOC_ID in markdown and "文档哈希" in markdown
+    with page.expect_download() as js:
+        page.locator("#export-json").click()
+    record = json.loads(Path(js.value.path()).read_text(encoding="utf-8"))
+    citation = record["citations"][0]
+    assert record["mode"] == "extractive" and record["index"]["id"].startswith("rag-")
+    assert {"quote", "start", "end", "doc_id", "doc_sha"} <= citation.keys()
+
+
+def test_clear_empties_the_chat_and_the_panels(page: Page, seeds_url: str) -> None:
+    page.goto(seeds_url)
+    _ask(page, Q_SIMPLIFIED)
+    page.locator("#clear").click()
+    expect(page.get_by_test_id("bot")).to_have_count(0)
+    expect(page.locator("#sources")).not_to_contain_text(QUOTE)
+
+
+def test_the_script_switch_overrides_the_question_script(page: Page, seeds_url: str) -> None:
+    page.goto(seeds_url)
+    page.locator("#script").get_by_text("繁體").click()
+    answer = _ask(page, Q_SIMPLIFIED)  # asked in Simplified, answered in Traditional
+    expect(answer).to_contain_text("《中國最強地級市")
+
+
+def test_the_stop_button_stops_an_answer_in_progress(
+    page: Page, llm_url: str, llm_server: Any
+) -> None:
+    from eval.openai_server import Reply
+
+    llm_server.script = lambda request: Reply(text="这个回答不应出现。[1]", delay=3.0)
+    try:
+        page.goto(llm_url)
+        page.locator("#question textarea").fill(Q_SIMPLIFIED)
+        page.locator("#send").click()
+        page.wait_for_timeout(800)
+        page.locator("#stop").click()
+        page.wait_for_timeout(4000)  # the model would have answered by now
+        expect(page.locator("#chat")).not_to_contain_text("这个回答不应出现")
+        expect(page.locator("#sources")).not_to_contain_text(QUOTE)
+        _screenshot(page, "ui_stopped")
+    finally:
+        llm_server.script = _fact_and_invention
+    answer = _ask(page, Q_SIMPLIFIED)  # the page still works after a stop
+    expect(answer).to_contain_text("2300")

@@ -80,8 +80,9 @@ def test_bom_does_not_reach_the_title(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "unsupported file type '.pdf'"),
-        ("report.docx", b"PK\x03\x04\x14\x00\x06\x00", "unsupported file type '.docx'"),
+        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "not a readable PDF"),
+        ("report.docx", b"PK\x03\x04\x14\x00\x06\x00", "not a readable .docx"),
+        ("sheet.xlsx", b"PK\x03\x04\x14\x00\x06\x00", "unsupported file type '.xlsx'"),
         ("blob.txt", b"abc\x00\x01\x02def", "binary"),
         ("empty.txt", b"", "empty"),
         ("blank.txt", b" \n\n\t\n", "no text left"),

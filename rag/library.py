@@ -1,0 +1,132 @@
+"""Library: the knowledge base as a person manages it from the chat page's 知识库 tab: add
+uploaded files, delete a document, list what is there (re-exported by `rag.api`).
+
+Uploads are copied into `<data_dir>/uploads` and indexed from there, so a vanished temporary
+upload loses nothing; a document is written whole or not at all (`Store.write`). An open engine is
+a snapshot: after a change the caller opens a new one (`rag.api.open_engine`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from rag.errors import UserError
+from rag.index import IngestReport, Store, sync, writer_lock
+from rag.load import Rejected, read_catalog, read_file
+from rag.settings import Settings
+from rag.types import SourceDoc
+
+
+def uploads_dir(settings: Settings) -> Path:
+    """Where `add_files` keeps its copies (`<data_dir>/uploads`); not created until a file is
+    added. Documents added from here cite these copies, so a vanished temporary upload loses
+    nothing. A `catalog.json` here gives uploads their title, date and issuer."""
+    return settings.data_dir / "uploads"
+
+
+def add_files(
+    paths: Sequence[Path],
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+    embedder: BaseEmbedding | None = None,
+) -> tuple[IngestReport, list[Rejected]]:
+    """Index uploaded files beside the documents already there (nothing else is removed).
+
+    Each file that reads is copied into `uploads_dir(settings)` under its own name (replacing
+    an earlier upload of that name, which is then updated in the index) and indexed from there.
+    A file that fails to read, has an unsafe name, or would take the id (file name without
+    extension) of a document from another file is rejected with a reason; the rest are indexed.
+    Re-open the engine afterwards (`open_engine`): an open one does not see the change."""
+    from rag.embed import build_embedder
+
+    folder = uploads_dir(settings)
+    docs: dict[str, SourceDoc] = {}
+    rejected: list[Rejected] = []
+    with writer_lock(settings):
+        store = Store(settings, create=True)
+        known = store.manifest()
+        catalog = read_catalog(folder)
+        for path in paths:
+            try:
+                target = _upload_target(path, folder)
+                doc = read_file(path, catalog)
+                if doc.doc_id in docs:
+                    raise UserError(f"duplicate document id '{doc.doc_id}' in these files")
+                if str(known.get(doc.doc_id, {}).get("source", target)) != str(target):
+                    raise UserError(
+                        f"a document '{doc.doc_id}' from another file is already there;"
+                        " rename this file or delete that document first"
+                    )
+            except UserError as exc:
+                rejected.append(Rejected(str(path), str(exc)))
+                continue
+            _copy(path, target)
+            docs[doc.doc_id] = replace(doc, source=str(target))
+        report = sync(
+            store, list(docs.values()), embedder or build_embedder(settings), [], progress
+        )
+    return report, rejected
+
+
+def _upload_target(path: Path, folder: Path) -> Path:
+    """`folder / path.name`, for a plain, visible file name only: only the last part of the path
+    is used (no `/`), and `..`, hidden names and control characters are refused."""
+    name = path.name
+    if name in ("", ".", "..") or name.startswith(".") or any(ord(c) < 32 for c in name):
+        raise UserError(f"unsafe file name {name!r}; rename the file")
+    return folder.resolve() / name
+
+
+def _copy(path: Path, target: Path) -> None:
+    """Copy whole or not at all: a reader never sees half a file under the upload's name."""
+    if path.resolve() == target:
+        return  # the caller already put it there
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        shutil.copyfile(path, partial)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"cannot copy {path.name} into {target.parent} ({exc.strerror})") from None
+
+
+def delete_document(doc_id: str, settings: Settings) -> None:
+    """Remove a document and its chunks from the index, and its copy in `uploads_dir` if it was
+    uploaded (files elsewhere are never touched: a seed comes back at the next `rag ingest`).
+    Re-open the engine afterwards (`open_engine`): an open one does not see the change."""
+    with writer_lock(settings):
+        store = Store(settings, create=False)
+        record = store.manifest().get(doc_id)
+        if record is None:
+            raise UserError(f"no document '{doc_id}' in the index; the documents table lists ids")
+        store.remove(doc_id)
+        source = Path(str(record.get("source", "")))
+        if source.parent == uploads_dir(settings).resolve():
+            source.unlink(missing_ok=True)
+
+
+def documents_table(settings: Settings, store: Store | None = None) -> list[dict[str, Any]]:
+    """One row per stored document, by id: `doc_id, title, date, issuer, script, chunks` (the
+    chunks retrieval serves) and `source` (the file name it was read from)."""
+    store = store or Store(settings, create=False)
+    counts = store.chunk_counts()
+    return [
+        {
+            "doc_id": doc_id,
+            "title": str(meta.get("title", doc_id)),
+            "date": str(meta.get("date", "")),
+            "issuer": str(meta.get("issuer", "")),
+            "script": str(meta.get("script", "")),
+            "chunks": counts.get(doc_id, 0),
+            "source": Path(str(meta.get("source", ""))).name,
+        }
+        for doc_id, meta in sorted(store.manifest().items())
+    ]
