@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     )
     ui_host: str = Field("127.0.0.1", description="Address the chat page binds to.")
     ui_port: int = Field(7860, description="Port of the chat page.")
+    ui_auth: SecretStr = Field(
+        SecretStr(""),
+        description="`user:password` to require a login on the chat page; empty: no login.",
+    )
+    ui_max_upload_mb: int = Field(20, description="Largest file the chat page accepts (MB).")
 
     @property
     def llm_configured(self) -> bool:
@@ -105,7 +110,7 @@ class Settings(BaseSettings):
 
     def settings_hash(self) -> str:
         """A hash of every setting but secrets: eval summaries are stamped with it."""
-        public = self.model_dump(mode="json", exclude={"embed_api_key", "llm_api_key"})
+        public = self.model_dump(mode="json", exclude={"embed_api_key", "llm_api_key", "ui_auth"})
         digest = hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()
         return digest[:12]
 

@@ -32,15 +32,18 @@ from rag.api import (
     MODE_EXTRACTIVE,
     MODE_LLM,
     Engine,
+    add_files,
     ask,
     ask_stream,
+    delete_document,
     differing_figures,
     document,
+    documents_table,
     in_question_script,
     open_engine,
     validate_question,
 )
-from rag.errors import RagError
+from rag.errors import RagError, UserError
 from rag.settings import Settings
 from rag.types import Citation
 from ui import render
@@ -57,6 +60,9 @@ MODE_LABELS = {
     MODE_LLM: "大模型回答（每句话都对照出处核查）",
 }
 SCRIPTS = {"跟随提问": "", "简体": "简", "繁體": "繁"}
+KB_COLUMNS = ("doc_id", "title", "date", "script", "chunks", "source")
+KB_HEADERS = ["文档 id", "标题", "日期", "字体", "块数", "文件"]
+UPLOAD_TYPES = (".txt", ".md", ".docx", ".pdf")
 CONCURRENCY = 2  # an answer takes ~10 ms once the index is loaded; keep memory flat
 PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
 PAGE_CSS = """
@@ -127,19 +133,24 @@ def _plain(content: Any) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", str(content or "")))
 
 
-def _lazy(settings: Settings, engine: Engine | None) -> Callable[[], Engine]:
-    """Returns the engine, opening it on first call (and again while there is no index)."""
-    lock = threading.Lock()
-    opened = engine
+class _Engines:
+    """The open engine, opened on first use (and again while there is no index), and opened
+    afresh after the knowledge base changes (an engine is a snapshot of the index)."""
 
-    def get() -> Engine:
-        nonlocal opened
-        with lock:
-            if opened is None:
-                opened = open_engine(settings)
-            return opened
+    def __init__(self, settings: Settings, engine: Engine | None) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._lock = threading.Lock()
 
-    return get
+    def __call__(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = open_engine(self._settings)
+            return self._engine
+
+    def changed(self) -> None:
+        with self._lock:
+            self._engine = None
 
 
 def _ask_json(
@@ -182,7 +193,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
     """The chat page; `engine` is opened on the first question when not given."""
     import gradio as gr
 
-    get_engine = _lazy(settings, engine)
+    get_engine = _Engines(settings, engine)
 
     def doc_info(doc_id: str) -> Any:
         return document(doc_id, settings, get_engine())
@@ -249,6 +260,54 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
             return gr.skip(), gr.skip()
         return view, gr.Tabs(selected="document")
 
+    def table() -> list[list[Any]]:
+        try:
+            rows = documents_table(settings)
+        except RagError:
+            return []
+        return [[r[k] for k in KB_COLUMNS] for r in rows]
+
+    def upload(files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio injects the bar through this default)
+        """Index uploaded files; each refused file with its reason, nothing half-indexed."""
+        paths = [Path(getattr(f, "name", f)) for f in files or []]
+        if not paths:
+            raise gr.Error("选择要上传的文件（.txt .md .docx .pdf）", print_exception=False)
+        limit = settings.ui_max_upload_mb * 2**20
+        too_big = [p.name for p in paths if p.stat().st_size > limit]
+        paths = [p for p in paths if p.name not in too_big]
+        done: list[str] = []
+        progress(0, desc="索引中…")
+
+        def step(doc_id: str) -> None:
+            done.append(doc_id)
+            progress(len(done) / max(1, len(paths)), desc=f"已索引 {doc_id}")
+
+        try:
+            report, rejected = add_files(paths, settings, step) if paths else (None, [])
+        except RagError as exc:
+            raise gr.Error(text(str(exc)), print_exception=False) from None
+        get_engine.changed()
+        lines = [f"{name}：文件太大（上限 {settings.ui_max_upload_mb} MB）" for name in too_big]
+        lines += [f"{Path(r.path).name}：{r.reason}" for r in rejected]
+        added = (report.added + report.updated) if report else []
+        status = f"已加入 {len(added)} 个文档" + (f"：{'、'.join(added)}" if added else "")
+        status += "".join(f"<br>未加入 {text(line)}" for line in lines)
+        return table(), f"<p id='kb-status'>{status}</p>", gr.Dropdown(choices=_ids())
+
+    def _ids() -> list[str]:
+        return [row[0] for row in table()]
+
+    def delete(doc_id: str | None) -> tuple[Any, ...]:
+        if not doc_id:
+            raise gr.Error("先选择要删除的文档", print_exception=False)
+        try:
+            delete_document(doc_id, settings)
+        except RagError as exc:
+            raise gr.Error(text(str(exc)), print_exception=False) from None
+        get_engine.changed()
+        status = f"<p id='kb-status'>已删除 {text(doc_id)}</p>"
+        return table(), status, gr.Dropdown(choices=_ids(), value=None)
+
     def clear() -> tuple[Any, ...]:
         hidden = gr.DownloadButton(visible=False)
         return [], [], None, render.sources_html(None), render.document_html(None), hidden, hidden
@@ -256,54 +315,72 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"## {TITLE}")
         mode = gr.HTML(mode_html(engine.mode if engine else MODE_EXTRACTIVE), js_on_load=None)
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(
-                    label="对话",
-                    height=460,
-                    render_markdown=False,
-                    sanitize_html=True,
-                    latex_delimiters=[],
-                    buttons=["copy"],
-                    feedback_options=None,
-                    elem_id="chat",
+        with gr.Tabs(elem_id="main-tabs"):
+            with gr.Tab("问答", id="chat"), gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        label="对话",
+                        height=460,
+                        render_markdown=False,
+                        sanitize_html=True,
+                        latex_delimiters=[],
+                        buttons=["copy"],
+                        feedback_options=None,
+                        elem_id="chat",
+                    )
+                    with gr.Row():
+                        box = gr.Textbox(
+                            show_label=False,
+                            placeholder=PLACEHOLDER,
+                            scale=5,
+                            max_lines=4,
+                            elem_id="question",
+                        )
+                        send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
+                        stop = gr.Button("停止", variant="stop", scale=1, elem_id="stop")
+                    with gr.Row():
+                        script = gr.Radio(
+                            list(SCRIPTS), value="跟随提问", label="回答用字", elem_id="script"
+                        )
+                        clear_all = gr.Button("清空对话", elem_id="clear")
+                        export_md = gr.DownloadButton(
+                            "导出 Markdown", visible=False, elem_id="export-md"
+                        )
+                        export_json = gr.DownloadButton(
+                            "导出 JSON", visible=False, elem_id="export-json"
+                        )
+                with gr.Column(scale=2), gr.Tabs() as tabs:
+                    with gr.Tab("来源", id="sources"):
+                        sources = gr.HTML(
+                            render.sources_html(None),
+                            css_template=PAGE_CSS,
+                            js_on_load=CITE_JS,
+                            elem_id="sources",
+                        )
+                    with gr.Tab("原文", id="document"):
+                        doc_view = gr.HTML(
+                            render.document_html(None),
+                            css_template=PAGE_CSS,
+                            js_on_load=None,
+                            elem_id="document",
+                        )
+            with gr.Tab("知识库", id="library"):
+                kb_table = gr.Dataframe(
+                    headers=KB_HEADERS, value=table, interactive=False, elem_id="kb-table"
                 )
+                kb_files = gr.File(
+                    label="上传文档（.txt .md .docx .pdf）",
+                    file_count="multiple",
+                    file_types=list(UPLOAD_TYPES),
+                    elem_id="kb-upload",
+                )
+                kb_add = gr.Button("加入知识库", variant="primary", elem_id="kb-add")
+                kb_status = gr.HTML("", js_on_load=None, elem_id="kb-status-box")
                 with gr.Row():
-                    box = gr.Textbox(
-                        show_label=False,
-                        placeholder=PLACEHOLDER,
-                        scale=5,
-                        max_lines=4,
-                        elem_id="question",
+                    kb_pick = gr.Dropdown(
+                        choices=_ids(), label="删除文档", elem_id="kb-pick", scale=3
                     )
-                    send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
-                    stop = gr.Button("停止", variant="stop", scale=1, elem_id="stop")
-                with gr.Row():
-                    script = gr.Radio(
-                        list(SCRIPTS), value="跟随提问", label="回答用字", elem_id="script"
-                    )
-                    clear_all = gr.Button("清空对话", elem_id="clear")
-                    export_md = gr.DownloadButton(
-                        "导出 Markdown", visible=False, elem_id="export-md"
-                    )
-                    export_json = gr.DownloadButton(
-                        "导出 JSON", visible=False, elem_id="export-json"
-                    )
-            with gr.Column(scale=2), gr.Tabs() as tabs:
-                with gr.Tab("来源", id="sources"):
-                    sources = gr.HTML(
-                        render.sources_html(None),
-                        css_template=PAGE_CSS,
-                        js_on_load=CITE_JS,
-                        elem_id="sources",
-                    )
-                with gr.Tab("原文", id="document"):
-                    doc_view = gr.HTML(
-                        render.document_html(None),
-                        css_template=PAGE_CSS,
-                        js_on_load=None,
-                        elem_id="document",
-                    )
+                    kb_delete = gr.Button("删除", variant="stop", elem_id="kb-delete", scale=1)
         answer = gr.JSON(visible=False)
         answers = gr.State([])
         pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
@@ -334,6 +411,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         open_pick.click(
             open_citation, [pick, answers], [doc_view, tabs], api_visibility="private"
         ).then(None, None, None, js=SCROLL_JS, api_visibility="private")
+        kb_add.click(upload, [kb_files], [kb_table, kb_status, kb_pick], api_visibility="private")
+        kb_delete.click(delete, [kb_pick], [kb_table, kb_status, kb_pick], api_visibility="private")
         clear_all.click(
             clear,
             None,
@@ -353,6 +432,22 @@ def serve(settings: Settings) -> None:
         log.warning("starting without an index (%s)", exc)
         engine = None  # the page still starts; asking shows the error
     app = build_app(settings, engine)
-    app.launch(
-        server_name=settings.ui_host, server_port=settings.ui_port, share=False, show_error=False
-    )
+    app.launch(**launch_options(settings))
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """How the page is served: loopback by default, no share link, errors without tracebacks,
+    the upload limit enforced by the server too, a login when `RAG_UI_AUTH` is set."""
+    options: dict[str, Any] = {
+        "server_name": settings.ui_host,
+        "server_port": settings.ui_port,
+        "share": False,
+        "show_error": False,
+        "max_file_size": f"{settings.ui_max_upload_mb}mb",
+    }
+    user, _, password = settings.ui_auth.get_secret_value().partition(":")
+    if user and password:
+        options["auth"] = [(user, password)]
+    elif user:
+        raise UserError("RAG_UI_AUTH must be user:password")
+    return options

@@ -341,3 +341,51 @@ def test_the_stop_button_stops_an_answer_in_progress(
         llm_server.script = _fact_and_invention
     answer = _ask(page, Q_SIMPLIFIED)  # the page still works after a stop
     expect(answer).to_contain_text("2300")
+
+
+# ------------------------------------------------------------------------ the knowledge-base tab
+
+
+@pytest.fixture(scope="module")
+def kb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = _settings(tmp_path_factory.mktemp("kb_index"))
+    ingest(settings, [SEEDS])
+    with _serving(settings) as url:
+        yield url
+
+
+def test_upload_a_document_ask_about_it_then_delete_it(
+    page: Page, kb_url: str, tmp_path: Path
+) -> None:
+    import docx
+
+    upload = tmp_path / "test_town_report.docx"
+    word = docx.Document()
+    word.add_paragraph("测试镇机器人产业报告")
+    word.add_paragraph("2024年，测试镇机器人产业产值达到4321万元，同比增长12%。")
+    word.save(str(upload))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 this is not a pdf")
+    page.goto(kb_url)
+    page.get_by_role("tab", name="知识库").click()
+    table = page.locator("#kb-table")
+    expect(table).to_contain_text("003_3d025acabf282a01")
+    page.locator("#kb-upload input[type=file]").set_input_files([str(upload), str(broken)])
+    page.locator("#kb-add").click()
+    status = page.locator("#kb-status")
+    expect(status).to_contain_text("已加入 1 个文档：test_town_report")
+    expect(status).to_contain_text("未加入 broken.pdf")
+    expect(table).to_contain_text("test_town_report")
+    _screenshot(page, "ui_knowledge_base")
+    page.get_by_role("tab", name="问答").click()
+    answer = _ask(page, "2024年测试镇机器人产业产值是多少？")  # searchable at once
+    expect(answer).to_contain_text("4321万元")
+    page.get_by_role("tab", name="知识库").click()
+    page.locator("#kb-pick input").fill("test_town_report")
+    page.get_by_role("option", name="test_town_report").click()
+    page.locator("#kb-delete").click()
+    expect(status).to_contain_text("已删除 test_town_report")
+    expect(table).not_to_contain_text("test_town_report")
+    page.get_by_role("tab", name="问答").click()
+    answer = _ask(page, "2024年测试镇机器人产业产值是多少？")
+    expect(answer).not_to_contain_text("4321")
