@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test eval bench lint clean
+.PHONY: install index run test eval bench uibench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ eval: index
 bench: install
 	$(PY) -m eval.bench
 	$(PY) -m eval.claimcheck
+
+uibench: index
+	$(PY) -m eval.uibench
 
 lint: install
 	$(VENV)/bin/ruff check rag ui eval tests
