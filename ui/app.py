@@ -41,6 +41,7 @@ from rag.api import (
     documents_table,
     in_question_script,
     open_engine,
+    suggested_questions,
     validate_question,
 )
 from rag.errors import RagError, UserError
@@ -338,6 +339,14 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
                         )
                         send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
                         stop = gr.Button("停止", variant="stop", scale=1, elem_id="stop")
+                    suggestions = suggested_questions(settings, engine)
+                    if suggestions:
+                        gr.Examples(
+                            [[q] for q in suggestions],
+                            inputs=[box],
+                            label="可以这样问（取自文档）",
+                            elem_id="suggestions",
+                        )
                     with gr.Row():
                         script = gr.Radio(
                             list(SCRIPTS), value="跟随提问", label="回答用字", elem_id="script"

@@ -389,3 +389,17 @@ def test_upload_a_document_ask_about_it_then_delete_it(
     page.get_by_role("tab", name="问答").click()
     answer = _ask(page, "2024年测试镇机器人产业产值是多少？")
     expect(answer).not_to_contain_text("4321")
+
+
+def test_suggested_questions_come_from_the_corpus_and_are_answered(
+    page: Page, seeds_url: str
+) -> None:
+    question = "2024年苏州市人工智能产业实现营收是多少？"
+    page.goto(seeds_url)
+    suggestions = page.locator("#suggestions")
+    expect(suggestions).to_contain_text(question)
+    suggestions.get_by_text(question).click()
+    expect(page.locator("#question textarea")).to_have_value(question)
+    answers = page.get_by_test_id("bot")
+    page.locator("#send").click()
+    expect(answers.last).to_contain_text("2300")
