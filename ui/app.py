@@ -395,6 +395,32 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
         open_pick = gr.Button("open", visible="hidden", elem_id="cite-open")
         gr.api(answer_question, api_name="ask")
+
+        def list_documents_api() -> list[dict[str, Any]]:
+            """The knowledge base: one row per document (the 知识库 tab's table)."""
+            return documents_table(settings)
+
+        gr.api(list_documents_api, api_name="documents")
+
+        def document_api(doc_id: str, start: int = 0, end: int = 0) -> dict[str, Any]:
+            """A document's display text (what citation offsets refer to) and `text[start:end]`:
+            how a researcher's script re-checks a quote."""
+            try:
+                doc = doc_info(doc_id)
+            except RagError as exc:
+                raise gr.Error(text(str(exc)), print_exception=False) from None
+            meta = doc.meta
+            return {
+                "doc_id": doc.doc_id,
+                "title": meta.title,
+                "date": meta.date,
+                "issuer": meta.issuer,
+                "doc_sha": doc.sha,
+                "text": doc.text,
+                "quote": doc.text[int(start) : int(end)],
+            }
+
+        gr.api(document_api, api_name="document")
         asking = gr.on(
             [send.click, box.submit],
             check,

@@ -17,8 +17,9 @@ from urllib.parse import urlparse
 
 import pytest
 from gradio_client import Client
-from gradio_client.exceptions import AppError
+from gradio_client.exceptions import AppError, AuthenticationError
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from pydantic import SecretStr
 
 from rag.api import ingest
 from rag.settings import Settings
@@ -403,3 +404,66 @@ def test_suggested_questions_come_from_the_corpus_and_are_answered(
     answers = page.get_by_test_id("bot")
     page.locator("#send").click()
     expect(answers.last).to_contain_text("2300")
+
+
+# ------------------------------------------------------------------------------ safe by default
+
+
+def test_api_lists_the_knowledge_base(seeds_url: str) -> None:
+    rows = Client(seeds_url, verbose=False).predict(api_name="/documents")
+    assert sorted(r["doc_id"] for r in rows) == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    assert all(r["chunks"] > 0 and r["title"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["gradio_api/file=/etc/passwd", "file=/etc/passwd", "gradio_api/file=../../pyproject.toml"],
+)
+def test_no_route_serves_files_outside_the_page(seeds_url: str, path: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(seeds_url + path, timeout=10) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        assert exc.code in (403, 404)
+        return
+    assert b"root:" not in body and b"[project]" not in body
+
+
+def test_a_login_is_required_when_configured(tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    from ui.app import launch_options
+
+    settings = _settings(tmp_path / "data").model_copy(
+        update={"ui_auth": SecretStr("staff:s3cret")}
+    )
+    options = launch_options(settings) | {"server_port": _free_port(), "quiet": True}
+    app = build_app(settings)
+    _, url, _ = app.launch(prevent_thread_lock=True, **options)
+    try:
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(url + "config", timeout=10)
+        assert caught.value.code == 401
+        with pytest.raises(AuthenticationError):
+            Client(url, verbose=False)
+        staff = Client(url, auth=("staff", "s3cret"), verbose=False)
+        with pytest.raises(AppError, match="no index yet"):  # logged in: the app itself answers
+            staff.predict(Q_SIMPLIFIED, api_name="/ask")
+    finally:
+        app.close()
+
+
+def test_api_answers_then_the_quote_rechecks_against_the_document(seeds_url: str) -> None:
+    client = Client(seeds_url, verbose=False)
+    for question in (Q_SIMPLIFIED, Q_TRADITIONAL):
+        answer = client.predict(question, api_name="/ask")
+        c = answer["citations"][0]
+        doc = client.predict(c["doc_id"], c["start"], c["end"], api_name="/document")
+        assert doc["quote"] == c["quote"] == doc["text"][c["start"] : c["end"]]
+        assert doc["doc_sha"] == c["doc_sha"]
+    with pytest.raises(AppError, match="no document|not in"):
+        client.predict("nope", 0, 0, api_name="/document")
