@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -106,6 +107,19 @@ SCROLL_JS = """() => {
 Chat = list[dict[str, Any]]
 
 
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\:;,，。；）)'\"]+)+[/\\]?")
+
+
+def public(message: str) -> str:
+    """An error message fit for the page: a server path is cut to its last part (`…/data`), so
+    the page never shows where the server keeps its files."""
+    parts = re.split(r"(\w+://\S+)", message)  # URLs (an endpoint to check) stay whole
+    return "".join(
+        p if i % 2 else _PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m[0].rstrip("/\\"))[-1], p)
+        for i, p in enumerate(parts)
+    )
+
+
 def mode_html(mode: str) -> str:
     return f"<p class='mode'>回答方式：{text(MODE_LABELS.get(mode, mode))}</p>"
 
@@ -125,7 +139,6 @@ def chat_turn(answer: AnswerJson, turn: int) -> Chat:
 def _plain(content: Any) -> str:
     """A chat message's text (Gradio may hand back a list of parts), unescaped."""
     import html
-    import re
 
     if isinstance(content, list):
         content = " ".join(
@@ -167,7 +180,7 @@ def _ask_json(
         validate_question(question, settings)  # before the engine: "empty" beats "no index"
         return ask(question, settings, engine=get_engine(), history=history).to_dict()
     except RagError as exc:
-        raise gr.Error(text(str(exc)), print_exception=False) from None
+        raise gr.Error(text(public(str(exc))), print_exception=False) from None
     except Exception as exc:
         log.exception("answering %r failed", question[:200])
         message = f"内部错误（{type(exc).__name__}），详见服务器日志"
@@ -209,7 +222,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
             validate_question(question, settings)
             get_engine()
         except RagError as exc:
-            raise gr.Error(text(str(exc)), print_exception=False) from None
+            raise gr.Error(text(public(str(exc))), print_exception=False) from None
 
     def answer_in_chat(
         question: str, history: Chat | None, answers: list[AnswerJson] | None, script: str
@@ -234,7 +247,11 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         except Exception as exc:  # never an overlay over the chat: the error is the reply
             if not isinstance(exc, RagError):
                 log.exception("answering %r failed", question[:200])
-            reply = str(exc) if isinstance(exc, RagError) else f"内部错误（{type(exc).__name__}）"
+            reply = (
+                public(str(exc))
+                if isinstance(exc, RagError)
+                else f"内部错误（{type(exc).__name__}）"
+            )
             failed = {"question": question, "answer": f"出错：{reply}", "mode": "", "citations": []}
             yield [*before, *chat_turn(failed, len(done))], failed, [*done, failed]
 
@@ -286,10 +303,10 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         try:
             report, rejected = add_files(paths, settings, step) if paths else (None, [])
         except RagError as exc:
-            raise gr.Error(text(str(exc)), print_exception=False) from None
+            raise gr.Error(text(public(str(exc))), print_exception=False) from None
         get_engine.changed()
         lines = [f"{name}：文件太大（上限 {settings.ui_max_upload_mb} MB）" for name in too_big]
-        lines += [f"{Path(r.path).name}：{r.reason}" for r in rejected]
+        lines += [f"{Path(r.path).name}：{public(r.reason)}" for r in rejected]
         added = (report.added + report.updated) if report else []
         status = f"已加入 {len(added)} 个文档" + (f"：{'、'.join(added)}" if added else "")
         status += "".join(f"<br>未加入 {text(line)}" for line in lines)
@@ -304,7 +321,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         try:
             delete_document(doc_id, settings)
         except RagError as exc:
-            raise gr.Error(text(str(exc)), print_exception=False) from None
+            raise gr.Error(text(public(str(exc))), print_exception=False) from None
         get_engine.changed()
         status = f"<p id='kb-status'>已删除 {text(doc_id)}</p>"
         return table(), status, gr.Dropdown(choices=_ids(), value=None)
@@ -408,7 +425,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
             try:
                 doc = doc_info(doc_id)
             except RagError as exc:
-                raise gr.Error(text(str(exc)), print_exception=False) from None
+                raise gr.Error(text(public(str(exc))), print_exception=False) from None
             meta = doc.meta
             return {
                 "doc_id": doc.doc_id,

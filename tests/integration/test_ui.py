@@ -151,6 +151,7 @@ def test_api_errors_are_one_line_messages(seeds_url: str, tmp_path: Path) -> Non
         with pytest.raises(AppError, match="no index yet") as caught:
             empty.predict(Q_SIMPLIFIED, api_name="/ask")
     assert "Traceback" not in str(caught.value) and "\n" not in str(caught.value)
+    assert str(tmp_path) not in str(caught.value)  # no server path on the page
 
 
 def test_page_answers_simplified_and_traditional(page: Page, seeds_url: str) -> None:

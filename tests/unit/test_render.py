@@ -68,3 +68,13 @@ def test_exports_carry_quotes_offsets_ids_hashes_index_and_mode() -> None:
     assert record["mode"] == "extractive"
     md = render.export_markdown(ANSWER)
     assert f"字符 {START}–{END}" in md and DOC.sha in md and "> 营收2300亿元。" in md
+
+
+def test_error_messages_lose_server_paths_but_keep_urls() -> None:
+    from ui.app import public
+
+    assert public("no index yet in /srv/rag/.data; run `rag ingest` first") == (
+        "no index yet in …/.data; run `rag ingest` first"
+    )
+    url = "the LLM endpoint http://127.0.0.1:8011/v1 failed"
+    assert public(url) == url
