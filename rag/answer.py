@@ -271,12 +271,27 @@ def continue_list(best: Candidate) -> list[Candidate]:
     ]
 
 
-class ExtractiveSynthesizer(BaseSynthesizer):
-    """Offline synthesizer: answers only with verbatim, cited sentences of the retrieved chunks.
+class NodeSynthesizer(BaseSynthesizer):
+    """A synthesizer whose `synthesize` needs the nodes' offsets (citations quote exact spans),
+    which the text-only `get_response` does not carry: those methods are refused. Prompts live
+    in `prompts/` (`rag.prompt`), not in LlamaIndex's prompt mixin."""
 
-    `synthesize` is the entry point: it needs the nodes' offsets, which `get_response` (text
-    chunks only) does not carry, so the text-only methods are refused.
-    """
+    def _get_prompts(self) -> PromptDictType:
+        return {}
+
+    def _update_prompts(self, prompts: PromptDictType) -> None:
+        return None
+
+    def get_response(self, query_str: str, text_chunks: Sequence[str], **kwargs: Any) -> str:
+        raise TypeError(f"{type(self).__name__} needs nodes with offsets: call synthesize()")
+
+    async def aget_response(self, query_str: str, text_chunks: Sequence[str], **kw: Any) -> str:
+        raise TypeError(f"{type(self).__name__} needs nodes with offsets: call synthesize()")
+
+
+class ExtractiveSynthesizer(NodeSynthesizer):
+    """Offline synthesizer: answers only with verbatim, cited sentences of the retrieved chunks.
+    `on_token` (a streaming caller's) is accepted and not called: there is nothing to stream."""
 
     def __init__(
         self,
@@ -290,18 +305,6 @@ class ExtractiveSynthesizer(BaseSynthesizer):
         super().__init__(llm=MockLLM(), **kwargs)
         self._docs = docs
         self._chunk_keys = list(chunk_keys)
-
-    def _get_prompts(self) -> PromptDictType:
-        return {}
-
-    def _update_prompts(self, prompts: PromptDictType) -> None:
-        return None
-
-    def get_response(self, query_str: str, text_chunks: Sequence[str], **kwargs: Any) -> str:
-        raise TypeError("ExtractiveSynthesizer needs nodes with offsets: call synthesize()")
-
-    async def aget_response(self, query_str: str, text_chunks: Sequence[str], **kw: Any) -> str:
-        raise TypeError("ExtractiveSynthesizer needs nodes with offsets: call synthesize()")
 
     def synthesize(  # type: ignore[override]
         self, query: QueryBundle | str, nodes: list[NodeWithScore], *args: Any, **kwargs: Any

@@ -76,6 +76,8 @@ class Engine:
     docs: dict[str, SourceDoc]
     query_engine: RetrieverQueryEngine
     index_info: dict[str, Any]
+    synthesizer: BaseSynthesizer
+    """The query engine's answerer (extractive, or the LLM's), called with `on_token`."""
     mode: str = MODE_EXTRACTIVE
     llm: LLM | None = None
     """The chat model in LLM mode (also rewrites follow-ups); None offline."""
@@ -130,7 +132,7 @@ def open_engine(
     if llm is not None:
         info["llm"] = settings.llm_model or getattr(llm, "model", type(llm).__name__)
     mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE
-    return Engine(settings, store, docs, query_engine, info, mode, llm)
+    return Engine(settings, store, docs, query_engine, info, synthesizer, mode, llm)
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -179,12 +181,7 @@ def ask(
     with endpoint_errors(settings):  # the question's vector, when embeddings come from one
         nodes = engine.query_engine.retrieve(bundle) if standalone else []
     retrieved = time.perf_counter()
-    if engine.mode == MODE_LLM:
-        response = engine.query_engine._response_synthesizer.synthesize(
-            bundle, nodes, on_token=on_token
-        )
-    else:
-        response = engine.query_engine.synthesize(bundle, nodes)
+    response = engine.synthesizer.synthesize(bundle, nodes, on_token=on_token)
     done = time.perf_counter()
     meta = response.metadata or {}
     answer_text = str(getattr(response, "response", "") or "")

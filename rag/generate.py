@@ -20,12 +20,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from llama_index.core.base.response.schema import Response
-from llama_index.core.llms import LLM
-from llama_index.core.prompts.mixin import PromptDictType
-from llama_index.core.response_synthesizers.base import BaseSynthesizer
+from llama_index.core.llms import LLM, ChatMessage
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.answer import ExtractiveSynthesizer
+from rag.answer import ExtractiveSynthesizer, NodeSynthesizer
 from rag.cite import CANNOT_ANSWER, in_script, is_traditional, make_citation, marker
 from rag.claims import CheckedClaim, Source, check
 from rag.clean import search_key
@@ -44,7 +42,7 @@ _PROMPT_MARGIN = 400  # tokens kept free for the prompt's own words and the toke
 _UNSAFE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>\n]{1,200}>")  # images, HTML tags
 
 
-class LLMSynthesizer(BaseSynthesizer):
+class LLMSynthesizer(NodeSynthesizer):
     """Answers with the configured chat model; every claim checked, extractive as fallback."""
 
     def __init__(
@@ -59,18 +57,6 @@ class LLMSynthesizer(BaseSynthesizer):
         self._docs = docs
         self._settings = settings
         self._fallback = fallback
-
-    def _get_prompts(self) -> PromptDictType:
-        return {}
-
-    def _update_prompts(self, prompts: PromptDictType) -> None:
-        return None
-
-    def get_response(self, query_str: str, text_chunks: Sequence[str], **kwargs: Any) -> str:
-        raise TypeError("LLMSynthesizer needs nodes with offsets: call synthesize()")
-
-    async def aget_response(self, query_str: str, text_chunks: Sequence[str], **kw: Any) -> str:
-        raise TypeError("LLMSynthesizer needs nodes with offsets: call synthesize()")
 
     def synthesize(  # type: ignore[override]
         self,
@@ -204,8 +190,6 @@ def _response(
 def rewrite(question: str, history: Sequence[str], llm: LLM, settings: Settings) -> str:
     """A follow-up rewritten by the model into a question that stands alone (one line)."""
     prompt = render("condense", history="\n".join(history), question=question)
-    from llama_index.core.llms import ChatMessage
-
     reply = chat(llm, [ChatMessage(role="user", content=prompt)], settings)
     line = next((x.strip() for x in reply.splitlines() if x.strip()), "")
     return line[: settings.max_question_chars]

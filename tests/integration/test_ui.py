@@ -21,6 +21,7 @@ from gradio_client.exceptions import AppError, AuthenticationError
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from pydantic import SecretStr
 
+from eval.uibench import CHROMIUM, CHROMIUM_ARGS
 from rag.api import ingest
 from rag.settings import Settings
 from ui.app import build_app
@@ -28,15 +29,6 @@ from ui.app import build_app
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 Q_SIMPLIFIED = "2024年苏州人工智能产业营收是多少？"
 Q_TRADITIONAL = "2024年蘇州人工智能產業營收是多少？"
@@ -100,9 +92,11 @@ def evil_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "needs Debian chromium: apt-get install chromium fonts-wqy-zenhei"
+    assert Path(CHROMIUM).exists(), (
+        "needs Debian chromium: apt-get install chromium fonts-wqy-zenhei"
+    )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
