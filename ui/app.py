@@ -81,7 +81,7 @@ PAGE_CSS = """
 .document .fulltext { white-space: normal; line-height: 1.7; max-height: 560px; overflow-y: auto; }
 .document mark { background: #fde047; }
 """
-CITE_JS = """
+CITE_JS = r"""
 if (!window.__ragCite) {
   window.__ragCite = true;
   document.addEventListener('click', (event) => {
@@ -105,6 +105,19 @@ SCROLL_JS = """() => {
 }"""
 
 Chat = list[dict[str, Any]]
+
+
+def _locked() -> Any:
+    """The question box while an answer is written: emptied (the question is in the chat)."""
+    import gradio as gr
+
+    return gr.Textbox(value="", interactive=False)
+
+
+def _unlocked() -> Any:
+    import gradio as gr
+
+    return gr.Textbox(interactive=True)
 
 
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\:;,，。；）)'\"]+)+[/\\]?")
@@ -226,24 +239,27 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
 
     def answer_in_chat(
         question: str, history: Chat | None, answers: list[AnswerJson] | None, script: str
-    ) -> Iterator[tuple[Chat, Any, Any]]:
+    ) -> Iterator[tuple[Chat, Any, Any, Any]]:
         """A question in the conversation, its answer shown as it is written, then checked.
-        A follow-up (`那杭州呢？`) reads the question before."""
+        A follow-up (`那杭州呢？`) reads the question before. The question box is emptied and
+        locked while the answer is written (nothing typed meanwhile can be lost), then unlocked."""
         before = list(history or [])
         done = list(answers or [])
         asked = [_plain(m.get("content")) for m in before if m.get("role") == "user"]
         typed = in_question_script(question, SCRIPTS.get(script, ""))
         written = ""
+        asking = [{"role": "user", "content": text(question)}]
+        yield [*before, *asking], gr.skip(), gr.skip(), _locked()
         try:
             for piece in ask_stream(typed, settings, get_engine(), asked):
                 if isinstance(piece, str):
                     written += piece
-                    turn = [{"role": "user", "content": text(question)}]
-                    turn.append({"role": "assistant", "content": text(written)})
-                    yield [*before, *turn], gr.skip(), gr.skip()
+                    turn = [*asking, {"role": "assistant", "content": text(written)}]
+                    yield [*before, *turn], gr.skip(), gr.skip(), gr.skip()
                 else:
                     answer = piece.to_dict() | {"question": question}
-                    yield [*before, *chat_turn(answer, len(done))], answer, [*done, answer]
+                    turn = chat_turn(answer, len(done))
+                    yield [*before, *turn], answer, [*done, answer], _unlocked()
         except Exception as exc:  # never an overlay over the chat: the error is the reply
             if not isinstance(exc, RagError):
                 log.exception("answering %r failed", question[:200])
@@ -253,19 +269,20 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
                 else f"内部错误（{type(exc).__name__}）"
             )
             failed = {"question": question, "answer": f"出错：{reply}", "mode": "", "citations": []}
-            yield [*before, *chat_turn(failed, len(done))], failed, [*done, failed]
+            turn = chat_turn(failed, len(done))
+            yield [*before, *turn], failed, [*done, failed], _unlocked()
 
     def show(answer: AnswerJson) -> tuple[Any, ...]:
         mode_line = mode_html(answer["mode"]) if answer.get("mode") else gr.skip()
         panel = render.sources_html(answer, doc_info, _differing(answer))
         if not answer.get("citations"):
-            return panel, mode_line, "", gr.skip(), gr.skip()
+            return panel, mode_line, gr.skip(), gr.skip()
         md, js = _exports(answer)
         exported = (
             gr.DownloadButton(value=md, visible=True),
             gr.DownloadButton(value=js, visible=True),
         )
-        return panel, mode_line, "", *exported
+        return panel, mode_line, *exported
 
     def open_citation(pick: str, answers: list[AnswerJson] | None) -> tuple[Any, Any]:
         """`turn:n:nonce` from a click on `[n]`: the document view at that quote."""
@@ -448,18 +465,18 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         ).success(
             answer_in_chat,
             [box, chat, answers, script],
-            [chat, answer, answers],
+            [chat, answer, answers, box],
             api_visibility="private",
             show_progress="hidden",
         )
         asking.success(
             show,
             [answer],
-            [sources, mode, box, export_md, export_json],
+            [sources, mode, export_md, export_json],
             api_visibility="private",
             show_progress="hidden",
         )
-        stop.click(None, None, None, cancels=[asking], api_visibility="private")
+        stop.click(_unlocked, None, [box], cancels=[asking], api_visibility="private")
         open_pick.click(
             open_citation, [pick, answers], [doc_view, tabs], api_visibility="private"
         ).then(None, None, None, js=SCROLL_JS, api_visibility="private")

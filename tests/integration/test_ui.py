@@ -328,7 +328,12 @@ def test_the_stop_button_stops_an_answer_in_progress(
         page.locator("#question textarea").fill(Q_SIMPLIFIED)
         page.locator("#send").click()
         page.wait_for_timeout(800)
+        box = page.locator("#question textarea")
+        expect(box).to_be_disabled()  # locked while the answer is written: nothing typed is lost
+        expect(box).to_have_value("")
+        expect(page.locator("#chat")).to_contain_text(Q_SIMPLIFIED)  # the question is in the chat
         page.locator("#stop").click()
+        expect(box).to_be_enabled()
         page.wait_for_timeout(4000)  # the model would have answered by now
         expect(page.locator("#chat")).not_to_contain_text("这个回答不应出现")
         expect(page.locator("#sources")).not_to_contain_text(QUOTE)
