@@ -139,11 +139,7 @@ def validate_question(question: str, settings: Settings) -> str:
     """One clean line of text, or a `UserError` saying what is wrong with it."""
     if not isinstance(question, str):
         raise UserError("the question must be text")
-    text = question.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
-    text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
-    )
-    text = " ".join(text.split())
+    text = _one_line(question)
     if not text:
         raise UserError("empty question: type a question, e.g. 2024年苏州人工智能产业营收是多少？")
     if len(text) > settings.max_question_chars:
@@ -152,6 +148,15 @@ def validate_question(question: str, settings: Settings) -> str:
             " ask a shorter question"
         )
     return text
+
+
+def _one_line(text: str) -> str:
+    """Text as one clean line: control and format characters, lone surrogates and line breaks
+    turned into spaces, runs of spaces made one."""
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in text
+    )
+    return " ".join(text.split())
 
 
 def ask(
@@ -174,7 +179,9 @@ def ask(
     text = validate_question(question, settings)
     engine = engine or open_engine(settings)
     loaded = time.perf_counter()
-    previous = [h for h in history if h.strip()][-1:]
+    # earlier questions come from callers too: cleaned and bounded like the question
+    cleaned = (_one_line(h)[: settings.max_question_chars] for h in history if isinstance(h, str))
+    previous = [h for h in cleaned if h][-1:]
     # what is searched: the follow-up made whole, minus instructions aimed at the assistant
     standalone = strip_instructions(_standalone(text, previous, engine))
     bundle = QueryBundle(query_str=standalone or text)

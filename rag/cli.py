@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -30,8 +31,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = ingest_roots(settings, [Path(p) for p in args.paths] or None)
     with tqdm(desc="ingest", unit="doc", file=sys.stderr, disable=args.quiet) as bar:
         report, rejected = ingest(settings, paths, progress=lambda _doc: bar.update(1))
-    for item in rejected:
-        print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+    for item in rejected:  # one line each, whatever characters the file name holds
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in item.path)
+        print(f"skipped {shown}: {item.reason}", file=sys.stderr)
     print(report.summary() + (f"; {len(rejected)} files skipped" if rejected else ""))
     return 0
 
@@ -71,6 +73,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             'give a question: rag ask "问题" (or use --json to read questions from stdin)'
         )
     engine = open_engine(settings)
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 become U+FFFD
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     for line in sys.stdin:
         if not line.strip():
             continue

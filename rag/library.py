@@ -19,7 +19,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag.errors import UserError
 from rag.index import IngestReport, Store, sync, writer_lock
-from rag.load import Rejected, read_catalog, read_file
+from rag.load import Rejected, read_catalog, read_file, same_text
 from rag.settings import Settings
 from rag.types import SourceDoc
 
@@ -52,6 +52,7 @@ def add_files(
     with writer_lock(settings):
         store = Store(settings, create=True)
         known = store.manifest()
+        present = store.documents()
         catalog = read_catalog(folder)
         for path in paths:
             try:
@@ -64,6 +65,9 @@ def add_files(
                         f"a document '{doc.doc_id}' from another file is already there;"
                         " rename this file or delete that document first"
                     )
+                twin = same_text(doc, [*present, *docs.values()])
+                if twin:
+                    raise UserError(f"same text as document '{twin}'; not added twice")
             except UserError as exc:
                 rejected.append(Rejected(str(path), str(exc)))
                 continue

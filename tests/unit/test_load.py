@@ -36,11 +36,40 @@ def reasons(folder: Path) -> dict[str, str]:
         TEXT.encode("utf-8"),
         b"\xef\xbb\xbf" + TEXT.encode("utf-8"),
         TEXT.encode("gb18030"),
+        TEXT.encode("utf-16"),
+        TEXT.encode("utf-16-be").join([b"\xfe\xff", b""]),
     ],
-    ids=["utf-8", "utf-8-bom", "gb18030"],
+    ids=["utf-8", "utf-8-bom", "gb18030", "utf-16-le-bom", "utf-16-be-bom"],
 )
 def test_decode_reads_every_supported_encoding(data: bytes) -> None:
     assert decode(data) == TEXT
+
+
+TRADITIONAL = "蘇州人工智慧報告\n2024年，蘇州市人工智慧產業實現營收超2300億元。"
+
+
+@pytest.mark.parametrize("text", [TRADITIONAL, TRADITIONAL[:8], TRADITIONAL * 20])
+def test_big5_text_is_read_as_big5_not_as_gb18030_mojibake(text: str) -> None:
+    assert decode(text.encode("big5")) == text
+
+
+@pytest.mark.parametrize("text", [TEXT, TEXT[:6], TEXT * 20])
+def test_gb18030_text_that_is_also_valid_big5_is_read_as_gb18030(text: str) -> None:
+    assert decode(text.encode("gb18030")) == text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ("東京都の人工知能産業は二〇二四年に大きく成長しています。" * 3).encode("shift_jis"),
+        ("Сучжоу - город в Китае, центр искусственного интеллекта." * 3).encode("koi8-r"),
+        "Crème brûlée à la façon de Zürich.".encode("latin-1"),
+    ],
+    ids=["shift-jis", "koi8-r", "latin-1"],
+)
+def test_text_in_another_encoding_is_refused_not_indexed_as_mojibake(data: bytes) -> None:
+    with pytest.raises(UserError, match="garbled"):
+        decode(data)
 
 
 def test_decode_refuses_nul_bytes_with_a_reason() -> None:
