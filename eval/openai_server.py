@@ -255,6 +255,7 @@ class OpenAIServer:
 
 class _Httpd(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 drops connections under a load test's burst
 
     def __init__(self, address: tuple[str, int], owner: OpenAIServer) -> None:
         self.owner = owner

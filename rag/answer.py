@@ -37,6 +37,7 @@ from rag.evidence import (
     sentences_of,
     whole_sentence,
 )
+from rag.guard import is_instruction
 from rag.question import YEAR, Query, analyse, facets, mentions, split_description
 from rag.types import Chunk, Citation, Claim, Sentence, SourceDoc
 
@@ -142,7 +143,7 @@ def _candidates(
     for rank, (chunk, doc) in enumerate(hits):
         chunk_key = key_of(chunk.text)
         for s in chunk.sentences:
-            if (doc.doc_id, s.start) not in seen:
+            if (doc.doc_id, s.start) not in seen and not is_instruction(doc.text[s.start : s.end]):
                 seen.add((doc.doc_id, s.start))
                 candidates.append(
                     score_sentence(
@@ -160,7 +161,9 @@ def _candidates(
     for doc in docs:  # a document the question names: its masthead and end are candidates
         if doc.doc_id in named:
             for s in frame(doc):
-                if (doc.doc_id, s.start) not in seen:
+                if (doc.doc_id, s.start) not in seen and not is_instruction(
+                    doc.text[s.start : s.end]
+                ):
                     seen.add((doc.doc_id, s.start))
                     candidates.append(
                         score_sentence(query, weights, doc, s.start, s.end, s.section, "", 0, True)
@@ -253,7 +256,11 @@ def continue_list(best: Candidate) -> list[Candidate]:
         return []
     sentences = sentences_of(best.doc)
     i = bisect.bisect_left(sentences, best.start, key=lambda x: x.start)
-    after = [x for x in sentences[i + 1 : i + 1 + _LIST_LOOKAHEAD] if x.start >= best.end]
+    after = [
+        x
+        for x in sentences[i + 1 : i + 1 + _LIST_LOOKAHEAD]
+        if x.start >= best.end and not is_instruction(best.doc.text[x.start : x.end])
+    ]
     items: list[Sentence] = []
     for x in after:
         if not (x.section.startswith(best.section) or best.section.startswith(x.section)):

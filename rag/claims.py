@@ -38,6 +38,7 @@ from functools import lru_cache
 from rag.cite import CANNOT_ANSWER, MARKER
 from rag.clean import search_key
 from rag.figures import Figure, figure_list, figures
+from rag.guard import is_instruction, mask
 from rag.types import Sentence, SourceDoc
 
 MIN_OVERLAP = 0.3
@@ -191,7 +192,7 @@ class _Read:
 
 
 def _read(source: Source) -> _Read:
-    text = source.doc.text[source.start : source.end]
+    text = mask(source.doc.text[source.start : source.end])[0]  # an instruction supports nothing
     key = search_key(text)
     title = search_key(source.doc.meta.title)
     header = figures(_header(source.doc, key))
@@ -220,7 +221,9 @@ def _words(claim: frozenset[str], read: _Read) -> float:
 def _sentences(read: _Read) -> list[Sentence]:
     src = read.source
     inside = [s for s in src.sentences if src.start <= s.start < s.end <= src.end]
-    return inside or [Sentence(src.start, src.end, "")]
+    if not inside:
+        return [Sentence(src.start, src.end, "")]
+    return [s for s in inside if not is_instruction(src.doc.text[s.start : s.end])]
 
 
 def _span(read: _Read, claim: frozenset[str], wanted: frozenset[Figure]) -> Support:

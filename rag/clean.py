@@ -10,6 +10,10 @@ source's own script. It only removes what is not the author's prose:
 - line breaks made by page layout: a line that does not end a sentence and is long (or ends on a
   comma) is joined with the next one unless that one opens a heading.
 - runs of spaces used as paragraph separators inside one line become paragraph breaks.
+- what a reader of the page never sees, or that would make a viewer fetch something: HTML
+  comments (a place to hide instructions for an AI), and images (`![alt](url)`, `<img>`),
+  which become `〔图片〕`: no address reaches the model, an answer or the page, and no alt text
+  (another hiding place) either.
 
 The search key (NFKC width folding, OpenCC Traditional->Simplified, lower case) is computed per
 unit (sentence, chunk, question), never used for offsets: Traditional and Simplified questions find
@@ -25,6 +29,15 @@ from functools import lru_cache
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])[(（]([a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*)[)）]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_IMAGE = re.compile(r"!\[[^\]\n]{0,200}\]\([^)\n]*\)|<img\b[^>]*>", re.IGNORECASE)
+IMAGE = "〔图片〕"
+
+
+def hide_unseen(text: str) -> str:
+    """Without HTML comments; images as `〔图片〕`."""
+    return _IMAGE.sub(IMAGE, _COMMENT.sub("", text))
+
 
 # A heading opens a line: 一、 / （一） / 1. / 1、 / 一是 / 【…】 / # …
 HEADING = re.compile(
@@ -121,7 +134,7 @@ def join_broken_lines(lines: list[str]) -> list[str]:
 
 def display_text(raw: str) -> str:
     """The readable, faithful text citations point into. Idempotent."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = hide_unseen(raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
     text = _BOLD.sub(r"\1", remove_glosses(text))
     paragraphs = join_broken_lines(drop_chrome(text.split("\n")))
     split = [p for para in paragraphs for p in _SPACE_RUN.split(para)]

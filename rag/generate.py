@@ -15,6 +15,7 @@ The model writes Simplified Chinese; a Traditional question gets its wording con
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ from rag.cite import CANNOT_ANSWER, in_script, is_traditional, make_citation, ma
 from rag.claims import CheckedClaim, Source, check
 from rag.clean import search_key
 from rag.errors import ServiceError
+from rag.guard import echoes, mask
 from rag.llm import chat, messages
 from rag.prompt import render
 from rag.settings import Settings
@@ -39,6 +41,9 @@ FELL_BACK = "〔{why}，以下为原文摘录〕"
 MODEL_FAILED = "大模型服务调用失败"
 NOT_VERIFIED = "大模型的回答无法在资料中核实"
 _PROMPT_MARGIN = 400  # tokens kept free for the prompt's own words and the tokenizer's error
+log = logging.getLogger(__name__)
+ECHO_DROPPED = "dropped {n} sentence(s) of the model's answer that repeated its instructions"
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+(?:\[\d+\])*|\n|$)")
 _UNSAFE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>\n]{1,200}>")  # images, HTML tags
 
 
@@ -70,10 +75,9 @@ class LLMSynthesizer(NodeSynthesizer):
         sources = self.sources(nodes, question)
         if not sources:  # nothing retrieved: the extractive answerer refuses, no call needed
             return self._fallback.synthesize(query, nodes)
-        prompt = messages(
-            render("system", refusal=CANNOT_ANSWER),
-            render("answer", sources=format_sources(sources), question=question),
-        )
+        system = render("system", refusal=CANNOT_ANSWER)
+        shown, withheld = format_sources(sources)
+        prompt = messages(system, render("answer", sources=shown, question=question))
         try:
             reply = chat(self._llm, prompt, self._settings, on_token)
         except ServiceError as exc:
@@ -82,13 +86,18 @@ class LLMSynthesizer(NodeSynthesizer):
         traditional = is_traditional(question)
         if not reply or (search_key(CANNOT_ANSWER) in search_key(reply) and len(reply) < 40):
             return _response(in_script(CANNOT_ANSWER, traditional), nodes, [], [], False)
-        checked = check(reply, sources)
+        reply, dropped = _without_echoes(reply, [system.replace(CANNOT_ANSWER, ""), *withheld])
+        checked = check(reply, sources) if reply else []
         if not any(c.verified for c in checked):
             why = "the model's answer could not be verified against the sources"
+            if dropped:
+                why = "the model's answer repeated its instructions"
             return self._instead(
                 query, nodes, NOT_VERIFIED, f"{why}; the extractive answer is shown"
             )
         text, citations, claims = compose(checked, traditional)
+        if dropped:
+            log.warning(ECHO_DROPPED.format(n=dropped))
         return _response(text, nodes, citations, claims, True)
 
     def sources(self, nodes: Sequence[NodeWithScore], question: str) -> list[Source]:
@@ -128,17 +137,28 @@ class LLMSynthesizer(NodeSynthesizer):
         return response
 
 
-def format_sources(sources: Sequence[Source]) -> str:
-    return "\n\n".join(
-        render(
-            "source",
-            n=s.n,
-            title=s.doc.meta.title,
-            date=s.doc.meta.date or "日期不详",
-            text=s.doc.text[s.start : s.end],
-        )
-        for s in sources
-    )
+def format_sources(sources: Sequence[Source]) -> tuple[str, list[str]]:
+    """The numbered sources as the model reads them, with sentences written to an AI withheld
+    (`rag.guard`), and the withheld sentences."""
+    parts, withheld = [], []
+    for s in sources:
+        text, held = mask(s.doc.text[s.start : s.end])
+        withheld += held
+        date = s.doc.meta.date or "日期不详"
+        parts.append(render("source", n=s.n, title=s.doc.meta.title, date=date, text=text))
+    return "\n\n".join(parts), withheld
+
+
+def _without_echoes(reply: str, protected: Sequence[str]) -> tuple[str, int]:
+    """The reply without sentences repeating the system prompt or withheld text (a model
+    asked for its instructions, or obeying them), and how many were dropped."""
+    kept, dropped = [], 0
+    for m in _SENTENCE.finditer(reply):
+        if m.group().strip() and echoes(m.group(), protected):
+            dropped += 1
+        else:
+            kept.append(m.group())
+    return "".join(kept).strip(), dropped
 
 
 def compose(
