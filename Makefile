@@ -3,14 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 
-.PHONY: install index run test eval bench uibench lint clean
+.PHONY: install index run test audit eval bench uibench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+# The lock pins every distribution (pyproject.toml keeps the supported ranges).
+$(STAMP): pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -c $(LOCK) -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,6 +25,10 @@ run: index
 
 test: install
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# pip-audit on the lock; says loudly what it could not audit (AUDIT_REQUIRE_SERVICE=1: fail on it)
+audit: install
+	$(PY) -m eval.audit
 
 eval: index
 	$(VENV)/bin/rag eval

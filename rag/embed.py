@@ -11,6 +11,7 @@ its reach; configure an embedding endpoint for those.
 
 from __future__ import annotations
 
+import logging
 import math
 import zlib
 from collections import Counter
@@ -24,7 +25,7 @@ from pydantic import Field
 
 from rag.clean import search_key
 from rag.errors import ServiceError
-from rag.settings import Settings
+from rag.settings import Settings, shown_url
 
 _NGRAM_WEIGHTS = {1: 0.5, 2: 1.0, 3: 1.0}
 
@@ -96,6 +97,10 @@ def _endpoint_embedding_class() -> type[BaseEmbedding]:
     (Imported late: the offline default never loads the openai client.)"""
     from llama_index.embeddings.openai_like import OpenAILikeEmbedding
 
+    # Its tenacity loop logs every retry at WARNING with the provider's error body, which may
+    # echo the key, and which the CLI's stderr would show: our one-line error says it instead.
+    logging.getLogger("llama_index.embeddings.openai.utils").setLevel(logging.ERROR)
+
     class EndpointEmbedding(OpenAILikeEmbedding):
         def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
             return {**super()._get_credential_kwargs(is_async), "max_retries": 0}
@@ -116,7 +121,7 @@ def endpoint_errors(settings: Settings) -> Iterator[None]:
         status = getattr(exc, "status_code", None)
         what = f"HTTP {status}" if status else type(exc).__name__
         raise ServiceError(
-            f"the embeddings endpoint {settings.embed_base_url} failed ({what}) after"
+            f"the embeddings endpoint {shown_url(settings.embed_base_url)} failed ({what}) after"
             f" {EMBED_ATTEMPTS} attempts: check RAG_EMBED_BASE_URL, RAG_EMBED_MODEL and"
             " RAG_EMBED_API_KEY"
         ) from None

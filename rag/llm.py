@@ -122,7 +122,7 @@ def _is_transport_error(exc: Exception) -> bool:
 
 def describe(exc: Exception, settings: Settings, attempts: int, started: bool = False) -> str:
     """One line: what failed and what to check (never the key)."""
-    where = f"the LLM endpoint {settings.llm_endpoint()}"
+    where = f"the LLM endpoint {settings.llm_endpoint_shown()}"
     tried = f" ({attempts} attempts)" if attempts > 1 else ""
     if started:
         return f"{where} cut its answer off mid-stream; ask again"

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     def llm_endpoint(self) -> str:
         return (self.llm_base_url or "https://api.openai.com/v1").rstrip("/")
 
+    def llm_endpoint_shown(self) -> str:
+        return shown_url(self.llm_endpoint())
+
     def embedder_identity(self) -> dict[str, object]:
         if self.embed_base_url:
             return {"kind": "openai-compatible", "model": self.embed_model}
@@ -118,3 +121,18 @@ class Settings(BaseSettings):
         if self.chroma_host:
             return f"http://{self.chroma_host}:{self.chroma_port}"
         return f"embedded:{self.data_dir}"
+
+
+def shown_url(url: str) -> str:
+    """A URL as messages may show it: without a user or password (`https://user:key@host`) or
+    a query (`?api-key=...`), where keys sometimes travel."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return "(the configured URL)"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
