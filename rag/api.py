@@ -322,8 +322,8 @@ def ingest(
     from rag.embed import build_embedder
 
     roots = ingest_roots(settings, paths)
-    docs, rejected = read_corpus(roots)
-    with writer_lock(settings):
+    with writer_lock(settings):  # first: a second writer is refused before any reading
+        docs, rejected = read_corpus(roots)
         store = Store(settings, create=True)
         report = sync(store, docs, embedder or build_embedder(settings), roots, progress)
     return report, rejected

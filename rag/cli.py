@@ -29,7 +29,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     paths = ingest_roots(settings, [Path(p) for p in args.paths] or None)
-    with tqdm(desc="ingest", unit="doc", file=sys.stderr, disable=args.quiet) as bar:
+    # leave=False: the bar is gone when the summary (or the one error line) is printed
+    with tqdm(desc="ingest", unit="doc", file=sys.stderr, disable=args.quiet, leave=False) as bar:
         report, rejected = ingest(settings, paths, progress=lambda _doc: bar.update(1))
     for item in rejected:  # one line each, whatever characters the file name holds
         shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in item.path)

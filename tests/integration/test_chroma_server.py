@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from eval.concurrency import heartbeat
 from tests.conftest import (
     ANSWER_KEYS,
     CITATION_KEYS,
-    ROOT,
     SEED_IDS,
     error_lines,
     free_port,
@@ -27,60 +22,8 @@ from tests.conftest import (
     run_rag,
 )
 
-CHROMA = Path(os.environ.get("CHROMA_BIN", ROOT / ".venv" / "bin" / "chroma"))
-STARTUP_SECONDS = 60
 REVENUE_Q = "2024年苏州人工智能产业营收是多少？"
 GDP_Q = "苏州2024年GDP是多少？"
-
-
-def heartbeat(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory) -> Iterator[int]:
-    """A `chroma run` child on a free loopback port, stopped at teardown; yields the port."""
-    path = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = (path / "server.log").open("wb")
-    server = subprocess.Popen(
-        [
-            str(CHROMA),
-            "run",
-            "--path",
-            str(path / "db"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not heartbeat(port):
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(
-                    f"chroma run did not start: {(path / 'server.log').read_text()[-2000:]}"
-                )
-            time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def server_env(port: int, data_dir: Path) -> dict[str, str]:
