@@ -140,7 +140,8 @@ class LLMSynthesizer(NodeSynthesizer):
 def format_sources(sources: Sequence[Source]) -> tuple[str, list[str]]:
     """The numbered sources as the model reads them, with sentences written to an AI withheld
     (`rag.guard`), and the withheld sentences."""
-    parts, withheld = [], []
+    parts: list[str] = []
+    withheld: list[str] = []
     for s in sources:
         text, held = mask(s.doc.text[s.start : s.end])
         withheld += held

@@ -11,7 +11,11 @@ one is written atomically as far as answers can tell: its new chunks are added, 
 (the commit point) is upserted, then its old chunks are deleted. Retrieval serves only chunks whose
 hash equals the record's, so until the record is written the old version (or nothing) is served,
 and after it the new one. A failure before the commit deletes the chunks it added; a crash (kill)
-leaves unserved chunks that the document's next write removes. Chunk ids carry the hash for that.
+leaves unserved chunks (added before the commit, old ones not yet deleted, or a removed document's
+chunks after its record went), which the document's next write removes (chunk ids carry the hash)
+and, in embedded mode, every ingest sweeps away: under the writer lock no other writer can have
+chunks awaiting their commit. A Chroma server has no such lock, so there they stay, never served,
+until the document's next write (sweeping could delete another ingest's chunks in flight).
 
 Embedded mode allows one writer: an exclusive `flock` on `<data_dir>/write.lock`, refused at once.
 """
@@ -51,12 +55,15 @@ class IngestReport:
     chunks_written: int = 0
     chunks_total: int = 0
     embedded: int = 0
+    swept: int = 0
+    """Unserved chunks left by an interrupted earlier write, deleted (`Store.sweep`)."""
 
     def summary(self) -> str:
+        swept = f"; {self.swept} stale chunks removed" if self.swept else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} "
             f"unchanged, {len(self.removed)} removed documents; {self.chunks_written} chunks "
-            f"written, {self.chunks_total} in index"
+            f"written, {self.chunks_total} in index{swept}"
         )
 
 
@@ -165,13 +172,31 @@ class Store:
 
     def chunk_counts(self) -> dict[str, int]:
         """doc_id -> number of its chunks that retrieval serves (hash equal to the record's)."""
-        current = {doc_id: meta.get("sha") for doc_id, meta in self.manifest().items()}
-        counts = dict.fromkeys(current, 0)
-        for meta in self.chunks.get(include=["metadatas"])["metadatas"]:
-            doc_id = str((meta or {}).get("document_id", ""))
-            if doc_id in current and (meta or {}).get("doc_sha") == current[doc_id]:
+        counts = dict.fromkeys(self.manifest(), 0)
+        for _, doc_id, served in self._chunk_owners():
+            if served:
                 counts[doc_id] += 1
         return counts
+
+    def sweep(self) -> int:
+        """Delete the chunks retrieval does not serve (left by a crash, see the module); how
+        many. Only for the single writer: another writer's chunks look the same until their
+        commit."""
+        unserved = [chunk_id for chunk_id, _, served in self._chunk_owners() if not served]
+        if unserved:
+            self.chunks.delete(ids=unserved)
+        return len(unserved)
+
+    def _chunk_owners(self) -> list[tuple[str, str, bool]]:
+        """(chunk id, doc_id, served: its hash is its document record's) of every chunk."""
+        current = {doc_id: meta.get("sha") for doc_id, meta in self.manifest().items()}
+        got = self.chunks.get(include=["metadatas"])
+        owners = []
+        for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+            doc_id = str((meta or {}).get("document_id", ""))
+            served = doc_id in current and (meta or {}).get("doc_sha") == current[doc_id]
+            owners.append((chunk_id, doc_id, served))
+        return owners
 
     def remove(self, doc_id: str) -> None:
         """Record first: from then on no chunk of the document is served, even if deleting the
@@ -287,7 +312,8 @@ def sync(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Bring the index in line with `docs`; documents that came from `roots` and are gone lose
-    their chunks. Only new or changed documents are chunked and embedded."""
+    their chunks. Only new or changed documents are chunked and embedded. In embedded mode the
+    caller holds `writer_lock`, and chunks a crash left unserved are swept away."""
     report = IngestReport()
     manifest = store.manifest()
     settings = store.settings
@@ -311,5 +337,7 @@ def sync(
         if doc_id not in present and _under(str(meta.get("source", "")), resolved):
             store.remove(doc_id)
             report.removed.append(doc_id)
+    if not settings.chroma_host:  # callers hold `writer_lock`: no other chunks are in flight
+        report.swept = store.sweep()
     report.chunks_total = store.count()
     return report

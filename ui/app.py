@@ -8,6 +8,17 @@ sources panel. The split exists because Gradio 6 covers a Chatbot with an "Error
 fails, its errors become the reply. The stop button cancels that step; closing `ask_stream`
 stops the model's stream at its next piece.
 
+Load: answers (the `/ask` API and the chat together) pass one gate, `Limits.running` at a time
+with `Limits.waiting` more waiting their turn; one more is told 「当前提问人数较多，请稍后再试。」
+at once (the API as a one-line `gr.Error`, the page as a toast before anything is written into
+the chat), and so is a question still waiting after `Limits.wait_seconds`. An answer not done
+after `Limits.answer_seconds` ends with a one-line notice. Gradio's own `queue(max_size=...)` is
+not used for this: its clients replace any message with their own English one ("Queue is
+full! Please try again.", "This application is currently busy."), and the page would show it as
+an overlay. An answer's work runs in a daemon thread that keeps its place at the gate until it
+is done, even when the asker stopped waiting: a stuck model makes the page busy instead of
+piling more calls onto it.
+
 A click on `[n]` (in an answer or in the sources panel) writes `turn:n` into a hidden box and
 presses a hidden button (`CITE_JS`, installed once by the sources panel): the document view
 then shows the whole document with the quote highlighted and scrolled into view.
@@ -20,14 +31,18 @@ document's `<script>` shows as text instead of running.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rag.api import (
     MODE_EXTRACTIVE,
@@ -66,6 +81,12 @@ KB_COLUMNS = ("doc_id", "title", "date", "script", "chunks", "source")
 KB_HEADERS = ["文档 id", "标题", "日期", "字体", "块数", "文件"]
 UPLOAD_TYPES = (".txt", ".md", ".docx", ".pdf")
 CONCURRENCY = 2  # an answer takes ~10 ms once the index is loaded; keep memory flat
+QUEUE_LIMIT = 64  # questions waiting their turn: 50 sessions asking at once still all wait
+WAIT_SECONDS = 120.0
+ANSWER_SECONDS = 300.0  # above the model layer's own worst case with default settings
+BUSY = "当前提问人数较多，请稍后再试。"
+TOO_SLOW = "回答超时（超过 {seconds:g} 秒），请稍后再试。"
+OTHER_EVENTS = 40  # Gradio's default `max_threads`: what every other event of the page had
 PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
 PAGE_CSS = """
 .sources h3 { margin: 0 0 .5em 0; }
@@ -105,6 +126,161 @@ SCROLL_JS = """() => {
 }"""
 
 Chat = list[dict[str, Any]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many answers the page works on, and when it says it is busy instead of hanging."""
+
+    running: int = CONCURRENCY
+    """Answers worked on at the same time (the `/ask` API and the chat together)."""
+    waiting: int = QUEUE_LIMIT
+    """Questions that may wait for their turn; one more is told `BUSY` at once."""
+    wait_seconds: float = WAIT_SECONDS
+    """A question still waiting after this is told `BUSY`."""
+    answer_seconds: float = ANSWER_SECONDS
+    """An answer not done this long after its turn came ends with `TOO_SLOW`. Above the model
+    layer's worst case with default settings (60 s x 3 attempts, waits between them), so its
+    own fallback comes first; only a stream that trickles on and on meets this bound."""
+
+
+class Busy(Exception):
+    """The page cannot take, or finish, this question now; the message says so in one line."""
+
+
+class _Gate:
+    """`limits.running` turns at a time, first come first served, `limits.waiting` waiting.
+    Lives on the server's event loop: waiting costs no thread."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._running = 0
+        self._queued = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    def full(self) -> bool:
+        """Whether a question asked now would be told `BUSY` (read from any thread)."""
+        return self._running >= self.limits.running and self._queued >= self.limits.waiting
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[_Turn]:
+        """A turn: `Busy` when too many wait, or when the wait lasts `limits.wait_seconds`."""
+        await self._enter()
+        turn = _Turn(self.limits.answer_seconds)
+        try:
+            yield turn
+        finally:
+            turn.release_when_idle(self._leave)
+
+    async def _enter(self) -> None:
+        if self._running < self.limits.running:  # nobody waits while a place is free
+            self._running += 1
+            return
+        if self._queued >= self.limits.waiting:
+            raise Busy(BUSY)
+        loop = asyncio.get_running_loop()
+        place: asyncio.Future[None] = loop.create_future()
+        self._waiting.append(place)
+        self._queued += 1
+        timer = loop.call_later(self.limits.wait_seconds, _expire, place)
+        try:
+            await place  # `_leave` hands its place over
+        except BaseException:
+            if place.done() and not place.cancelled() and place.exception() is None:
+                self._leave()  # handed over as the asker went away: pass it on
+            raise
+        finally:
+            timer.cancel()
+            self._queued -= 1
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(place)
+
+    def _leave(self) -> None:
+        while self._waiting:
+            place = self._waiting.popleft()
+            if not place.done():
+                place.set_result(None)  # the place passes on; `_running` stays
+                return
+        self._running -= 1
+
+
+def _expire(place: asyncio.Future[None]) -> None:
+    if not place.done():
+        place.set_exception(Busy(BUSY))
+
+
+class _Turn:
+    """One answer's turn: its work in a daemon thread, within `seconds` from the start."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._deadline = asyncio.get_running_loop().time() + seconds
+        self._working = 0
+        self._release: Callable[[], None] | None = None
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in a thread; returned once its thread is done (and the place free)."""
+        (result,) = [r async for r in self.stream(lambda: iter((fn(*args),)))]
+        return result
+
+    async def stream(self, start: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None]:
+        """The items of `start()`, iterated in a thread; `Busy(TOO_SLOW)` past the deadline.
+        When the reader stops early the thread closes the iterator at its next item (so
+        `ask_stream` stops the model's stream), then gives back the turn's place."""
+        loop = asyncio.get_running_loop()
+        items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        stop = threading.Event()
+
+        def put(kind: str, value: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the server's loop is gone: nobody reads
+                loop.call_soon_threadsafe(items.put_nowait, (kind, value))
+
+        def pump() -> None:
+            outcome: tuple[str, Any] = ("end", None)
+            try:
+                iterator = start()
+                try:
+                    for item in iterator:
+                        put("item", item)
+                        if stop.is_set():
+                            break
+                finally:
+                    getattr(iterator, "close", lambda: None)()
+            except BaseException as exc:  # raised where the reader awaits
+                outcome = ("error", exc)
+            finally:  # idle first: the reader's last step finds the place free
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._idle)
+                put(*outcome)
+
+        self._working += 1
+        threading.Thread(target=pump, name="rag-answer", daemon=True).start()
+        try:
+            while True:
+                try:
+                    left = max(0.0, self._deadline - loop.time())
+                    kind, value = await asyncio.wait_for(items.get(), left)
+                except TimeoutError:
+                    raise Busy(TOO_SLOW.format(seconds=self.seconds)) from None
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            stop.set()
+
+    def _idle(self) -> None:
+        self._working -= 1
+        self.release_when_idle(self._release)
+
+    def release_when_idle(self, release: Callable[[], None] | None) -> None:
+        """Give the place back now, or once the thread at work is done."""
+        self._release = release
+        if release is not None and self._working == 0:
+            self._release = None
+            release()
 
 
 def _locked() -> Any:
@@ -216,61 +392,80 @@ def _exports(answer: AnswerJson) -> tuple[str, str]:
     return str(md), str(js)
 
 
-def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
+def build_app(
+    settings: Settings, engine: Engine | None = None, limits: Limits = Limits()
+) -> gr.Blocks:
     """The chat page; `engine` is opened on the first question when not given."""
     import gradio as gr
 
     get_engine = _Engines(settings, engine)
+    gate = _Gate(limits)
 
     def doc_info(doc_id: str) -> Any:
         return document(doc_id, settings, get_engine())
 
-    def answer_question(question: str) -> AnswerJson:
-        """One question on its own: the page's public API (`/ask`)."""
-        return _ask_json(question, settings, get_engine)
+    async def answer_question(question: str, history: list[str] | None = None) -> AnswerJson:
+        """One question: the page's public API (`/ask`). `history`: the conversation's earlier
+        questions, oldest first, so a follow-up (`那杭州呢？`) is read with the one before.
+        When too many questions wait, a one-line error says the page is busy."""
+        try:
+            async with gate.turn() as slot:
+                return await slot.call(_ask_json, question, settings, get_engine, history or ())
+        except Busy as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
 
     def check(question: str) -> None:
-        """Refuse bad input, or a missing index, before anything is written into the chat."""
+        """Refuse bad input, a missing index, or a full queue, before anything is written into
+        the chat."""
         try:
             validate_question(question, settings)
             get_engine()
         except RagError as exc:
             raise gr.Error(text(public(str(exc))), print_exception=False) from None
+        if gate.full():
+            raise gr.Error(BUSY, print_exception=False)
 
-    def answer_in_chat(
+    async def answer_in_chat(
         question: str, history: Chat | None, answers: list[AnswerJson] | None, script: str
-    ) -> Iterator[tuple[Chat, Any, Any, Any]]:
+    ) -> AsyncIterator[tuple[Chat, Any, Any, Any]]:
         """A question in the conversation, its answer shown as it is written, then checked.
         A follow-up (`那杭州呢？`) reads the question before. The question box is emptied and
-        locked while the answer is written (nothing typed meanwhile can be lost), then unlocked."""
+        locked while the answer is written (nothing typed meanwhile can be lost), then unlocked.
+        The answer waits for its turn at the gate (`Busy`: the reply says so)."""
         before = list(history or [])
         done = list(answers or [])
         asked = [_plain(m.get("content")) for m in before if m.get("role") == "user"]
-        typed = in_question_script(question, SCRIPTS.get(script, ""))
         written = ""
         asking = [{"role": "user", "content": text(question)}]
         yield [*before, *asking], gr.skip(), gr.skip(), _locked()
+
+        def start() -> Iterator[str | Any]:
+            typed = in_question_script(question, SCRIPTS.get(script, ""))
+            return ask_stream(typed, settings, get_engine(), asked)
+
+        answer: AnswerJson | None = None
         try:
-            for piece in ask_stream(typed, settings, get_engine(), asked):
-                if isinstance(piece, str):
-                    written += piece
-                    turn = [*asking, {"role": "assistant", "content": text(written)}]
-                    yield [*before, *turn], gr.skip(), gr.skip(), gr.skip()
-                else:
-                    answer = piece.to_dict() | {"question": question}
-                    turn = chat_turn(answer, len(done))
-                    yield [*before, *turn], answer, [*done, answer], _unlocked()
+            async with gate.turn() as slot, contextlib.aclosing(slot.stream(start)) as pieces:
+                async for piece in pieces:
+                    if isinstance(piece, str):
+                        written += piece
+                        turn = [*asking, {"role": "assistant", "content": text(written)}]
+                        yield [*before, *turn], gr.skip(), gr.skip(), gr.skip()
+                    else:
+                        answer = piece.to_dict() | {"question": question}
+            if answer is None:
+                raise RuntimeError("the answer stream ended without an answer")
         except Exception as exc:  # never an overlay over the chat: the error is the reply
-            if not isinstance(exc, RagError):
+            if isinstance(exc, Busy):
+                reply = str(exc)
+            elif isinstance(exc, RagError):
+                reply = f"出错：{public(str(exc))}"
+            else:
                 log.exception("answering %r failed", question[:200])
-            reply = (
-                public(str(exc))
-                if isinstance(exc, RagError)
-                else f"内部错误（{type(exc).__name__}）"
-            )
-            failed = {"question": question, "answer": f"出错：{reply}", "mode": "", "citations": []}
-            turn = chat_turn(failed, len(done))
-            yield [*before, *turn], failed, [*done, failed], _unlocked()
+                reply = f"出错：内部错误（{type(exc).__name__}）"
+            answer = {"question": question, "answer": reply, "mode": "", "citations": []}
+        # the checked answer (or the error) once the gate has the place back
+        yield [*before, *chat_turn(answer, len(done))], answer, [*done, answer], _unlocked()
 
     def show(answer: AnswerJson) -> tuple[Any, ...]:
         mode_line = mode_html(answer["mode"]) if answer.get("mode") else gr.skip()
@@ -428,7 +623,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
         answers = gr.State([])
         pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
         open_pick = gr.Button("open", visible="hidden", elem_id="cite-open")
-        gr.api(answer_question, api_name="ask")
+        gr.api(answer_question, api_name="ask", concurrency_limit=None)  # the gate limits it
 
         def list_documents_api() -> list[dict[str, Any]]:
             """The knowledge base: one row per document (the 知识库 tab's table)."""
@@ -468,6 +663,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> gr.Blocks:
             [chat, answer, answers, box],
             api_visibility="private",
             show_progress="hidden",
+            concurrency_limit=None,  # the gate limits it
         )
         asking.success(
             show,
@@ -501,18 +697,22 @@ def serve(settings: Settings) -> None:
         log.warning("starting without an index (%s)", exc)
         engine = None  # the page still starts; asking shows the error
     app = build_app(settings, engine)
-    app.launch(**launch_options(settings))
+    app.launch(**launch_options(settings))  # the same default `Limits` as the page's
 
 
-def launch_options(settings: Settings) -> dict[str, Any]:
+def launch_options(settings: Settings, limits: Limits = Limits()) -> dict[str, Any]:
     """How the page is served: loopback by default, no share link, errors without tracebacks,
-    the upload limit enforced by the server too, a login when `RAG_UI_AUTH` is set."""
+    the upload limit enforced by the server too, a login when `RAG_UI_AUTH` is set, and room
+    for every question to reach the gate: Gradio works on at most `max_threads` events at once
+    (its default, 40, for all events together) and keeps the rest in its own queue, unbounded
+    and silent, so without that room a flood would wait there instead of being told `BUSY`."""
     options: dict[str, Any] = {
         "server_name": settings.ui_host,
         "server_port": settings.ui_port,
         "share": False,
         "show_error": False,
         "max_file_size": f"{settings.ui_max_upload_mb}mb",
+        "max_threads": limits.running + limits.waiting + OTHER_EVENTS,
     }
     user, _, password = settings.ui_auth.get_secret_value().partition(":")
     if user and password:

@@ -185,7 +185,8 @@ def test_page_renders_document_text_inert(page: Page, evil_url: str) -> None:
     expect(answer).to_contain_text(EVIL_TITLE)
     sources = page.locator("#sources")
     expect(sources).to_contain_text("<script>window.__pwned=1</script>")
-    expect(sources).to_contain_text(f'<img src="http://{EVIL_HOST}/y.png"')
+    expect(sources).to_contain_text("〔图片〕")  # cleaning turned the <img> into a placeholder
+    expect(sources).not_to_contain_text("<img")
     _ask(page, "测试市还有什么产业？")  # the first turn goes back and forth with the history
     expect(page.get_by_test_id("bot").first).to_contain_text("<script>window.__pwned=1</script>")
     page.wait_for_timeout(500)  # give an image load or onerror handler time to fire if rendered
