@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 
-.PHONY: install index run test audit eval bench uibench lint clean
+.PHONY: install index run test audit eval bench uibench reliability lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ bench: install
 
 uibench: index
 	$(PY) -m eval.uibench
+
+# Reliability and security, measured (each prints its figures and exits 1 on a failed check)
+reliability: install
+	$(PY) -m eval.crash --runs 20
+	$(PY) -m eval.concurrency
+	$(PY) -m eval.loadbench
+	$(PY) -m eval.faults
+	$(PY) -m eval.injection
 
 lint: install
 	$(VENV)/bin/ruff check rag ui eval tests

@@ -35,9 +35,10 @@ from pydantic import Field
 from rag.clean import search_key
 from rag.embed import endpoint_errors
 from rag.errors import RagError, Stopped, UserError
-from rag.index import IngestReport, Store, sync, writer_lock
+from rag.index import IngestReport, Store, sync
 from rag.library import add_files, delete_document, documents_table, uploads_dir
 from rag.load import Rejected, read_corpus
+from rag.lock import writer_lock
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit, SourceDoc
 

@@ -23,11 +23,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from rag.lock import writer_lock
+
+    settings = _settings(args)
+    with writer_lock(settings):  # refuse a second writer now, before the slow imports below
+        pass
+
     from tqdm import tqdm
 
     from rag.api import ingest, ingest_roots
 
-    settings = _settings(args)
     paths = ingest_roots(settings, [Path(p) for p in args.paths] or None)
     # leave=False: the bar is gone when the summary (or the one error line) is printed
     with tqdm(desc="ingest", unit="doc", file=sys.stderr, disable=args.quiet, leave=False) as bar:

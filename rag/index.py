@@ -17,15 +17,13 @@ and, in embedded mode, every ingest sweeps away: under the writer lock no other 
 chunks awaiting their commit. A Chroma server has no such lock, so there they stay, never served,
 until the document's next write (sweeping could delete another ingest's chunks in flight).
 
-Embedded mode allows one writer: an exclusive `flock` on `<data_dir>/write.lock`, refused at once.
+Embedded mode allows one writer (`rag.lock.writer_lock`), which callers of `sync` hold.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,35 +82,6 @@ def _client(settings: Settings) -> Any:
                 " start it with `chroma run` or unset RAG_CHROMA_HOST"
             ) from None
     return chromadb.PersistentClient(path=str(settings.data_dir), settings=chroma_settings)
-
-
-@contextlib.contextmanager
-def writer_lock(settings: Settings) -> Iterator[None]:
-    """Exclusive write access to the embedded store; a second writer is refused at once."""
-    if settings.chroma_host:
-        yield  # the server serialises writes itself
-        return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.data_dir / "write.lock"
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
-            raise UserError(
-                f"another process (pid {holder}) is writing the index in {settings.data_dir};"
-                " wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.truncate(0)
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Store:

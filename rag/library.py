@@ -18,8 +18,9 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag.errors import UserError
-from rag.index import IngestReport, Store, sync, writer_lock
+from rag.index import IngestReport, Store, sync
 from rag.load import Rejected, read_catalog, read_file, same_text
+from rag.lock import writer_lock
 from rag.settings import Settings
 from rag.types import SourceDoc
 

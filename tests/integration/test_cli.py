@@ -467,7 +467,8 @@ def test_vectors_stored_by_the_cli_equal_this_process_vectors(incremental) -> No
 @pytest.fixture(scope="module")
 def second_writer(seed_index) -> dict[str, Any]:
     """`rag ingest` while this process holds the writer lock of the seed index."""
-    from rag.index import Store, writer_lock
+    from rag.index import Store
+    from rag.lock import writer_lock
 
     before = Store(seed_index, create=False).count()
     with writer_lock(seed_index):
@@ -500,7 +501,7 @@ def test_store_is_intact_after_a_refused_writer(second_writer, seed_index) -> No
 
 
 def test_lock_is_free_again_after_the_holder_leaves(second_writer, seed_index) -> None:
-    from rag.index import writer_lock
+    from rag.lock import writer_lock
 
     with writer_lock(seed_index):
         pass

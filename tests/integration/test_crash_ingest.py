@@ -35,7 +35,8 @@ DIE_AT = """
 import os, signal, sys
 from pathlib import Path
 from rag.embed import build_embedder
-from rag.index import Store, sync, writer_lock
+from rag.index import Store, sync
+from rag.lock import writer_lock
 from rag.load import read_corpus
 from rag.settings import Settings
 
