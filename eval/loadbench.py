@@ -16,7 +16,7 @@ port over the seed index (ingested into a temporary folder unless `--data-dir` h
   one-line notice, and the longest wait against the bound the settings imply once the page's
   queue (2 answers at a time) is counted.
 Every client call is bounded by a timeout. Prints figures; asserts nothing
-(`tests/integration/test_load.py` asserts the behaviour).
+(`tests/integration/test_ui_load.py` asserts the behaviour).
 """
 
 from __future__ import annotations
