@@ -1,11 +1,16 @@
 """Fixtures of the integration tests: a real `chroma run` server on loopback, one per module
-(started by `eval.concurrency.chroma_server`, as the concurrency benchmark starts its own)."""
+(started by `eval.concurrency.chroma_server`, as the concurrency benchmark starts its own), and
+Debian's Chromium driven by Playwright, one per module."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+
+from eval.uibench import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
@@ -16,3 +21,17 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
     with serve(tmp_path_factory.mktemp("chroma-server")) as port:
         yield port
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium (never a downloaded one), headless, with the flags of `eval.uibench`."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), (
+        "needs Debian chromium: apt-get install chromium fonts-wqy-zenhei"
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -18,10 +18,9 @@ from urllib.parse import urlparse
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 from pydantic import SecretStr
 
-from eval.uibench import CHROMIUM, CHROMIUM_ARGS
 from rag.api import ingest
 from rag.settings import Settings
 from ui.app import build_app
@@ -88,17 +87,6 @@ def evil_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ingest(settings, [docs])
     with _serving(settings) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), (
-        "needs Debian chromium: apt-get install chromium fonts-wqy-zenhei"
-    )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from gradio_client.exceptions import AppError
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from eval.faults import bound
 from eval.loadbench import (
@@ -49,7 +48,6 @@ from eval.loadbench import (
 )
 from eval.openai_server import OpenAIServer, fault
 from eval.quoting_model import QuotingModel
-from eval.uibench import CHROMIUM, CHROMIUM_ARGS
 from rag.api import ask as rag_ask
 from rag.api import open_engine
 from rag.settings import Settings
@@ -176,17 +174,6 @@ def _answered_within(c: Any, seconds: float) -> dict[str, Any]:
             if str(exc) != BUSY or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), (
-        "needs Debian chromium: apt-get install chromium fonts-wqy-zenhei"
-    )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_page_says_busy_when_the_queue_is_full_and_answers_once_it_empties(
