@@ -43,7 +43,6 @@ NOT_VERIFIED = "大模型的回答无法在资料中核实"
 _PROMPT_MARGIN = 400  # tokens kept free for the prompt's own words and the tokenizer's error
 log = logging.getLogger(__name__)
 ECHO_DROPPED = "dropped {n} sentence(s) of the model's answer that repeated its instructions"
-_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+(?:\[\d+\])*|\n|$)")
 _UNSAFE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>\n]{1,200}>")  # images, HTML tags
 
 
@@ -86,8 +85,12 @@ class LLMSynthesizer(NodeSynthesizer):
         traditional = is_traditional(question)
         if not reply or (search_key(CANNOT_ANSWER) in search_key(reply) and len(reply) < 40):
             return _response(in_script(CANNOT_ANSWER, traditional), nodes, [], [], False)
-        reply, dropped = _without_echoes(reply, [system.replace(CANNOT_ANSWER, ""), *withheld])
-        checked = check(reply, sources) if reply else []
+        # sentences repeating the system prompt or withheld text (a model asked for its
+        # instructions, or obeying them) are dropped, not shown as unverified
+        protected = [system.replace(CANNOT_ANSWER, ""), *withheld]
+        claims_all = check(reply, sources)
+        checked = [c for c in claims_all if not echoes(c.text, protected)]
+        dropped = len(claims_all) - len(checked)
         if not any(c.verified for c in checked):
             why = "the model's answer could not be verified against the sources"
             if dropped:
@@ -148,18 +151,6 @@ def format_sources(sources: Sequence[Source]) -> tuple[str, list[str]]:
         date = s.doc.meta.date or "日期不详"
         parts.append(render("source", n=s.n, title=s.doc.meta.title, date=date, text=text))
     return "\n\n".join(parts), withheld
-
-
-def _without_echoes(reply: str, protected: Sequence[str]) -> tuple[str, int]:
-    """The reply without sentences repeating the system prompt or withheld text (a model
-    asked for its instructions, or obeying them), and how many were dropped."""
-    kept, dropped = [], 0
-    for m in _SENTENCE.finditer(reply):
-        if m.group().strip() and echoes(m.group(), protected):
-            dropped += 1
-        else:
-            kept.append(m.group())
-    return "".join(kept).strip(), dropped
 
 
 def compose(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 from rag.clean import search_key
@@ -60,6 +60,7 @@ _ECHO_CHARS = 12  # a reply sentence sharing this many characters in a row with 
 # by chance with an answer about the documents)
 
 
+@lru_cache(maxsize=1024)  # the system prompt is normalised for every answer
 def normal(text: str) -> str:
     """What matching sees: the search key (Simplified, half width, lower case) without
     invisible characters or spaces, so 「忽\u200b略 之前」 reads as 「忽略之前」."""
@@ -72,7 +73,7 @@ def is_instruction(sentence: str) -> bool:
     """Whether a sentence addresses an assistant: orders it, gives it a role, asks for its
     prompt or for a secret."""
     key = search_key("".join(c for c in sentence if unicodedata.category(c) not in _INVISIBLE))
-    return bool(_ADDRESSED.search(key) or _ADDRESSED.search(normal(sentence)))
+    return bool(_ADDRESSED.search(key) or _ADDRESSED.search(re.sub(r"\s+", "", key)))
 
 
 def instruction_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
@@ -82,10 +83,6 @@ def instruction_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
         if m.group().strip() and is_instruction(m.group()):
             spans.append((start + m.start(), start + m.end()))
     return spans
-
-
-def overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in spans)
 
 
 @lru_cache(maxsize=2048)
@@ -104,7 +101,8 @@ def echoes(sentence: str, protected: Sequence[str]) -> bool:
     """Whether a reply sentence repeats `_ECHO_CHARS` characters in a row of any protected
     text (the system prompt, withheld instructions)."""
     key = normal(sentence)
+    keys = [normal(p) for p in protected]
     if len(key) < _ECHO_CHARS:
-        return any(key and len(key) >= 6 and key in normal(p) for p in protected)
+        return len(key) >= 6 and any(key in k for k in keys)
     grams = {key[i : i + _ECHO_CHARS] for i in range(len(key) - _ECHO_CHARS + 1)}
-    return any(g in normal(p) for p in protected for g in grams)
+    return any(g in k for k in keys for g in grams)
