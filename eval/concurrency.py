@@ -103,9 +103,12 @@ def write_docs(folder: Path, prefix: str, count: int, first: int = 0) -> list[Ne
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """The environment of a child: none of this shell's RAG_* / OPENAI_* settings."""
+    """The environment of a child: none of this shell's RAG_* / OPENAI_* settings but the
+    embedder, which is the hashed one unless `RAG_EMBEDDER` says otherwise (what is measured
+    here is the store, not the model)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    return {**env, "ANONYMIZED_TELEMETRY": "False", **extra}
+    embedder = os.environ.get("RAG_EMBEDDER", "hashed")
+    return {**env, "ANONYMIZED_TELEMETRY": "False", "RAG_EMBEDDER": embedder, **extra}
 
 
 def _free_port() -> int:
@@ -617,9 +620,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=10, help="documents per writer")
     parser.add_argument("--trials", type=int, default=5, help="second writers per kind")
     args = parser.parse_args(argv)
+    embedder = os.environ.get("RAG_EMBEDDER", "hashed")  # the store is measured, not the model
     for name in [n for n in os.environ if n.startswith(("RAG_", "OPENAI_"))]:
         del os.environ[name]  # the defaults are measured, as the children (`child_env`) see them
-    os.environ["ANONYMIZED_TELEMETRY"] = "False"
+    os.environ.update(ANONYMIZED_TELEMETRY="False", RAG_EMBEDDER=embedder)
     with tempfile.TemporaryDirectory() as tmp:
         print_embedded(embedded_refusals(Path(tmp) / "embedded", args.trials))
         with chroma_server(Path(tmp) / "chroma") as port:

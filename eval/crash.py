@@ -235,9 +235,11 @@ def expected_store(corpus: Path, settings: Any) -> tuple[set[str], dict[str, str
 
 
 def child_env(data_dir: Path) -> dict[str, str]:
-    """The CLI's environment: no inherited RAG_* / OPENAI_*, an explicit data dir."""
+    """The CLI's environment: no inherited RAG_* / OPENAI_*, an explicit data dir, and the
+    hashed embedder unless `RAG_EMBEDDER` says otherwise (what a kill tests is the store)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    env.update(ANONYMIZED_TELEMETRY="False", RAG_DATA_DIR=str(data_dir))
+    embedder = os.environ.get("RAG_EMBEDDER", "hashed")
+    env.update(ANONYMIZED_TELEMETRY="False", RAG_DATA_DIR=str(data_dir), RAG_EMBEDDER=embedder)
     return env
 
 
@@ -611,10 +613,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--corpus", type=Path, default=ROOT / "seeds")
     args = parser.parse_args()
+    embedder = os.environ.get("RAG_EMBEDDER", "hashed")  # the store is measured, not the model
     for name in list(os.environ):
         if name.startswith(("RAG_", "OPENAI_")):
             del os.environ[name]
-    os.environ["ANONYMIZED_TELEMETRY"] = "False"
+    os.environ.update(ANONYMIZED_TELEMETRY="False", RAG_EMBEDDER=embedder)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rag-crash-") as work:
         result = crash_runs(

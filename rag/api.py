@@ -318,15 +318,19 @@ def ingest(
     paths: Sequence[Path] | None = None,
     embedder: BaseEmbedding | None = None,
     progress: Callable[[str], None] | None = None,
+    embedded: Callable[[int, int], None] | None = None,
 ) -> tuple[IngestReport, list[Rejected]]:
-    """Read, clean, chunk, embed and store `paths` (default `settings.seeds_dir`)."""
+    """Read, clean, chunk, embed and store `paths` (default `settings.seeds_dir`).
+    `progress(doc_id)` after each document; `embedded(done, total)` counts chunks embedded."""
     from rag.embed import build_embedder
 
     roots = ingest_roots(settings, paths)
     with writer_lock(settings):  # first: a second writer is refused before any reading
         docs, rejected = read_corpus(roots)
         store = Store(settings, create=True)
-        report = sync(store, docs, embedder or build_embedder(settings), roots, progress)
+        report = sync(
+            store, docs, embedder or build_embedder(settings), roots, progress, embedded
+        )
     return report, rejected
 
 

@@ -35,8 +35,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     paths = ingest_roots(settings, [Path(p) for p in args.paths] or None)
     # leave=False: the bar is gone when the summary (or the one error line) is printed
-    with tqdm(desc="ingest", unit="doc", file=sys.stderr, disable=args.quiet, leave=False) as bar:
-        report, rejected = ingest(settings, paths, progress=lambda _doc: bar.update(1))
+    # counts chunks embedded (the slow part), with their rate
+    with tqdm(
+        desc="embed", unit="chunk", file=sys.stderr, disable=args.quiet, leave=False
+    ) as bar:
+
+        def embedded(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report, rejected = ingest(settings, paths, embedded=embedded)
     for item in rejected:  # one line each, whatever characters the file name holds
         shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in item.path)
         print(f"skipped {shown}: {item.reason}", file=sys.stderr)

@@ -18,6 +18,16 @@ chunks awaiting their commit. A Chroma server has no such lock, so there they st
 until the document's next write (sweeping could delete another ingest's chunks in flight).
 
 Embedded mode allows one writer (`rag.lock.writer_lock`), which callers of `sync` hold.
+
+Vectors (`embed_chunks`): with a semantic embedder (the e5 model, an endpoint) every sentence of a
+chunk is embedded and its vector stored in the chunk's metadata (float16, base64: 1 KB a sentence
+at 384 dimensions), so the answerer weighs a candidate sentence by its similarity to the question
+without embedding anything at question time; the stored vectors travel with their chunk, under
+the same commit protocol. A chunk's own vector is then the normalized mean of its sentences'
+vectors, not a second pass of the model over the chunk text: measured on the seeds and the two
+outside corpora (`rag eval --corpus`), retrieval is as good (see README) and ingest embeds each
+sentence once instead of twice. The hashed embedder is lexical: it embeds chunk texts only and
+stores no sentence vectors (the answerer then scores words alone).
 """
 
 from __future__ import annotations
@@ -40,6 +50,10 @@ from rag.terms import terms
 from rag.types import Chunk, DocMeta, Sentence, SourceDoc
 
 Progress = Callable[[str], None]
+"""Called with each document's id once it is in the index (or found unchanged)."""
+Embedded = Callable[[int, int], None]
+"""Called with (chunks embedded so far, chunks to embed in this ingest)."""
+SENTENCE_VECTORS = "sentence_vectors"
 
 
 @dataclass
@@ -174,10 +188,18 @@ class Store:
         self.vector_store.delete(ref_doc_id=doc_id)
 
     def write(
-        self, doc: SourceDoc, chunks: Sequence[Chunk], vectors: Sequence[list[float]]
+        self,
+        doc: SourceDoc,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[list[float]],
+        sentence_vectors: Sequence[str] | None = None,
     ) -> None:
-        """Add the new chunks, commit the record, then drop the old chunks (see the module)."""
-        nodes: list[BaseNode] = [_node(doc, c, v) for c, v in zip(chunks, vectors, strict=True)]
+        """Add the new chunks, commit the record, then drop the old chunks (see the module).
+        `sentence_vectors`: per chunk, its sentences' vectors as `pack_vectors` stores them."""
+        packed = sentence_vectors or [""] * len(chunks)
+        nodes: list[BaseNode] = [
+            _node(doc, c, v, p) for c, v, p in zip(chunks, vectors, packed, strict=True)
+        ]
         before = set(self.chunks.get(where={"document_id": doc.doc_id}, include=[])["ids"])
         try:
             if nodes:
@@ -227,9 +249,9 @@ def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
     return SourceDoc(doc_id, meta, text, str(m.get("sha", "")), str(m.get("source", "")))
 
 
-def _node(doc: SourceDoc, chunk: Chunk, vector: list[float]) -> TextNode:
+def _node(doc: SourceDoc, chunk: Chunk, vector: list[float], packed: str = "") -> TextNode:
     spans = ",".join(f"{s.start}:{s.end}" for s in chunk.sentences)
-    metadata = {
+    metadata: dict[str, Any] = {
         "start": chunk.start,
         "end": chunk.end,
         "section": chunk.section,
@@ -238,6 +260,8 @@ def _node(doc: SourceDoc, chunk: Chunk, vector: list[float]) -> TextNode:
         "tokens": chunk.tokens,
         "terms": " ".join(terms(chunk.text)),
     }
+    if packed:
+        metadata[SENTENCE_VECTORS] = packed
     return TextNode(
         id_=chunk.chunk_id,
         text=chunk.text,
@@ -265,7 +289,60 @@ def chunk_from_node(node_id: str, text: str, metadata: dict[str, Any], doc_id: s
         section=section,
         sentences=sentences,
         tokens=int(metadata.get("tokens", 0)),
+        vectors=unpack_vectors(str(metadata.get(SENTENCE_VECTORS, "")), len(sentences)),
     )
+
+
+def pack_vectors(rows: Any) -> str:
+    """Sentence vectors (rows of floats) as stored in a chunk's metadata: float16, base64."""
+    import base64
+
+    import numpy as np
+
+    return base64.b64encode(np.asarray(rows, dtype=np.float16).tobytes()).decode("ascii")
+
+
+def unpack_vectors(packed: str, rows: int) -> Any:
+    """`pack_vectors` undone: a float32 matrix of `rows` vectors, or None when none (or a
+    malformed value) is stored."""
+    import base64
+
+    import numpy as np
+
+    if not packed or rows <= 0:
+        return None
+    flat = np.frombuffer(base64.b64decode(packed), dtype=np.float16)
+    if flat.size == 0 or flat.size % rows:
+        return None
+    return flat.reshape(rows, -1).astype(np.float32)
+
+
+def semantic(embedder: BaseEmbedding) -> bool:
+    """Does the embedder know meaning (a model), not only wording (the hashed n-grams)?"""
+    from rag.embed import HashedCharNgramEmbedding
+
+    return not isinstance(embedder, HashedCharNgramEmbedding)
+
+
+def embed_chunks(
+    doc: SourceDoc, chunks: Sequence[Chunk], embedder: BaseEmbedding
+) -> tuple[list[list[float]], list[str]]:
+    """Chunk vectors and, with a semantic embedder, each chunk's packed sentence vectors
+    (each distinct sentence embedded once; a chunk's vector is the mean of its sentences')."""
+    import numpy as np
+
+    if not semantic(embedder):
+        return embedder.get_text_embedding_batch([c.text for c in chunks]), []
+    spans = list(dict.fromkeys((s.start, s.end) for c in chunks for s in c.sentences))
+    found = embedder.get_text_embedding_batch([doc.text[a:b] for a, b in spans])
+    by_span = dict(zip(spans, np.asarray(found, dtype=np.float32), strict=True))
+    vectors, packed = [], []
+    for chunk in chunks:
+        rows = np.stack([by_span[(s.start, s.end)] for s in chunk.sentences])
+        mean = rows.mean(axis=0)
+        vectors.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
+        packed.append(pack_vectors(rows))
+    return vectors, packed
 
 
 def _under(source: str, roots: Sequence[Path]) -> bool:
@@ -279,6 +356,7 @@ def sync(
     embedder: BaseEmbedding,
     roots: Sequence[Path],
     progress: Progress | None = None,
+    embedded: Embedded | None = None,
 ) -> IngestReport:
     """Bring the index in line with `docs`; documents that came from `roots` and are gone lose
     their chunks. Only new or changed documents are chunked and embedded. In embedded mode the
@@ -286,18 +364,26 @@ def sync(
     report = IngestReport()
     manifest = store.manifest()
     settings = store.settings
+    changed = {
+        doc.doc_id: chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_sentences)
+        for doc in docs
+        if manifest.get(doc.doc_id, {}).get("sha") != doc.sha
+    }
+    total = sum(len(c) for c in changed.values())
     for doc in docs:
         known = manifest.get(doc.doc_id)
-        if known and known.get("sha") == doc.sha:
+        if doc.doc_id not in changed:
             report.unchanged.append(doc.doc_id)
         else:
-            chunks = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_sentences)
+            chunks = changed[doc.doc_id]
             with endpoint_errors(settings):
-                vectors = embedder.get_text_embedding_batch([c.text for c in chunks])
-            store.write(doc, chunks, vectors)
+                vectors, packed = embed_chunks(doc, chunks, embedder)
+            store.write(doc, chunks, vectors, packed)
             report.embedded += len(chunks)
             report.chunks_written += len(chunks)
             (report.updated if known else report.added).append(doc.doc_id)
+            if embedded:
+                embedded(report.embedded, total)
         if progress:
             progress(doc.doc_id)
     present = {d.doc_id for d in docs}

@@ -68,6 +68,9 @@ class Chunk:
     sentences: tuple[Sentence, ...]
     tokens: int
     """cl100k_base token count of `text`."""
+    vectors: Any = field(default=None, compare=False, repr=False)
+    """Its sentences' vectors (a float32 matrix, a row per sentence) when the embedder is a
+    model; None with the hashed embedder."""
 
 
 @dataclass(frozen=True)

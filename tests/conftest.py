@@ -39,6 +39,8 @@ ANSWER_KEYS = {
 """Keys of `rag ask --json` (`Answer.to_dict()`)."""
 CITATION_KEYS = {"n", "doc_id", "title", "date", "quote", "start", "end"}
 """Keys every citation of `rag ask --json` carries at least."""
+TEST_EMBEDDER = "hashed"
+"""The embedder of every test that does not name one: the model's own tests set `e5`."""
 CLI_TIMEOUT = 120  # seconds; one CLI call takes about 4 s on 2 cores
 
 # The first call of a stage loads jieba / tiktoken / OpenCC: no per-example deadline.
@@ -100,6 +102,8 @@ def _clean_rag_environment() -> Iterator[None]:
             if name.startswith(("RAG_", "OPENAI_")):  # OPENAI_*: the LLM settings' fallbacks
                 mp.delenv(name)
         mp.setenv("ANONYMIZED_TELEMETRY", "False")
+        # most tests run on the fast hashed embedder; those about the model ask for `e5`
+        mp.setenv("RAG_EMBEDDER", TEST_EMBEDDER)
         yield
 
 
@@ -139,6 +143,7 @@ def rag_env(data_dir: Path | None = None, **extra: str) -> dict[str, str]:
     """The environment of a CLI child: no inherited RAG_*, an explicit data dir."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     env["ANONYMIZED_TELEMETRY"] = "False"
+    env["RAG_EMBEDDER"] = TEST_EMBEDDER
     if data_dir is not None:
         env["RAG_DATA_DIR"] = str(data_dir)
     env.update(extra)
