@@ -30,7 +30,9 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def write_chart(summary: Mapping[str, Any], path: Path) -> None:
+def write_chart(
+    summary: Mapping[str, Any], path: Path, gates: Mapping[str, float] | None = None
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # no display; set before pyplot is imported
@@ -46,7 +48,7 @@ def write_chart(summary: Mapping[str, Any], path: Path) -> None:
         ]
         xs = [x + (i - 1) * width for x in range(len(cats))]
         ax.bar(xs, [100 * v for v in values], width, label=label)
-    gate = _thresholds().get("fact_accuracy")
+    gate = (read_gates() if gates is None else gates).get("fact_accuracy")
     if gate is not None:
         ax.axhline(100 * gate, color="black", linewidth=0.8, linestyle="--", label="gate (fact)")
     ax.set_xticks(range(len(cats)), cats, rotation=30, ha="right")
@@ -59,8 +61,10 @@ def write_chart(summary: Mapping[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def _thresholds() -> dict[str, float]:
-    data = json.loads(THRESHOLDS.read_text(encoding="utf-8"))
+def read_gates(path: Path = THRESHOLDS, section: str = "") -> dict[str, float]:
+    """The numeric gates of a thresholds file, or of one section of it (a corpus's)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data = data.get(section, {}) if section else data
     return {k: v for k, v in data.items() if isinstance(v, int | float)}
 
 
@@ -77,7 +81,11 @@ def _one_line(text: str, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def markdown(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> str:
+def markdown(
+    summary: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    gates: Mapping[str, float] | None = None,
+) -> str:
     overall = summary["overall"]
     index = summary.get("index") or {}
     lines = [
@@ -93,7 +101,7 @@ def markdown(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -
         "| metric | value | gate |",
         "|---|---|---|",
     ]
-    gates = _thresholds()
+    gates = read_gates() if gates is None else gates
     for field, value in overall.items():
         if field.startswith("n") or field == "errors" or field.startswith("latency"):
             continue
@@ -127,7 +135,12 @@ def markdown(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -
 
 
 def write_report(
-    summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]], out: Path
+    summary: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    out: Path,
+    gates: Mapping[str, float] | None = None,
 ) -> None:
-    write_chart(summary, out / "scores.png")
-    (out / "report.md").write_text(markdown(summary, records), encoding="utf-8")
+    """report.md and scores.png, with `gates` as the gate column (default eval/thresholds.json,
+    the seed eval's)."""
+    write_chart(summary, out / "scores.png", gates)
+    (out / "report.md").write_text(markdown(summary, records, gates), encoding="utf-8")

@@ -2,12 +2,13 @@
 
 `rag eval [--questions FILE] [--data-dir DIR] [--mode extractive|llm] [--out DIR]`
 (also `python -m eval.run`). Works on any index and question file in the same format. The index
-must exist (`rag ingest`). A question with `follows` is asked after the question it names, as a
-chat would (`ask(..., history=[that question])`). Writes to --out: `answers.jsonl` (one row per
-question: the answer with its citations and retrieved hits, and every verdict), `summary.json`
-(metrics overall and per category, stamped with the index id and settings hash) and `report.md`
-with `scores.png` (scores by category, then every failure). Thin on purpose: the metrics live in
-eval/score.py, the report in eval/report.py.
+must exist (`rag ingest`); `rag eval --corpus DIR [--removed N]` evaluates an outside corpus in
+its own temporary index instead (eval/corpus.py). A question with `follows` is asked after the
+question it names, as a chat would (`ask(..., history=[that question])`). Writes to --out:
+`answers.jsonl` (one row per question: the answer with its citations and retrieved hits, and
+every verdict), `summary.json` (metrics overall and per category, stamped with the index id and
+settings hash) and `report.md` with `scores.png` (scores by category, then every failure). Thin
+on purpose: the metrics live in eval/score.py, the report in eval/report.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from rag.errors import RagError, UserError
 from rag.settings import Settings
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
+DEFAULT_OUT = Path("eval/out")
+DEFAULT_REMOVED = 40
+"""Removed-gold questions per corpus run: enough to measure refusal, cheap to ask."""
 MODE_EXTRACTIVE = "extractive"  # = rag.api.MODE_EXTRACTIVE; rag.api loads late (CLI start-up)
 MODES = (MODE_EXTRACTIVE, "llm")
 METRICS = [
@@ -125,51 +129,82 @@ def ask_one(
     return score_row(q, ans, texts, latency), ans, error
 
 
-def run(args: argparse.Namespace) -> int:
-    from rag.api import open_engine
-
-    settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
-    if args.mode == MODE_EXTRACTIVE:  # whatever model is configured: the offline answerer
-        settings = settings.model_copy(update={"llm_model": ""})
-    elif not settings.llm_configured:
+def eval_settings(settings: Settings, mode: str) -> Settings:
+    """`settings` for an eval in `mode`: extractive ignores any configured model; llm needs one."""
+    if mode == MODE_EXTRACTIVE:  # whatever model is configured: the offline answerer
+        return settings.model_copy(update={"llm_model": ""})
+    if not settings.llm_configured:
         raise UserError(
             "--mode llm needs a chat model: set RAG_LLM_MODEL and RAG_LLM_BASE_URL"
             " (and RAG_LLM_API_KEY), see the README"
         )
-    questions = load_questions(args.questions)
-    engine = open_engine(settings)
+    return settings
+
+
+def ask_all(
+    questions: list[dict[str, Any]], settings: Settings, engine: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Ask every question in order (a `follows` question after the one it names); return the
+    scored rows and the records written to answers.jsonl (row, question, answer, error)."""
     asked = {q["id"]: q["question"] for q in questions}
     texts: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
-    index: dict[str, Any] | None = None
     for q in questions:
         history = [asked[q["follows"]]] if q.get("follows") in asked else []
         row, ans, error = ask_one(q, settings, engine, texts, history)
         rows.append(row)
-        index = index or (ans or {}).get("index")
         records.append(
             row
             | {"question": q["question"], "must": q.get("must", []), "history": history}
             | {"answer": ans, "error_message": error}
         )
+    return rows, records
 
-    summary = summarize(rows) | {
-        "index": index,
-        "settings_hash": settings.settings_hash(),
-        "mode": args.mode,
-        "questions": str(args.questions),
-    }
-    out: Path = args.out
+
+def index_of(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The index identity the answers were stamped with (None when every question failed)."""
+    return next((r["answer"]["index"] for r in records if r["answer"]), None)
+
+
+def write_outputs(
+    summary: dict[str, Any],
+    records: list[dict[str, Any]],
+    out: Path,
+    gates: dict[str, float] | None = None,
+) -> None:
+    """answers.jsonl, summary.json, report.md and scores.png into `out`; print the summary.
+    `gates`: the report's gate column (default: eval/thresholds.json)."""
     out.mkdir(parents=True, exist_ok=True)
     with (out / "answers.jsonl").open("w", encoding="utf-8") as f:
         f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    write_report(summary, records, out)
+    write_report(summary, records, out, gates)
     print_summary(summary)
     print(f"\nwrote {out}/answers.jsonl, summary.json, report.md, scores.png")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.corpus is not None:  # an outside corpus: its own temporary index (eval/corpus.py)
+        from eval.corpus import run_corpus
+
+        out = args.out or DEFAULT_OUT / args.corpus.name
+        return run_corpus(args.corpus, out, removed=args.removed, mode=args.mode)
+    from rag.api import open_engine
+
+    settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
+    settings = eval_settings(settings, args.mode)
+    questions = load_questions(args.questions)
+    rows, records = ask_all(questions, settings, open_engine(settings))
+    summary = summarize(rows) | {
+        "index": index_of(records),
+        "settings_hash": settings.settings_hash(),
+        "mode": args.mode,
+        "questions": str(args.questions),
+    }
+    write_outputs(summary, records, args.out or DEFAULT_OUT)
     return 0
 
 
@@ -177,7 +212,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="JSONL file")
     parser.add_argument("--data-dir", type=Path, default=None, help="index directory")
     parser.add_argument("--mode", choices=MODES, default=MODE_EXTRACTIVE)
-    parser.add_argument("--out", type=Path, default=Path("eval/out"), help="output directory")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output directory (default eval/out[/CORPUS])"
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="eval on an outside corpus (DIR/docs/*.txt, DIR/questions.jsonl) in a temporary"
+        " index; --questions and --data-dir are ignored then",
+    )
+    parser.add_argument(
+        "--removed",
+        type=int,
+        default=DEFAULT_REMOVED,
+        metavar="N",
+        help=f"with --corpus: ask up to N answerable questions again with their gold documents"
+        f" removed; they must be refused (default {DEFAULT_REMOVED})",
+    )
     return parser
 
 

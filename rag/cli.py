@@ -187,7 +187,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="text with metadata as JSON")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("eval", help="score answers against a question file (eval/)")
+    p = sub.add_parser(
+        "eval", help="score answers against a question file or an outside corpus (eval/)"
+    )
     p.set_defaults(func=cmd_eval)
     _eval_arguments(p)
 
