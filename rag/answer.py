@@ -9,7 +9,7 @@ quote followed by its marker. Then:
   every line is labelled with its document and date, newest first, so figures that disagree
   across dates are all shown;
 - a list question gets the items its best sentence introduces (`从三个方面着力` -> `一是…`);
-- a question naming a document (`《…》是哪天印发的`) also weighs its masthead and end matter.
+- a question naming a document (`《…》是何时发布的`) also weighs its masthead and end matter.
 No sentence answers: the refusal sentence, `answerable: false`.
 """
 
@@ -18,8 +18,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.base.response.schema import Response
 from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.response_synthesizers.base import BaseSynthesizer
@@ -33,13 +35,16 @@ from rag.evidence import (
     about_document,
     frame,
     key_of,
+    question_vector,
     score_sentence,
     sentences_of,
+    similarities,
     whole_sentence,
 )
 from rag.guard import is_instruction
 from rag.question import YEAR, Query, analyse, facets, mentions, split_description
-from rag.types import Chunk, Citation, Claim, Sentence, SourceDoc
+from rag.short import kind_asked, take
+from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
 
 NEAR_BEST = 0.85
 FACET_COVER = 0.45
@@ -49,7 +54,7 @@ MAX_SENTENCES = 5
 
 def select(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
     """Best answering sentence, plus near-best ones from other documents carrying figures (or
-    naming a place of the kind asked: `被哪座城市吸走` may have two answers)."""
+    naming a place of the kind asked: `流向了哪座城市` may have two answers)."""
     ok = sorted((c for c in candidates if c.answers), key=lambda c: -c.score)
     if not ok:
         return []
@@ -68,11 +73,22 @@ def select(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
     return chosen
 
 
-def compose(chosen: Sequence[Candidate], query: Query) -> tuple[str, list[Citation]]:
-    """Each quote verbatim with its marker, after its document's title and date (newest first
-    when several documents speak, with a note that their figures may differ by date)."""
+@dataclass(frozen=True)
+class Extracted:
+    """An extractive answer: its text, its quotes, and the short span that answers first."""
+
+    text: str
+    citations: list[Citation]
+    short: ShortAnswer | None = None
+
+
+def compose(chosen: Sequence[Candidate], query: Query) -> Extracted:
+    """The short answer taken from the best quote (`378家[1]`), then each quote verbatim with
+    its marker, after its document's title and date (newest first when several documents
+    speak, with a note that their figures may differ by date)."""
     if not chosen:
-        return in_script(CANNOT_ANSWER, query.traditional), []
+        return Extracted(in_script(CANNOT_ANSWER, query.traditional), [])
+    best = chosen[0]
     chosen = sorted(chosen, key=lambda c: c.doc.meta.date, reverse=True)
     citations = [
         make_citation(i + 1, c.doc, *whole_sentence(c.doc, c.start, c.end), c.section)
@@ -85,7 +101,14 @@ def compose(chosen: Sequence[Candidate], query: Query) -> tuple[str, list[Citati
     if len({c.doc.doc_id for c in chosen}) > 1:
         note = "以上来自不同日期的文档，数字可能不同，按日期从新到旧列出。"
         lines.append(in_script(note, query.traditional))
-    return "\n".join(lines), citations
+    cited = citations[chosen.index(best)]
+    span = take(
+        cited.quote, cited.start, query.key, kind_asked(query), query.unit, best.doc.meta.date
+    )
+    short = ShortAnswer(span.text, cited.n, span.start, span.end) if span else None
+    if short is not None:
+        lines.insert(0, short.text + marker(short.n))
+    return Extracted("\n".join(lines), citations, short)
 
 
 def extract(
@@ -93,12 +116,26 @@ def extract(
     hits: Sequence[tuple[Chunk, SourceDoc]],
     chunk_keys: Sequence[str],
     docs: Sequence[SourceDoc] = (),
+    vector: Any = None,
 ) -> tuple[str, list[Citation]]:
-    """The extractive answer to `question` from ranked `hits` (and documents it names)."""
+    """`extract_answer`'s text and quotes."""
+    found = extract_answer(question, hits, chunk_keys, docs, vector)
+    return found.text, found.citations
+
+
+def extract_answer(
+    question: str,
+    hits: Sequence[tuple[Chunk, SourceDoc]],
+    chunk_keys: Sequence[str],
+    docs: Sequence[SourceDoc] = (),
+    vector: Any = None,
+) -> Extracted:
+    """The extractive answer to `question` from ranked `hits` (and documents it names);
+    `vector`: the question's embedding, when the chunks carry sentence vectors."""
     query, weights, named = read_question(question, hits, chunk_keys, docs)
     if not query.terms:
-        return in_script(CANNOT_ANSWER, query.traditional), []
-    candidates = _candidates(query, weights, hits, docs, named)
+        return Extracted(in_script(CANNOT_ANSWER, query.traditional), [])
+    candidates = _candidates(query, weights, hits, docs, named, vector)
     chosen = select(candidates, query)
     parts = facets(query)
     words = [set(analyse(text, chunk_keys)[0].terms) for text, _ in parts]
@@ -116,8 +153,8 @@ def read_question(
     chunk_keys: Sequence[str],
     docs: Sequence[SourceDoc],
 ) -> tuple[Query, dict[str, float], set[str]]:
-    """The question's analysis and the documents it names (or describes: `…的那篇文章是谁梳理
-    的` names the one whose sentence answers the description, and asks only the rest)."""
+    """The question's analysis and the documents it names (or describes: `…的那份报告是谁写的`
+    names the one whose sentence answers the description, and asks only the rest)."""
     query, weights = analyse(question, chunk_keys)
     if not query.terms:
         return query, weights, set()
@@ -136,13 +173,16 @@ def _candidates(
     hits: Sequence[tuple[Chunk, SourceDoc]],
     docs: Sequence[SourceDoc],
     named: set[str],
+    vector: Any = None,
 ) -> list[Candidate]:
-    """Every sentence of the hits scored once; a named document's masthead and end too."""
+    """Every sentence of the hits scored once; a named document's masthead and end too.
+    `vector`: the question's, when sentences carry theirs (a semantic embedder)."""
     seen: set[tuple[str, int]] = set()
     candidates = []
     for rank, (chunk, doc) in enumerate(hits):
         chunk_key = key_of(chunk.text)
-        for s in chunk.sentences:
+        sims = similarities(chunk, vector)
+        for i, s in enumerate(chunk.sentences):
             if (doc.doc_id, s.start) not in seen and not is_instruction(doc.text[s.start : s.end]):
                 seen.add((doc.doc_id, s.start))
                 candidates.append(
@@ -156,6 +196,7 @@ def _candidates(
                         chunk_key,
                         rank,
                         doc.doc_id in named,
+                        similarity=None if sims is None else float(sims[i]),
                     )
                 )
     for doc in docs:  # a document the question names: its masthead and end are candidates
@@ -174,7 +215,7 @@ def _candidates(
 def described(
     description: str, hits: Sequence[tuple[Chunk, SourceDoc]], chunk_keys: Sequence[str]
 ) -> set[str]:
-    """The document a question describes instead of naming (`说…营收超过2300亿元的那篇文章`):
+    """The document a question describes instead of naming (`提出建设氢能走廊的那份报告`):
     the one holding the sentence that best answers the description, if one fully does."""
     query, weights = analyse(description, chunk_keys)
     if not query.terms:
@@ -199,7 +240,7 @@ def cover_facet(
     (`上市企业有几家` is not answered by the 营收 sentence that counts `核心企业`), and its rare
     words. The year or place a facet must name is one of its own
     anchors, so `answers` already requires it. A facet is a fragment of a question that is
-    already answered (`…和2027年的规模目标`): its sentence then needs `FACET_COVER`, not
+    already answered (`…和2030年的产量目标`): its sentence then needs `FACET_COVER`, not
     `MIN_COVER`."""
     text, _ = facet
     query, weights = analyse(text, chunk_keys)
@@ -220,6 +261,7 @@ def cover_facet(
             c.rank,
             c.named,
             min_cover=min_cover,
+            similarity=c.similarity,
         )
         for c in candidates
     ]
@@ -249,7 +291,7 @@ MAX_LIST_ITEMS = 6
 
 def continue_list(best: Candidate) -> list[Candidate]:
     """The items a sentence introduces, when it names none itself: `从三个方面着力` is
-    followed by `一是…` `二是…`; `一要做精语音识别产业集群` by `发挥思必驰、驰声…`.
+    followed by `一是…` `二是…`; `一要做强动力电池产业链` by `支持宁德时代、国轩高科…`.
     Items are the enumerated sentences that follow in the same section (their first sentence
     each), else the next sentence if it is a list."""
     if _LISTS.search(best.doc.text[best.start : best.end]):
@@ -304,6 +346,7 @@ class ExtractiveSynthesizer(NodeSynthesizer):
         self,
         docs: dict[str, SourceDoc],
         chunk_keys: Sequence[str],
+        embedder: BaseEmbedding | None = None,
         **kwargs: Any,
     ):
         from llama_index.core.llms import MockLLM
@@ -312,6 +355,9 @@ class ExtractiveSynthesizer(NodeSynthesizer):
         super().__init__(llm=MockLLM(), **kwargs)
         self._docs = docs
         self._chunk_keys = list(chunk_keys)
+        self._embedder = embedder
+        """The embedder of the index when it is a model: the question's vector (cached by
+        the embedder, which the retriever asked first) meets the stored sentence vectors."""
 
     def synthesize(  # type: ignore[override]
         self, query: QueryBundle | str, nodes: list[NodeWithScore], *args: Any, **kwargs: Any
@@ -329,10 +375,18 @@ class ExtractiveSynthesizer(NodeSynthesizer):
                     n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
                 )
                 hits.append((chunk, doc))
-        text, citations = extract(question, hits, self._chunk_keys, list(self._docs.values()))
-        claims = [Claim(c.quote, (c.n,), True) for c in citations]  # each a quote: verified
+        vector = question_vector(self._embedder, question)
+        found = extract_answer(question, hits, self._chunk_keys, list(self._docs.values()), vector)
+        claims = [Claim(c.quote, (c.n,), True) for c in found.citations]  # quotes: verified
+        if found.short is not None:  # a verbatim span of the quote it cites
+            claims.insert(0, Claim(found.short.text, (found.short.n,), True))
         return Response(
-            response=text,
+            response=found.text,
             source_nodes=nodes,
-            metadata={"citations": citations, "claims": claims, "answerable": bool(citations)},
+            metadata={
+                "citations": found.citations,
+                "claims": claims,
+                "answerable": bool(found.citations),
+                "short": found.short,
+            },
         )

@@ -105,7 +105,10 @@ def open_engine(
     nodes = stored_nodes(store)
     chunk_keys = [search_key(n.get_content()) for n in nodes]
     retriever = build_retriever(store, embedder, nodes, settings.top_k, chunk_keys)
-    extractive = ExtractiveSynthesizer(docs, chunk_keys)
+    from rag.index import semantic
+
+    model = embedder if semantic(embedder) else None  # sentence vectors are stored with it
+    extractive = ExtractiveSynthesizer(docs, chunk_keys, model)
     if llm is None and settings.llm_configured:
         from rag.llm import build_llm
 
@@ -120,7 +123,7 @@ def open_engine(
         response_synthesizer=synthesizer,
         node_postprocessors=[
             CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
-            EvidenceReranker(docs, chunk_keys, nodes),
+            EvidenceReranker(docs, chunk_keys, nodes, model),
         ],
     )
     info = {
@@ -206,6 +209,7 @@ def ask(
         standalone=standalone if standalone != text else "",
         claims=tuple(meta.get("claims", [])),
         notice=str(meta.get("notice", "")),
+        short=meta.get("short"),
         timings_ms={
             "load": (loaded - started) * 1000,
             "retrieve": (retrieved - loaded) * 1000,

@@ -17,7 +17,7 @@ A cited source supports a claim when
   only for a claim that names the document, so `2025年` is not taken from a 2025 article's date);
 - names: each quoted name (`“苏智云”`, `《…规划》`) is in a supporting cited source's chunk or
   title, as written (up to script and width).
-A claim citing [1][2] may take one figure from each (`2023年2000亿元，2024年2300亿元[1][2]`); a
+A claim citing [1][2] may take one figure from each (`2022年120万辆，2023年150万辆[1][2]`); a
 cited source that passes on wording but holds none of the claim's figures is not its support.
 The support is the span of the cited chunk that holds the claim's figures (one sentence, else the
 shortest run of consecutive sentences), the one sharing most bigrams with the claim.

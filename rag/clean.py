@@ -6,7 +6,7 @@ source's own script. It only removes what is not the author's prose:
   character holding one pinyin syllable with a tone mark. Trade-off: a gloss without a tone mark
   (neutral tone) is kept, because `(de)` cannot be told from a real Latin parenthesis.
 - page chrome, line by line: breadcrumbs, view counters, platform disclaimers, distribution lists,
-  contact and print lines, attachment file names, image credits.
+  contact and print lines, attachment file names, image credits (`rag/text/lexicon/chrome.txt`).
 - line breaks made by page layout: a line that does not end a sentence and is long (or ends on a
   comma) is joined with the next one unless that one opens a heading.
 - runs of spaces used as paragraph separators inside one line become paragraph breaks.
@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from rag.text import lexicon
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])[(（]([a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*)[)）]")
@@ -52,21 +54,9 @@ _INNER_END = re.compile(r"[。！？!?；;]")
 # caption, not broken prose (the seeds' headings are at most 41 characters; their page width 49+).
 _WIDE_LINE = 45
 
-# Chrome rules match the search key of a stripped line (so one rule serves both scripts).
-_CHROME_LINE = [
-    # breadcrumb navigation: short Han labels joined by '>' (not `研发投入>5%`)
-    re.compile(r"^[\u4e00-\u9fff]{2,10}(?:\s*[>＞›»]\s*[\u4e00-\u9fff]{2,10})+$"),
-    re.compile(r"(信息来源|发布时间)\s*[:：].*(浏览|阅读)"),  # publication meta with counter
-    re.compile(r"(浏览|阅读)(量|数|次数)?\s*[:：]?\s*\d*\s*$"),  # view counter
-    re.compile(r"^(特别声明|免责声明|版权声明|声明)\s*[:：]"),  # platform disclaimer
-    re.compile(r"^notice\s*:", re.IGNORECASE),
-    re.compile(r"(联系电话|联系人|责任编辑|传真|邮编|电子邮箱|e-?mail)\s*[:：]"),  # contact
-    re.compile(r"共印\s*[:：]?\s*\d+\s*份"),  # print run
-    re.compile(r"^地址\s*[:：]"),
-    re.compile(r"^附件\s*\d*\s*[:：]?$"),  # attachment heading
-    re.compile(r"^\S+\.(docx?|pdf|xlsx?|zip|rar)$", re.IGNORECASE),  # attachment file
-    re.compile(r"^(图片来源|图源|图片)\s*[/:：]"),  # image credit
-]
+# Chrome line rules (`rag/text/lexicon/chrome.txt`) match the search key of a stripped line, so
+# one rule serves both scripts. A distribution list runs over several lines: kept here, as a rule
+# with state, not a line pattern.
 _DISTRIBUTION = re.compile(r"^(报|送|抄送|抄报|分送)\s*[:：]")  # runs until a line ends in 。
 _SPACE_RUN = re.compile(r"[ \u3000\t]{2,}")
 
@@ -89,8 +79,7 @@ def remove_glosses(text: str) -> str:
 
 
 def _is_chrome(line: str) -> bool:
-    key = search_key(line.strip())
-    return any(rule.search(key) for rule in _CHROME_LINE)
+    return bool(lexicon.pattern("chrome").search(search_key(line.strip())))
 
 
 def drop_chrome(lines: list[str]) -> list[str]:

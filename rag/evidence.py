@@ -23,17 +23,29 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rag.clean import search_key
 from rag.places import kind_of, places_in, subject_places, subjects_in, within
 from rag.question import YEAR, Query, forms, mentions
-from rag.types import Sentence, SourceDoc
+from rag.text.sentences import is_question
+from rag.types import Chunk, Sentence, SourceDoc
 
 MIN_COVER = 0.6
+MIN_NEW_CHARS = 2
+"""Characters (Han, letters, digits) an answering sentence has beyond the question's words."""
+SEMANTIC_WEIGHT = 2.0
+SEMANTIC_ANSWER = 0.86
+SEMANTIC_COVER = 0.35
 # A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少).
 FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[年月日\d.])")
 _RANKING = re.compile(r"第\s*[一二三四五六七八九十\d]|前\s*[一二三四五六七八九十\d]|首位|首个|唯一")
-_DATE = re.compile(r"(?:19|20)\d{2}\s*(?:年|-|/|\.)|\d{1,2}\s*月|今年|去年")
+# A date of any century or notation: `1231年`, `公元前221年`, `二〇二一年`, `3月`, `5日`,
+# `19世纪`, `80年代`, `2024-10`, and the relative words a document's date resolves
+_DATE = re.compile(
+    r"\d{1,4}\s*年|[〇零一二三四五六七八九十]{2,4}年|\d{4}\s*[-/.]\s*\d{1,2}|\d{1,2}\s*[月日号]|"
+    r"[一二三四五六七八九十]{1,3}月|世纪|年代|今年|去年|前年|明年|当年|同年|次年|翌年"
+)
 _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 _FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
 _BACK_SENTENCES = 8  # its end matter: author units, references, handling notes
@@ -89,12 +101,12 @@ PLACE_BONUS = 0.05
 
 def _phrases(terms: Sequence[str], flat: str) -> int:
     """How many pairs of consecutive question terms the sentence holds side by side
-    (`人工智能企业超1000家` for `人工智能企业`, not `人工智能…上市企业`)."""
+    (`生物医药企业超500家` for `生物医药企业`, not `生物医药…上市企业`)."""
     return sum(a + b in flat for a, b in zip(terms, terms[1:], strict=False))
 
 
 def _figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
-    """A number right after a question term: `营收超2300亿元` answers `营收是多少`."""
+    """A number right after a question term: `产量达150万辆` answers `产量是多少`."""
     for term in terms:
         at = key.find(term)
         while at >= 0:
@@ -120,7 +132,8 @@ _MIN_NAME = 3
 
 def _shares_name(flat: str, name: str) -> bool:
     """Does the question name the issuer: three or more characters of its name that are more
-    than a place (`致公党` of `市致公党`, `太湖智库` of `苏州太湖智库`; not `苏州市` alone)?"""
+    than a place (`九三学社` of `市九三学社`, `发展研究中心` of `宁波市发展研究中心`; not `宁波市`
+    alone)?"""
     if any(c.isdigit() for c in name):
         return False
     for size in range(len(name), _MIN_NAME - 1, -1):
@@ -157,7 +170,7 @@ def _title_words(doc: SourceDoc) -> tuple[str, frozenset[str]]:
 
 def about_document(query: Query, doc: SourceDoc) -> bool:
     """Does the question name this document: its title, most of the title's words, one of its
-    issuer's or authors' names, or its number (`118号建议`)?"""
+    issuer's or authors' names, or its number (`第27号提案`)?"""
     title, words = _title_words(doc)
     if title and title in query.key:
         return True
@@ -188,6 +201,25 @@ class Candidate:
     chunk_key: str = ""
     rank: int = 0
     named: bool = False
+    similarity: float | None = None
+    """Cosine of the question's vector and the sentence's (None without a semantic embedder)."""
+
+
+def question_vector(embedder: Any, question: str) -> Any:
+    """The question's vector as a float32 array, or None without a semantic embedder."""
+    import numpy as np
+
+    if embedder is None:
+        return None
+    return np.asarray(embedder.get_query_embedding(question), dtype=np.float32)
+
+
+def similarities(chunk: Chunk, vector: Any) -> Any:
+    """Cosine of `vector` with each of the chunk's stored sentence vectors (all unit length),
+    or None when either is missing."""
+    if vector is None or chunk.vectors is None or chunk.vectors.shape[1] != vector.shape[0]:
+        return None
+    return chunk.vectors @ vector
 
 
 def _about_places(doc: SourceDoc, start: int, own: str, section: str) -> frozenset[str]:
@@ -231,6 +263,7 @@ def score_sentence(
     rank: int,
     named: bool = False,
     min_cover: float = MIN_COVER,
+    similarity: float | None = None,
 ) -> Candidate:
     """Coverage of the question by one sentence, and whether it can answer it.
 
@@ -266,7 +299,7 @@ def score_sentence(
     years = [a for a in query.anchors if YEAR.fullmatch(a)]
     places = [a for a in query.anchors if a in query.places]
     rest = [a for a in query.anchors if a not in years and a not in places]
-    # Several years or places asked together (苏州和杭州, 2021年和2024年): one of them per sentence.
+    # Several years or places asked together (宁波和温州, 2019年和2023年): one of them per sentence.
     anchored = (
         all(found(a) for a in rest)
         and (not years or any(found(a) for a in years))
@@ -289,23 +322,41 @@ def score_sentence(
     ]
     if query.asks_figure and _figure_follows(attributes, key):
         score += 0.1
-        # the figure follows the asked phrase itself (`人工智能企业超1000家`), not a narrower one
+        # the figure follows the asked phrase itself (`生物医药企业超500家`), not a narrower one
         pairs = [a + b for a, b in zip(query.terms, query.terms[1:], strict=False)]
         if _figure_follows([p for p in pairs if not p.isdigit()], "".join(key.split())):
             score += 0.1
     score += PHRASE_BONUS * _phrases(query.terms, "".join(key.split()))
-    if query.places & about:  # about 苏州 itself, not one of its districts (吴江…)
+    if query.places & about:  # about 北京 itself, not one of its districts (海淀…)
         score += PLACE_BONUS
     if query.asks_who and named:
         score += 0.05 * sum(n in flat for n in names_of(doc))
     about_itself = query.asks_who or query.asks_date or query.asks_title or query.asks_rank
     if named and about_itself and _in_frame(doc, start):  # who/when/which issue: the masthead
         score += 0.2
-    answers = cover >= min_cover and anchored and typed
+    if similarity is not None:
+        score += SEMANTIC_WEIGHT * similarity
+    covered = cover >= min_cover or (
+        similarity is not None and similarity >= SEMANTIC_ANSWER and cover >= SEMANTIC_COVER
+    )
+    # a question (`…是谁？`) states nothing, nor does a line holding only the question's own
+    # words (a title line `约化群` for `什么是约化群`): neither is an answer
+    states = not is_question(sentence) and _news(own, query) >= MIN_NEW_CHARS
+    answers = covered and anchored and typed and states
     if query.asks_title and named:  # `标题是什么`: the title line of the named document (its
         answers = start == title_start(doc)  # places and years described the document)
         score += 0.5 * answers
-    return Candidate(doc, start, end, section, score, answers, cover, chunk_key, rank, named)
+    return Candidate(
+        doc, start, end, section, score, answers, cover, chunk_key, rank, named, similarity
+    )
+
+
+def _news(own: str, query: Query) -> int:
+    """How many word characters of a sentence key are not the question's (in any form)."""
+    rest = own
+    for term in sorted({f for t in query.terms for f in forms(t)}, key=len, reverse=True):
+        rest = rest.replace(term, "")
+    return sum(ch.isalnum() for ch in rest)
 
 
 @lru_cache(maxsize=64)

@@ -6,7 +6,8 @@ rare named entities), the kind of answer it wants (a figure, and
 in which unit; a date; a rank; a name; a list) and its facets (the parts that each need their own
 sentence). The trade-off: rules over segmentation and a gazetteer, not a model, so a paraphrase
 with none of the text's words is not understood; every rule is about Chinese questions in
-general, none about a particular question.
+general, none about a particular question. The word lists the rules use (cues, question words,
+synonyms, short forms, function parts of speech) are data: `rag/text/lexicon/`.
 """
 
 from __future__ import annotations
@@ -19,101 +20,62 @@ from functools import lru_cache
 
 from rag.cite import in_script, is_traditional
 from rag.clean import search_key
+from rag.guard import is_instruction
 from rag.places import places_in, within
-from rag.terms import STOPWORDS, _jieba
+from rag.terms import _jieba, stopwords
+from rag.text import lexicon
 
 YEAR = re.compile(r"(?:19|20)\d{2}")
 WORDING = 1.0
 """The weight of a word that is the asker's wording rather than what is asked."""
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_ASKS_FIGURE = re.compile(
-    r"多少|(?<!哪)几[家个项所座条倍名位件人款台次]|规模|数量|数目|比例|占比|增速|金额|产值|营收|收入|"
-    r"多大|多高|多快"
-)
-_ASKS_RANK = re.compile(r"排名|第几|名次|位列|排第")
-_ASKS_DATE = re.compile(r"何时|什么时候|哪一年|哪年|几月|哪天|日期|时间|哪一天")
-_ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|有什么|包括什么|列举|几个方面|几方面")
-_ASKS_WHO = re.compile(
-    r"谁|作者|哪位|撰写|执笔|哪个机构|哪家机构|哪个单位|什么单位|主办|出自|发布者|建议人|提出|来源|"
-    r"梳理|整理|参考"
-)
-# `哪个国家`, `哪座城市`, `哪个县级市`: the answer names a place of that kind
+
+
+def _cue(kind: str) -> re.Pattern[str]:
+    """What a question asks for (`rag/text/lexicon/asks.tsv`): figure, rank, date, list, who,
+    title, money."""
+    return lexicon.pattern("asks", kind)
+
+
+def _question_words() -> re.Pattern[str]:
+    """Words that carry no content (`question_words.txt`): never terms."""
+    return lexicon.pattern("question_words")
+
+
+# `哪个国家`, `哪座城市`, `哪个县级市`: the answer names a place of that kind. Grammar, not a word
+# list: the kinds are those `rag.places.kind_of` gives.
 _ASKS_PLACE = re.compile(r"哪一?[个座些国]?(国家|城市|县级市|区县|省份|省|地方|地区)|(哪国)")
 # `哪个部门`, `哪个单位`: a who question; the kind of body is no word the answer must repeat
 _ASKS_BODY = re.compile(r"哪一?[个家所]?(部门|单位|机构)")
 _PLACE_KINDS = {"区县": "县级市", "省份": "省", "地区": "地方", "哪国": "国家"}
-_ASKS_TITLE = re.compile(r"标题|题目|题为|哪份|哪篇|哪一份|哪一篇|哪个文件|什么文章|什么材料")
 # `那篇文章`, `这份材料`: the question points at a document
 _DOC_POINTER = re.compile(r"(?:那|这|该|哪一?)[篇份期部](?:文章|材料|文件|报告|建议|提案)?")
 
 
 def split_description(key: str) -> tuple[str, str]:
     """A question about a document it describes, as (description, what it asks of that
-    document): `说…营收超过2300亿元的|是谁梳理的`, `把苏州和杭州…做了比较|哪份材料`.
+    document): `提出建设氢能走廊的|是谁写的`, `分析了宁波港吞吐量|哪份报告`.
     ("", "") when the question points at no document."""
     m = _DOC_POINTER.search(key)
     if not m:
         return "", ""
     before = key[: m.start()].strip(" ，,")
     if len(before) >= 4:  # the pointer (`那篇文章`) is the document itself: not asked of it,
-        after = key[m.end() :]  # unless it is the whole ask (`这个数字出自哪篇文章`)
+        after = key[m.end() :]  # unless it is the whole ask (`这句话引自哪份报告`)
         return before, after if re.search(r"\w", after) else key[m.start() :]
     return key[m.end() :], key[: m.end()]
 
 
 # The unit a figure must carry: `多少件` is not answered by `60亿元`.
 _UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)([家个项件所座条名位人款台次倍])")
-_MONEY_ASKED = re.compile(r"营收|营业收入|收入|产值|金额|投资额|多少钱|多少亿|多少万|产业规模")
-# Short forms Chinese reports use interchangeably with the full form (简称 and 全称).
-_ALIASES = (
-    ("ai", "人工智能"),
-    ("规上", "规模以上"),
-    ("文旅", "文化旅游"),
-    ("智算", "智能计算"),
-    ("营收", "营业收入"),
-    ("高校", "高等院校"),
-    ("增速", "增长速度"),
-)
-# Words policy reports and their readers use for the same thing (a small thesaurus of the
-# genre, not of this corpus): a question's `增长速度` is the text's `增速` or `增长`.
-_SYNONYMS = (
-    ("增速", "增长速度", "增幅", "增长率", "增长"),
-    ("规模", "总量", "体量"),
-    ("排名", "排", "位列", "位居", "名列", "跻身"),
-    ("打造", "构建", "建设", "建立", "搭建"),
-    ("比较", "对比", "相比"),
-    ("问题", "困境", "短板", "瓶颈", "难题"),
-    ("措施", "举措", "对策", "办法", "路径"),
-    ("建议", "提议", "提案"),
-    ("企业", "公司"),
-    ("目标", "力争"),
-    ("参考资料", "参考文献"),
-    ("保护", "传承"),
-    ("合作", "协同"),
-    ("龙头", "领军", "头部", "链主"),
-    ("缺少", "缺乏", "缺失"),
-    ("本地", "本土"),
-    ("资金", "经费", "资助"),
-    ("吸走", "虹吸"),
-    ("文章", "材料", "文件", "文献", "一文"),
-    ("设立", "组建", "成立", "设置"),
-    ("专门", "专项"),
-    ("行业", "产业"),
-)
-# prepositions, conjunctions, particles, pronouns, locality words (里, 前后): never terms
-_FUNCTION_POS = frozenset(
-    {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "y", "e", "o", "r", "f"}
-)
+
+
+def _aliases() -> tuple[tuple[str, ...], ...]:
+    """(short form, full form) pairs Chinese reports use interchangeably (简称 and 全称)."""
+    return lexicon.rows("aliases")
+
+
 _ENTITY_POS = ("nt", "nr", "nz", "eng")
-# Question words carry no content: segmented words matching this are never terms.
-_QUESTION_WORDS = re.compile(
-    r"(?:多少|几)[家个项所座条年倍名位人次件亿万元期]?|有?多[大高长快久远]|排第几|第几|各排第几|"
-    r"数量|数目|总数|多少钱|钱|"
-    r"哪几[家个项所位种类条]?|什么时候|时候|什么|甚么|哪天|哪年|哪一年|哪一天|哪些|哪个|哪家|哪一|哪里|哪份|哪座|哪|"
-    r"是谁|谁|吗|呢|如何|怎么样|怎样|怎么|为什么|请问|是否|有没有|叫什么|叫|名字|"
-    r"一共|总共|共有|截至|截止|各有|各是|各自|各|分别|大概|大约|具体|哪些方面|哪方面|最新|"
-    r"目前|现在|如今|那家|那篇|那份|那条|那期|这份|这篇|有人|提到|说"
-)
 
 
 @dataclass(frozen=True)
@@ -136,10 +98,10 @@ class Query:
     asks_title: bool = False
     """`标题是什么`, `哪份材料…`: the answer is a document's title line."""
     asks_place: str = ""
-    """The kind of place the answer names (`国家` for 跟哪个国家合作, `城市`, `县级市`)."""
+    """The kind of place the answer names (`国家` for 从哪个国家引进, `城市`, `县级市`)."""
     describes_doc: str = ""
-    """`说…营收超过2300亿元的那篇文章是谁梳理的` -> the words that describe the document asked
-    about (before `那篇`), when the question asks about a document it does not name."""
+    """`提出建设氢能走廊的那份报告是谁写的` -> the words that describe the document asked about
+    (before `那份`), when the question asks about a document it does not name."""
     unit: str = ""
     """The classifier a figure must carry (`家` for 多少家), or `元` for money."""
     absent: frozenset[str] = frozenset()
@@ -170,7 +132,7 @@ def _split_on_places(word: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _alias_pattern() -> re.Pattern[str]:
-    names = sorted({f for pair in _ALIASES for f in pair if len(f) > 2}, key=len, reverse=True)
+    names = sorted({f for pair in _aliases() for f in pair if len(f) > 2}, key=len, reverse=True)
     return re.compile("|".join(map(re.escape, names)))
 
 
@@ -194,7 +156,7 @@ def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
         word = raw.strip()
         if len(word) > 2 and word[0] in "篇份部":  # 那|篇文章: the measure word is not the noun's
             word = word[1:]
-        if not word or _QUESTION_WORDS.fullmatch(word):
+        if not word or _question_words().fullmatch(word):
             continue
         for part in _split_on_places(word):
             parts = [part]
@@ -207,7 +169,7 @@ def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
                     parts = subs or _jieba().lcut(part, HMM=False)
                 elif "".join(subs) == part:
                     parts = subs
-            out.extend((p, tags.get(p, "x")) for p in parts if not _QUESTION_WORDS.fullmatch(p))
+            out.extend((p, tags.get(p, "x")) for p in parts if not _question_words().fullmatch(p))
     return out
 
 
@@ -216,9 +178,10 @@ def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     know into characters, which would then match anywhere."""
     merged: list[tuple[str, str]] = []
     run = ""
+    function_pos, stop = lexicon.words("function_pos"), stopwords()
     for word, flag in [*words, ("", "x")]:
-        glue = flag not in _FUNCTION_POS and flag not in ("q", "mq")  # 由, 份 stay apart
-        if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS and glue:
+        glue = flag not in function_pos and flag not in ("q", "mq")  # 由, 份 stay apart
+        if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in stop and glue:
             run += word
             continue
         if run:
@@ -234,12 +197,12 @@ def forms(term: str) -> tuple[str, ...]:
     """A term and its other forms: short and full (`ai`, `人工智能`), and its synonyms of two or
     more characters (`排` -> `排名`, `位列`; `排名` never -> `排`, which is in 安排)."""
     out = [term]
-    for short, full in _ALIASES:
+    for short, full in _aliases():
         if term == short:
             out.append(full)
         elif term == full:
             out.append(short)
-    for group in _SYNONYMS:
+    for group in lexicon.rows("synonyms"):
         if term in group:
             out += [w for w in group if w not in out and len(w) > 1]
     return tuple(out)
@@ -265,7 +228,7 @@ def _unit(key: str) -> str:
     m = _UNIT_ASKED.search(key)
     if m:
         return m.group(1)
-    return "元" if _MONEY_ASKED.search(key) else ""
+    return "元" if _cue("money").search(key) else ""
 
 
 def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, float]]:
@@ -288,29 +251,30 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
     place_kind = _PLACE_KINDS.get(kind_word, kind_word)
     body = _ASKS_BODY.search(key)
     asked_body = body.group(1) if body else ""
+    function_pos, stop = lexicon.words("function_pos"), stopwords()
     for word, flag in _merge_single_chars(_words(key, chunk_keys)):
         if word in (kind_word, asked_body):  # the kind of place or body asked is checked, not
             # searched (哪个|国家, 哪个|部门)
             continue
-        if not word or word in STOPWORDS or not any(c.isalnum() for c in word) or word in terms:
+        if not word or word in stop or not any(c.isalnum() for c in word) or word in terms:
             continue
         if len(word) == 1 and flag in ("q", "mq"):  # a bare measure word (那份 -> 份)
             continue
-        if flag in _FUNCTION_POS:  # prepositions, conjunctions, particles, pronouns (由, 把)
+        if flag in function_pos:  # prepositions, conjunctions, particles, pronouns (由, 把)
             continue
-        if _QUESTION_WORDS.fullmatch(word):  # also after single characters were rejoined
+        if _question_words().fullmatch(word):  # also after single characters were rejoined
             continue
         terms.append(word)
         df[word] = sum(mentions(word, k) for k in chunk_keys)
-        # a figure the asker states (`是5000亿元，对吧`) is a claim to check, not a required word;
-        # a year or a bare number (`118号`) still identifies what is asked about
+        # a figure the asker states (`是80万辆，没错吧`) is a claim to check, not a required word;
+        # a year or a bare number (`第27号`) still identifies what is asked about
         claimed = bool(NUMBER.fullmatch(word)) and _CLAIMED.search(_after(key, word)) is not None
         numeric = (bool(NUMBER.fullmatch(word)) or word.isascii()) and not claimed
         # a rare name (not every chunk's topic); jieba's `nz` also tags verbs (印发), so an `nz`
         # word the corpus never uses is not required
         specific = flag.startswith(_ENTITY_POS) and df[word] < 0.3 * n
         specific = specific and (df[word] > 0 or not flag.startswith("nz"))
-        # a word jieba does not know, found in few chunks, is a name it has not seen (思必驰)
+        # a word jieba does not know, found in few chunks, is a name it has not seen (蔚来, 寒武纪)
         unseen = flag == "x" and len(word) > 2 and not NUMBER.fullmatch(word)
         specific = specific or (unseen and 0 < df[word] < 0.05 * n)
         if numeric or specific or word in places:
@@ -328,14 +292,14 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         key=key,
         terms=tuple(terms),
         anchors=frozenset(anchors),
-        asks_figure=bool(_ASKS_FIGURE.search(key)),
-        asks_date=bool(_ASKS_DATE.search(key)),
-        asks_who=bool(_ASKS_WHO.search(key) or body),
-        asks_rank=bool(_ASKS_RANK.search(key)),
+        asks_figure=bool(_cue("figure").search(key)),
+        asks_date=bool(_cue("date").search(key)),
+        asks_who=bool(_cue("who").search(key) or body),
+        asks_rank=bool(_cue("rank").search(key)),
         traditional=is_traditional(question),
         places=frozenset(p for p in places if p in terms),
-        asks_list=bool(_ASKS_LIST.search(key)),
-        asks_title=bool(_ASKS_TITLE.search(key)),
+        asks_list=bool(_cue("list").search(key)),
+        asks_title=bool(_cue("title").search(key)),
         asks_place=place_kind,
         describes_doc=split_description(key)[0],
         unit=_unit(key),
@@ -350,8 +314,8 @@ _CLAUSE = re.compile(r"[，,？?；;。！!]|以及|并且")
 
 def facets(query: Query) -> list[tuple[str, str]]:
     """Parts of a question that each need an answer, as (question, word its sentence must
-    name): its clauses (`规模多大？同比增长多少？`), each carrying the question's places, and
-    each of several years or places asked together (`苏州和杭州…各有多少`)."""
+    name): its clauses (`产量多少？出口多少？`), each carrying the question's places, and
+    each of several years or places asked together (`宁波和温州…各有多少`)."""
     years = sorted(a for a in query.anchors if YEAR.fullmatch(a))
     places = sorted(query.places)
     clauses = [c for c in _CLAUSE.split(query.key) if c.strip()]
@@ -364,11 +328,11 @@ def facets(query: Query) -> list[tuple[str, str]]:
             out.append((" ".join([*inherited, clause]), ""))
     nested = any(within(a, b) for a in places for b in places if a != b)
     for group, suffix in ((years, r"\s*年?(?:初|底|末)?"), ([] if nested else places, "")):
-        # 苏州 in 江苏 (`全国排第几？在江苏省内呢？`) are not two places asked side by side
+        # 宁波 in 浙江 (`全国排第几？在浙江省内呢？`) are not two places asked side by side
         if len(group) > 1:
             for keep in group:
                 others = "|".join(re.escape(g) for g in group if g != keep)
-                # the other years with their joints: `从2021年到2024年` -> `2024年`
+                # the other years with their joints: `从2019年到2023年` -> `2023年`
                 drop = rf"{_JOINT}?\s*(?:{others}){suffix}\s*{_JOINT}?"
                 out.append((re.sub(drop, "", query.key), keep))
     return out
@@ -381,14 +345,13 @@ _FOLLOW_UP = re.compile(
 )
 _SHORT = 8
 _ASKER = re.compile(r"是?谁|哪位")
-_ASKS = (_ASKS_FIGURE, _ASKS_DATE, _ASKS_WHO, _ASKS_RANK, _ASKS_LIST)
 
 
 def _asks_something(key: str) -> bool:
-    return any(p.search(key) for p in _ASKS)
+    return any(_cue(kind).search(key) for kind in ("figure", "date", "who", "rank", "list"))
 
 
-# A time the question is about: a year with the part of it asked (`2024年上半年`), or a part
+# A time the question is about: a year with the part of it asked (`2022年前三季度`), or a part
 # alone (`上半年`, meaning the same year as before)
 _PERIOD = re.compile(
     r"(?:19|20)\d{2}\s*年?(?:\s*(?:上半年|下半年|前三季度|第?[一二三四1-4]季度|年初|年底|年末|"
@@ -410,14 +373,15 @@ def is_follow_up(question: str) -> bool:
 def condense(question: str, previous: Sequence[str]) -> str:
     """A follow-up rewritten to stand alone, from the question before it (no LLM): the earlier
     question with its places and years replaced by those the follow-up names, then the
-    follow-up itself (`2021年苏州有多少家上市企业？` + `那杭州呢？` -> `2021年杭州有多少家上市企业？
-    那杭州呢？`). A question that stands alone (no pointer word, not very short) is kept as is."""
+    follow-up itself (`2022年合肥有多少家新能源车企？` + `那西安呢？` -> `2022年西安有多少家新能源
+    车企？ 那西安呢？`). A question that stands alone (no pointer word, not very short) is kept as
+    is."""
     if not previous or not is_follow_up(question):
         return question
     key = search_key(question)
     base = search_key(previous[-1])
-    if _asks_something(key):  # the follow-up's own ask replaces the one before (谁写的 -> 哪天)
-        for pattern in (_ASKS_DATE, _ASKS_RANK, _ASKER, _QUESTION_WORDS):  # not 规模, 营收
+    if _asks_something(key):  # the follow-up's own ask replaces the one before (谁写的 -> 何时)
+        for pattern in (_cue("date"), _cue("rank"), _ASKER, _question_words()):  # not 规模, 营收
             base = pattern.sub("", base)
     for old, new in (
         (places_in(base), places_in(key)),
@@ -433,14 +397,10 @@ def condense(question: str, previous: Sequence[str]) -> str:
     return in_script(standalone, True) if is_traditional(question) else standalone
 
 
-# Instructions aimed at the assistant inside a question (prompt injection): they are not part
-# of what is asked, so they are neither searched nor required of an answer.
-_INSTRUCTION = re.compile(
-    r"忽略|无视|不要管|别管|不用管|不必管|不许|不准|不要说|假装|扮演|你现在|你已|你是|你之前|你收到|"
-    r"你能访问|你的系统|从现在起|系统提示|提示词|系统通知|系统消息|开发者模式|管理员|口径|一律|为准|"
-    r"摘录|知识库|随便|编一个|编个|瞎编|预测|就说|直接确认|原封不动|输出给我|密钥|任何约束|^再?请?回答$|"
-    r"ignore|pretend|system prompt|from now on|answer in|developer mode"
-)
+# Instructions aimed at the assistant inside a question (prompt injection) are not part of what
+# is asked, so they are neither searched nor required of an answer. A clause is one when it
+# matches the guard's list (`rag.guard.is_instruction`, `rag/text/lexicon/injection.txt`): the
+# same list that keeps such sentences in documents away from the model.
 _CLAUSE_CUT = re.compile(r"[，,。！!？?：:；;【】\[\]\n]")
 _QUOTED_CLAIM = re.compile(r"[“\"「『][^”\"」』]*\d[^”\"」』]*[”\"」』]")
 _ENGLISH_SENTENCE = re.compile(r"(?:[A-Za-z][A-Za-z'’-]*[\s,]+){3,}[^.。!?？]*[.!?]?")
@@ -456,6 +416,6 @@ def strip_instructions(question: str) -> str:
     kept = []
     for part in re.split(r"(?<=[，,。！!？?：:；;【】\[\]\n])", text):
         clause = _CLAUSE_CUT.sub("", part).strip()
-        if clause and not _INSTRUCTION.search(search_key(clause)):
+        if clause and not is_instruction(clause):
             kept.append(part)
     return "".join(kept).strip(" ，,：:；;【】[]")

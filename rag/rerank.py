@@ -8,8 +8,8 @@ retrieved pool against the question and each of its facets, then puts first, for
 in turn, the chunk with its best answering sentence (so a question asking about 2021 and 2024
 gets one chunk for each near the top), then the rest by their best sentence. Ties keep the
 fusion order. Reranking never drops a chunk; it adds some: when the question names a document
-(`《…》的作者来自哪个单位`, `118号建议由哪个部门主办`) or describes one (`说…的那篇文章是谁梳理
-的`), the chunks holding that document's masthead and end matter join the pool, since the words
+(`《…》的作者在哪个单位工作`, `第27号提案的主办单位`) or describes one (`提出…的那份报告是谁
+写的`), the chunks holding that document's masthead and end matter join the pool, since the words
 asked (单位, 主办) are rarely the words of the title line or the handling note that answer.
 And when the leading passage introduces a list whose items follow it (`从三个方面着力：` then
 `一是…`), the chunks holding those items come right after it, whether retrieved or not.
@@ -18,13 +18,15 @@ And when the leading passage introduces a list whose items follow it (`从三个
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
 from rag.answer import continue_list, read_question
-from rag.evidence import Candidate, frame, key_of, score_sentence
+from rag.evidence import Candidate, frame, key_of, question_vector, score_sentence, similarities
 from rag.index import chunk_from_node
 from rag.question import Query, analyse, facets
 from rag.types import Chunk, SourceDoc
@@ -39,11 +41,17 @@ class EvidenceReranker(BaseNodePostprocessor):
     _chunk_keys: list[str] = PrivateAttr(default_factory=list)
     _by_doc: dict[str, list[BaseNode]] = PrivateAttr(default_factory=dict)
     _frames: dict[str, list[BaseNode]] = PrivateAttr(default_factory=dict)
+    _embedder: BaseEmbedding | None = PrivateAttr(default=None)
 
     def __init__(
-        self, docs: dict[str, SourceDoc], chunk_keys: Sequence[str], nodes: Sequence[BaseNode] = ()
+        self,
+        docs: dict[str, SourceDoc],
+        chunk_keys: Sequence[str],
+        nodes: Sequence[BaseNode] = (),
+        embedder: BaseEmbedding | None = None,
     ) -> None:
         super().__init__()
+        self._embedder = embedder
         self._docs = docs
         self._chunk_keys = list(chunk_keys)
         for node in nodes:  # current chunks only, in document order
@@ -79,8 +87,9 @@ class EvidenceReranker(BaseNodePostprocessor):
             pool += framing
             chunks += [self._chunk(n.node) for n in framing]
         parts = [(query, weights)] + [analyse(text, self._chunk_keys) for text, _ in facets(query)]
+        vector = question_vector(self._embedder, query_bundle.query_str)
         # best[i][p]: chunk i's best sentence for part p, by (answers, score)
-        best = [self._best(chunk, rank, parts, named) for rank, chunk in enumerate(chunks)]
+        best = [self._best(chunk, rank, parts, named, vector) for rank, chunk in enumerate(chunks)]
         order: list[int] = []
         for p in range(len(parts)):  # each part's best answering chunk, in turn
             leader = max(range(len(pool)), key=lambda i: (_rank_key(best[i][p]), -i))
@@ -120,11 +129,13 @@ class EvidenceReranker(BaseNodePostprocessor):
         rank: int,
         parts: list[tuple[Query, dict[str, float]]],
         named: set[str],
+        vector: Any = None,
     ) -> list[Candidate | None]:
         if chunk is None or not chunk.sentences:
             return [None] * len(parts)
         doc = self._docs[chunk.doc_id]
         chunk_key = key_of(chunk.text)
+        sims = similarities(chunk, vector)
         return [
             max(
                 (
@@ -138,8 +149,9 @@ class EvidenceReranker(BaseNodePostprocessor):
                         chunk_key,
                         rank,
                         doc.doc_id in named,
+                        similarity=None if sims is None else float(sims[i]),
                     )
-                    for s in chunk.sentences
+                    for i, s in enumerate(chunk.sentences)
                 ),
                 key=_rank_key,
             )

@@ -105,6 +105,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The few words that answer a question, taken from one of the answer's quotes."""
+
+    text: str
+    """As shown: the span as written, a relative date followed by its absolute form
+    (`去年（2023年）`)."""
+    n: int
+    """The `Citation.n` of the quote it was taken from."""
+    start: int
+    """Offsets of the verbatim span in that quote's document (`text` starts with it)."""
+    end: int
+
+
+@dataclass(frozen=True)
 class Claim:
     """One sentence of an answer and whether its cited sources were found to support it."""
 
@@ -139,6 +153,9 @@ class Answer:
     notice: str = ""
     """Why the answer is not what the mode would give (`the LLM endpoint … timed out …; the
     extractive answer is shown`); empty when nothing went wrong."""
+    short: ShortAnswer | None = None
+    """The span of the best quote that answers the question (`378家`), shown first; None
+    when no span of the kind asked can be taken."""
 
     def to_dict(self, hits: bool = False) -> dict[str, Any]:
         out = {
@@ -150,6 +167,7 @@ class Answer:
             "index": dict(self.index),
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "claims": [asdict(c) for c in self.claims],
+            "short": asdict(self.short) if self.short else None,
         }
         if self.notice:
             out["notice"] = self.notice

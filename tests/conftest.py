@@ -35,6 +35,7 @@ ANSWER_KEYS = {
     "index",
     "timings_ms",
     "claims",
+    "short",
 }
 """Keys of `rag ask --json` (`Answer.to_dict()`)."""
 CITATION_KEYS = {"n", "doc_id", "title", "date", "quote", "start", "end"}

@@ -20,12 +20,18 @@ THRESHOLDS = {
 }
 
 
+GATE_EMBEDDER = "e5"
+"""The gate measures the product's default embedder (the bundled model), as the README does."""
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("evaldata")
-    ingest(Settings(data_dir=data), [ROOT / "seeds"])
     out = tmp_path_factory.mktemp("evalout")
-    assert rag_main(["eval", "--data-dir", str(data), "--out", str(out)]) == 0
+    with pytest.MonkeyPatch.context() as mp:  # the CLI reads its settings from the environment
+        mp.setenv("RAG_EMBEDDER", GATE_EMBEDDER)
+        ingest(Settings(data_dir=data), [ROOT / "seeds"])
+        assert rag_main(["eval", "--data-dir", str(data), "--out", str(out)]) == 0
     return out
 
 

@@ -94,7 +94,8 @@ def test_citation_carries_document_id_title_date_and_hash() -> None:
 
 def test_answer_shows_each_citation_marker() -> None:
     text, citations = answer(REVENUE)
-    assert [int(m) for m in MARKER.findall(text)] == [c.n for c in citations]
+    shown = [int(m) for m in MARKER.findall(text)]
+    assert sorted(set(shown)) == [c.n for c in citations]  # the short answer cites its quote
 
 
 def test_answer_contains_the_quote_verbatim() -> None:

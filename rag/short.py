@@ -1,0 +1,191 @@
+"""Short answer: the span of the best quoted sentence that answers the question, shown first.
+
+Policy staff want 「378家」, not a sentence to read. The span is taken from the quote by the kind of
+answer asked, never written: a figure in the unit asked (`多少家` -> `378家`, money -> `2300亿元`,
+any figure when no unit is asked), a date (`何时`, `哪一年`: `2021年`, `5月8日`; a relative date is
+made absolute from the document's date, `去年` in a 2024-10-15 report -> `去年（2023年）`), people
+or bodies (`谁`: the names jieba tags as persons or organisations that the question does not
+name, with the enumeration that joins them: `温晓静、张逸风、李岚`), a place (`哪里`, `哪个城市`),
+or the items of an enumeration (`哪些`: `甲、乙和丙`). Offsets point at the verbatim span in the
+cited document (for a resolved relative date, at the words as written). No kind asked, or none
+found in the quote: no short answer (None), and the quotes speak for themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.question import Query
+
+from rag.text.coordination import conjuncts
+from rag.text.dates import resolve_relative
+
+_CN_NUM = "零〇一二两三四五六七八九十百千万亿"
+_MAGNITUDE = "十百千万亿"
+_UNIT_WORDS = (
+    "美元|港元|欧元|日元|英镑|人民币|元|%|‰|个百分点|百分点|倍|万吨|吨|公里|千米|米|平方公里|平方米|亩|"
+    "公斤|千克|克|辆|台|架|艘|座|所|家|个|项|件|名|位|人次|人|户|次|届|场|枚|块|册|部|篇|条|款|种|类|"
+    "岁|年|天|小时|分钟|秒|亿|万"
+)
+_FIGURE = re.compile(
+    r"(?:约|近|超过?|逾|达到?|共)?"
+    rf"(?P<num>\d[\d,]*(?:\.\d+)?|[{_CN_NUM}]{{2,}}|[一二两三四五六七八九十])"
+    rf"\s*(?P<mag>[{_MAGNITUDE}]*)\s*(?P<approx>[余多])?\s*(?P<unit>{_UNIT_WORDS})?"
+)
+_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})年"
+_DATE = re.compile(
+    rf"{_YEAR}(?:\d{{1,2}}月(?:\d{{1,2}}[日号])?|[上下]半年|第?[一二三四]季度)?"
+    r"|\d{1,2}月\d{1,2}[日号]|\d{1,2}月(?:份)?"
+)
+_PERSON_TAGS = ("nr", "nrfg", "nrt")
+_BODY_TAGS = ("nt",)
+_PLACE_TAGS = ("ns",)
+
+
+@dataclass(frozen=True)
+class Short:
+    """The short answer and where it stands in its quote's document."""
+
+    text: str
+    """As shown: the span, or a relative date with its absolute form (`去年（2023年）`)."""
+    start: int
+    """Offsets of the verbatim span in the document's display text."""
+    end: int
+
+
+def kind_asked(query: Query) -> str:
+    """The kind of short answer a question asks for: `figure`, `date`, `who`, `place`, `list`
+    or "" (how, why, what is: the quote is the answer)."""
+    if query.asks_list:
+        return "list"
+    if query.asks_figure:
+        return "figure"
+    if query.asks_date:
+        return "date"
+    if query.asks_place:
+        return "place"
+    if query.asks_who:
+        return "who"
+    return ""
+
+
+def take(
+    sentence: str,
+    offset: int,
+    question_key: str,
+    kind: str,
+    unit: str = "",
+    doc_date: str = "",
+) -> Short | None:
+    """The span of `sentence` (at `offset` in its document) that answers a question of `kind`
+    (`figure`, `date`, `who`, `place`, `list`; "" for none); None when the sentence has none.
+    `unit`: the classifier asked (`家`) or `元` for money."""
+    found: tuple[int, int, str] | None = None
+    text = sentence
+    sentence = folded(sentence)  # Simplified, one character for one: offsets still hold
+    if kind == "figure":
+        found = _figure(sentence, unit)
+    elif kind == "date":
+        found = _date(sentence, question_key, doc_date)
+    elif kind in ("who", "place"):
+        found = _names(
+            sentence, question_key, _PERSON_TAGS + _BODY_TAGS if kind == "who" else _PLACE_TAGS
+        )
+    elif kind == "list":
+        found = _enumeration(sentence, question_key)
+    if found is None:
+        return None
+    start, end, shown = found
+    return Short(text[start:end] + shown[end - start :], offset + start, offset + end)
+
+
+@lru_cache(maxsize=4096)
+def folded(text: str) -> str:
+    """Traditional characters as Simplified, each to exactly one character (a character OpenCC
+    would turn into two stays as it is), so a match's offsets index the original."""
+    from rag.cite import _t2s
+
+    convert = _t2s().convert
+    out = []
+    for ch in text:
+        simple = convert(ch) if "\u4e00" <= ch <= "\u9fff" else ch
+        out.append(simple if len(simple) == 1 else ch)
+    return "".join(out)
+
+
+def _figure(sentence: str, unit: str) -> tuple[int, int, str] | None:
+    for m in _FIGURE.finditer(sentence):
+        got = m.group("unit") or ""
+        if not (m.group("mag") or got):
+            continue  # a bare number: a year, an ordinal or a code, not an amount
+        if got == "年" or (re.fullmatch(r"\d{4}", m.group("num")) and not m.group("mag")):
+            continue
+        if unit == "元" and not got.endswith("元") and got != "人民币":
+            continue
+        if unit and unit != "元" and got != unit:
+            continue
+        start = m.start("num")
+        end = m.end("unit") if got else (m.end("approx") if m.group("approx") else m.end("mag"))
+        return start, end, sentence[start:end]
+    return None
+
+
+def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, str] | None:
+    for m in _DATE.finditer(sentence):
+        if m.group(0) not in question_key:
+            return m.start(), m.end(), m.group(0)
+    if doc_date:
+        try:
+            relative = resolve_relative(sentence, doc_date)
+        except ValueError:
+            relative = []
+        for start, end, absolute in relative:
+            return start, end, f"{sentence[start:end]}（{absolute}）"
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _tagged(sentence: str) -> tuple[tuple[str, str, int], ...]:
+    import jieba.posseg
+
+    from rag.terms import _jieba
+
+    _jieba()
+    out, at = [], 0
+    for pair in jieba.posseg.lcut(sentence):
+        out.append((pair.word, pair.flag, at))
+        at += len(pair.word)
+    return tuple(out)
+
+
+def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int, int, str] | None:
+    """The first run of names of the kind asked that the question does not name: names joined
+    by 、 和 与 及 stay one span."""
+    from rag.clean import search_key
+
+    spans: list[tuple[int, int]] = []
+    for word, flag, at in _tagged(sentence):
+        if flag in tags and len(word) > 1 and search_key(word) not in question_key:
+            if spans and sentence[spans[-1][1] : at] in ("、", "和", "与", "及", "，"):
+                spans[-1] = (spans[-1][0], at + len(word))
+            elif not spans:
+                spans.append((at, at + len(word)))
+    if not spans:
+        return None
+    start, end = spans[0]
+    return start, end, sentence[start:end]
+
+
+def _enumeration(sentence: str, question_key: str) -> tuple[int, int, str] | None:
+    """The longest run of coordinated words (`甲、乙和丙`), from its first word to its last."""
+    groups = [g for g in conjuncts(sentence) if len(g) > 1]
+    if not groups:
+        return None
+    group = max(groups, key=len)
+    start = sentence.find(group[0])
+    end = sentence.find(group[-1], start) + len(group[-1])
+    return start, end, sentence[start:end]

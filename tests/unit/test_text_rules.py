@@ -1,0 +1,98 @@
+"""Pure Chinese-text rules of the answerer, one behaviour each, on examples of several genres
+(news, encyclopedia, policy reports): coordination, question sentences, short answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.short import take
+from rag.text.coordination import conjuncts, facet_questions
+from rag.text.sentences import is_question
+
+
+@pytest.mark.parametrize(
+    ("key", "groups"),
+    [
+        ("华为和小米的营收分别是多少", (("华为", "小米"),)),
+        ("这部电影的导演和编剧是谁", (("导演", "编剧"),)),
+        ("比赛的开始和结束时间是什么时候", (("开始", "结束"),)),
+        ("德国队和法国队分在哪个组", (("德国队", "法国队"),)),
+        ("海清、童瑶和张颂文主演了什么", (("海清", "童瑶", "张颂文"),)),
+        ("长江的长度是多少", ()),
+    ],
+)
+def test_conjuncts_are_the_words_beside_the_joints(key: str, groups: tuple) -> None:
+    assert conjuncts(key) == groups
+
+
+def test_each_conjunct_makes_a_question_without_the_others() -> None:
+    assert facet_questions("2023年宝马和奔驰的全球销量分别是多少") == [
+        ("2023年宝马的全球销量分别是多少", "宝马"),
+        ("2023年奔驰的全球销量分别是多少", "奔驰"),
+    ]
+
+
+def test_years_joined_are_left_to_the_year_rules() -> None:
+    assert facet_questions("2021年和2024年的营收") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asks"),
+    [
+        ("开幕式总导演是谁？", True),
+        ("那么，这部剧的演员中谁是本地人呢？」", True),
+        ("Who directed it?", True),
+        ("开幕式总导演是张艺谋。", False),
+        ("“谁来买单？”成为热议话题。", False),
+    ],
+)
+def test_a_sentence_ending_in_a_question_mark_asks(sentence: str, asks: bool) -> None:
+    assert is_question(sentence) is asks
+
+
+def _short(sentence: str, kind: str, unit: str = "", question: str = "", date: str = "") -> str:
+    found = take(sentence, 100, question, kind, unit, date)
+    if found is None:
+        return ""
+    assert sentence[found.start - 100 : found.end - 100] in found.text  # verbatim span
+    return found.text
+
+
+def test_a_count_question_gets_the_count_in_the_unit_asked() -> None:
+    s = "截至2023年底，全省共有高新技术企业378家，较上年增加45个项目。"
+    assert _short(s, "figure", "家") == "378家"
+    assert _short(s, "figure", "个") == "45个"
+
+
+def test_a_money_question_gets_the_amount_with_its_magnitude() -> None:
+    assert _short("全年实现营收超2300亿元，同比增长12%。", "figure", "元") == "2300亿元"
+    assert _short("项目总投资两千三百亿元。", "figure", "元") == "两千三百亿元"
+
+
+def test_a_figure_question_without_a_unit_skips_years() -> None:
+    assert _short("2021年该市人口出生率为7.52‰。", "figure") == "7.52‰"
+
+
+def test_a_date_question_gets_a_date_the_question_does_not_state() -> None:
+    s = "2022年冬残奥会开幕式于3月4日晚举行。"
+    assert _short(s, "date", question="2022年冬残奥会开幕式是哪天") == "3月4日"
+    assert _short("该条例自1998年起施行。", "date") == "1998年"
+
+
+def test_a_relative_date_is_made_absolute_from_the_document_date() -> None:
+    assert _short("去年，全市新增企业300家。", "date", date="2024-10-15") == "去年（2023年）"
+
+
+def test_a_who_question_gets_the_names_joined_as_written() -> None:
+    s = "本报告由温晓静、张逸风、李岚共同撰写。"
+    assert _short(s, "who", question="本报告由谁撰写") == "温晓静、张逸风、李岚"
+
+
+def test_a_list_question_gets_the_enumeration() -> None:
+    s = "重点发展集成电路、生物医药和新能源三大产业。"
+    assert _short(s, "list") == "集成电路、生物医药和新能源"
+
+
+def test_no_kind_asked_or_none_found_is_no_short_answer() -> None:
+    assert take("今天天气很好。", 0, "", "figure") is None
+    assert take("今天天气很好。", 0, "", "") is None
