@@ -24,6 +24,7 @@ from rag.guard import is_instruction
 from rag.places import places_in, within
 from rag.terms import _jieba, stopwords
 from rag.text import lexicon
+from rag.text.coordination import facet_questions
 
 YEAR = re.compile(r"(?:19|20)\d{2}")
 WORDING = 1.0
@@ -94,6 +95,10 @@ class Query:
     traditional: bool
     places: frozenset[str] = frozenset()
     """Gazetteer places the question names."""
+    asks_person: bool = False
+    """`谁`, `哪位`: the answer names a person or a body."""
+    asks_where: bool = False
+    """`哪里`, `在哪`: the answer names a place."""
     asks_list: bool = False
     asks_title: bool = False
     """`标题是什么`, `哪份材料…`: the answer is a document's title line."""
@@ -231,6 +236,21 @@ def _unit(key: str) -> str:
     return "元" if _cue("money").search(key) else ""
 
 
+# A title in book marks (《…》) or quotes, and a name numbered as one of a series (`神舟十六号`,
+# `嫦娥五号`, `天问一号`): jieba splits them into ordinary words, yet a sentence about another
+# title or another of the series is about something else (a number in digits is a required
+# word already)
+_TITLED = re.compile(r"《([^《》]{2,30})》|“([^“”]{2,20})”|「([^「」]{2,20})」")
+_NUMBERED = re.compile(r"(?<![第前])[\u4e00-\u9fff]{2,4}[一二三四五六七八九十百零〇两]{1,4}[号型]")
+
+
+def required_names(key: str) -> set[str]:
+    """Names a question holds whole, that an answering sentence (or its section or title) must
+    hold whole too: titles in book marks or quotes, and numbered names of a series."""
+    found = {next(g for g in m.groups() if g) for m in _TITLED.finditer(key)}
+    return found | set(_NUMBERED.findall(key))
+
+
 def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, float]]:
     """Terms, anchors and IDF weights (over `chunk_keys`) of a question. The retriever (for
     facets) and the answerer both analyse each question and facet: it is done once."""
@@ -279,6 +299,7 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         specific = specific or (unseen and 0 < df[word] < 0.05 * n)
         if numeric or specific or word in places:
             anchors.add(word)
+    anchors |= required_names(key)
     weights = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
     tags = word_tags()
     # an absent verb, adverb or word of time or place (前后, 年初, 省内) is the asker's wording,
@@ -299,6 +320,8 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         traditional=is_traditional(question),
         places=frozenset(p for p in places if p in terms),
         asks_list=bool(_cue("list").search(key)),
+        asks_person=bool(_cue("person").search(key)),
+        asks_where=bool(_cue("where").search(key)),
         asks_title=bool(_cue("title").search(key)),
         asks_place=place_kind,
         describes_doc=split_description(key)[0],
@@ -335,6 +358,11 @@ def facets(query: Query) -> list[tuple[str, str]]:
                 # the other years with their joints: `从2019年到2023年` -> `2023年`
                 drop = rf"{_JOINT}?\s*(?:{others}){suffix}\s*{_JOINT}?"
                 out.append((re.sub(drop, "", query.key), keep))
+    # other things asked side by side (`甲公司和乙公司的营收`, `导演和编剧`): one facet each
+    handled = set(places) | {f"{y}年" for y in years} | set(years)
+    for text, keep in facet_questions(query.key):
+        if keep not in handled and (text, keep) not in out:
+            out.append((text, keep))
     return out
 
 

@@ -114,10 +114,13 @@ class FacetFusionRetriever(QueryFusionRetriever):
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         queries = [query_bundle, *self._get_queries(query_bundle.query_str)]
         # Vectors for the whole question only, words for it and each facet: a model embeds a
-        # question in 15-20 ms on 2 cores, so one call per question is the budget.
+        # question in 15-20 ms on 2 cores, so one call per question is the budget (vectors for
+        # each facet too found no more answers on the outside corpora).
         vector, *lexical = self._retrievers
-        results = {(query_bundle.query_str, 0): vector.retrieve(query_bundle)}
-        for query in queries:
+        results = {}
+        for n, query in enumerate(queries):
+            if n == 0:
+                results[(query.query_str, 0)] = vector.retrieve(query)
             for i, retriever in enumerate(lexical, 1):
                 results[(query.query_str, i)] = retriever.retrieve(query)
         fused = self._reciprocal_rerank_fusion(results)
