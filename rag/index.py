@@ -24,9 +24,10 @@ chunk is embedded and its vector stored in the chunk's metadata (float16, base64
 at 384 dimensions), so the answerer weighs a candidate sentence by its similarity to the question
 without embedding anything at question time; the stored vectors travel with their chunk, under
 the same commit protocol. A chunk's own vector is then the normalized mean of its sentences'
-vectors, not a second pass of the model over the chunk text: measured on the seeds and the two
-outside corpora (`rag eval --corpus`), retrieval is as good (see README) and ingest embeds each
-sentence once instead of twice. The hashed embedder is lexical: it embeds chunk texts only and
+vectors, not a second pass of the model over the chunk text. Measured with e5 (retrieval hit@5,
+the same answerer): seeds 97.3% from sentence means against 97.9% from the model's chunk vectors
+(one question of 146), rgb-int 63.4% and 63.4%, cmrc-trial 96.9% and 96.9%; and ingest embeds each
+sentence once instead of every text twice (about half the model time). The hashed embedder is lexical: it embeds chunk texts only and
 stores no sentence vectors (the answerer then scores words alone).
 """
 

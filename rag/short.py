@@ -167,8 +167,14 @@ def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int
     by 、 和 与 及 stay one span."""
     from rag.clean import search_key
 
+    from rag.text import lexicon
+
+    surnames = lexicon.words("surnames")
     spans: list[tuple[int, int]] = []
-    for word, flag, at in _tagged(sentence):
+    tokens = _tagged(sentence)
+    for i, (word, flag, at) in enumerate(tokens):
+        if flag.startswith("nr") and i and tokens[i - 1][0] in surnames and len(word) <= 2:
+            word, at = tokens[i - 1][0] + word, tokens[i - 1][2]  # `林`+`志远`: one name
         if flag in tags and len(word) > 1 and search_key(word) not in question_key:
             if spans and sentence[spans[-1][1] : at] in ("、", "和", "与", "及", "，"):
                 spans[-1] = (spans[-1][0], at + len(word))

@@ -1,0 +1,107 @@
+"""The kind of answer asked, checked on the candidate sentence, on small documents of three
+genres (news, encyclopedia, policy report) that nobody tuned the rules for: who, when, how
+many, which, a question sentence never quoted, rare names required whole, relative dates made
+absolute, short spans exact. No index: the answerer alone, on every chunk of the documents."""
+
+from __future__ import annotations
+
+from rag.answer import Extracted, extract_answer
+from rag.chunk import chunk_document
+from rag.cite import CANNOT_ANSWER
+from rag.clean import search_key
+from rag.load import make_doc
+from rag.types import SourceDoc
+
+NEWS = make_doc(
+    "news",
+    "市长选举结果揭晓\n\n本次选举的投票率为62%。谁会当选，成为当天最受关注的话题？\n"
+    "最终，无党籍候选人林志远以51万票当选市长。\n"
+    "神舟十四号乘组于去年12月返回地面。神舟十六号乘组由景海鹏、朱杨柱和桂海潮组成。\n",
+    {"title": "市长选举结果揭晓", "date": "2024-10-15"},
+)
+ENCYCLOPEDIA = make_doc(
+    "wiki",
+    "莫城\n\n莫城是东欧的一座古城，位于平原中部。\n"
+    "莫城第一次见于史书记载是在1147年，当时为一公国的要塞。\n"
+    "城内有三座石砌教堂和一座修道院。\n",
+    {"title": "莫城"},
+)
+POLICY = make_doc(
+    "policy",
+    "临江市制造业发展报告\n\n去年，临江市新增高新技术企业128家，总数达到378家。\n"
+    "全市重点发展集成电路、生物医药和新能源三大产业。\n"
+    "甲区的工业产值为820亿元，乙区的工业产值为610亿元。\n",
+    {"title": "临江市制造业发展报告", "date": "2024-10-15"},
+)
+
+
+def ask(question: str, *docs: SourceDoc) -> Extracted:
+    docs = docs or (NEWS, ENCYCLOPEDIA, POLICY)
+    hits = [(c, d) for d in docs for c in chunk_document(d, 160)]
+    keys = [search_key(c.text) for c, _ in hits]
+    return extract_answer(question, hits, keys, list(docs))
+
+
+def quotes(found: Extracted) -> list[str]:
+    return [c.quote for c in found.citations]
+
+
+def test_who_is_answered_by_a_sentence_naming_a_person() -> None:
+    found = ask("谁当选了市长？")
+    assert quotes(found)[0] == "最终，无党籍候选人林志远以51万票当选市长。"
+    assert found.short is not None and found.short.text == "林志远"
+
+
+def test_a_sentence_that_is_itself_a_question_is_never_quoted() -> None:
+    found = ask("谁会当选市长，成为当天最受关注的话题？")
+    assert "谁会当选，成为当天最受关注的话题？" not in quotes(found)
+
+
+def test_when_accepts_a_year_of_any_century() -> None:
+    found = ask("莫城第一次见于史书记载是在哪一年？")
+    assert quotes(found) == ["莫城第一次见于史书记载是在1147年，当时为一公国的要塞。"]
+    assert found.short is not None and found.short.text == "1147年"
+
+
+def test_how_many_gets_the_figure_in_the_unit_asked() -> None:
+    found = ask("临江市高新技术企业总数有多少家？")
+    assert found.short is not None and found.short.text in ("128家", "378家")
+    doc_text = POLICY.text
+    assert doc_text[found.short.start : found.short.end] == found.short.text
+
+
+def test_which_gets_the_enumeration() -> None:
+    found = ask("临江市重点发展哪些产业？")
+    assert found.short is not None and found.short.text == "集成电路、生物医药和新能源"
+
+
+def test_a_rare_name_of_the_question_must_be_in_the_sentence() -> None:
+    found = ask("神舟十六号乘组由哪些航天员组成？")
+    assert all("神舟十四号" not in q for q in quotes(found))
+    assert "神舟十六号乘组由景海鹏、朱杨柱和桂海潮组成。" in quotes(found)
+    assert ask("神舟十八号乘组由哪些航天员组成？").text == CANNOT_ANSWER
+
+
+def test_a_relative_date_is_shown_with_the_year_it_means() -> None:
+    found = ask("临江市新增高新技术企业是在什么时候？", POLICY)
+    assert found.short is not None and found.short.text == "去年（2023年）"
+    assert POLICY.text[found.short.start : found.short.end] == "去年"
+
+
+def test_things_asked_side_by_side_each_get_their_sentence() -> None:
+    found = ask("甲区和乙区的工业产值分别是多少？", POLICY)
+    said = found.text
+    assert "820亿元" in said and "610亿元" in said
+
+
+def test_the_short_answer_comes_first_and_cites_its_quote() -> None:
+    found = ask("临江市高新技术企业总数有多少家？")
+    assert found.short is not None
+    assert found.text.splitlines()[0] == f"{found.short.text}[{found.short.n}]"
+    cited = found.citations[found.short.n - 1]
+    assert cited.start <= found.short.start < found.short.end <= cited.end
+
+
+def test_no_short_answer_when_the_question_asks_how_or_why() -> None:
+    found = ask("莫城为什么是一座古城？", ENCYCLOPEDIA)
+    assert found.short is None
