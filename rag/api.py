@@ -82,6 +82,8 @@ class Engine:
     mode: str = MODE_EXTRACTIVE
     llm: LLM | None = None
     """The chat model in LLM mode (also rewrites follow-ups); None offline."""
+    embedder: BaseEmbedding | None = None
+    """The index's embedder (the question's vector is started early when it can be)."""
 
 
 def open_engine(
@@ -136,7 +138,7 @@ def open_engine(
     if llm is not None:
         info["llm"] = settings.llm_model or getattr(llm, "model", type(llm).__name__)
     mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE
-    return Engine(settings, store, docs, query_engine, info, synthesizer, mode, llm)
+    return Engine(settings, store, docs, query_engine, info, synthesizer, mode, llm, embedder)
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -189,6 +191,9 @@ def ask(
     # what is searched: the follow-up made whole, minus instructions aimed at the assistant
     standalone = strip_instructions(_standalone(text, previous, engine))
     bundle = QueryBundle(query_str=standalone or text)
+    prefetch = getattr(engine.embedder, "prefetch", None)
+    if standalone and prefetch is not None:  # the model embeds while BM25 searches
+        prefetch(bundle.query_str)
     with endpoint_errors(settings):  # the question's vector, when embeddings come from one
         nodes = engine.query_engine.retrieve(bundle) if standalone else []
     retrieved = time.perf_counter()
@@ -332,9 +337,7 @@ def ingest(
     with writer_lock(settings):  # first: a second writer is refused before any reading
         docs, rejected = read_corpus(roots)
         store = Store(settings, create=True)
-        report = sync(
-            store, docs, embedder or build_embedder(settings), roots, progress, embedded
-        )
+        report = sync(store, docs, embedder or build_embedder(settings), roots, progress, embedded)
     return report, rejected
 
 

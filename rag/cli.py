@@ -36,9 +36,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = ingest_roots(settings, [Path(p) for p in args.paths] or None)
     # leave=False: the bar is gone when the summary (or the one error line) is printed
     # counts chunks embedded (the slow part), with their rate
-    with tqdm(
-        desc="embed", unit="chunk", file=sys.stderr, disable=args.quiet, leave=False
-    ) as bar:
+    with tqdm(desc="embed", unit="chunk", file=sys.stderr, disable=args.quiet, leave=False) as bar:
 
         def embedded(done: int, total: int) -> None:
             bar.total = total

@@ -20,15 +20,16 @@ until the document's next write (sweeping could delete another ingest's chunks i
 Embedded mode allows one writer (`rag.lock.writer_lock`), which callers of `sync` hold.
 
 Vectors (`embed_chunks`): with a semantic embedder (the e5 model, an endpoint) every sentence of a
-chunk is embedded and its vector stored in the chunk's metadata (float16, base64: 1 KB a sentence
-at 384 dimensions), so the answerer weighs a candidate sentence by its similarity to the question
-without embedding anything at question time; the stored vectors travel with their chunk, under
-the same commit protocol. A chunk's own vector is then the normalized mean of its sentences'
-vectors, not a second pass of the model over the chunk text. Measured with e5 (retrieval hit@5,
-the same answerer): seeds 97.3% from sentence means against 97.9% from the model's chunk vectors
-(one question of 146), rgb-int 63.4% and 63.4%, cmrc-trial 96.9% and 96.9%; and ingest embeds each
-sentence once instead of every text twice (about half the model time). The hashed embedder is lexical: it embeds chunk texts only and
-stores no sentence vectors (the answerer then scores words alone).
+chunk is embedded and its vector stored in the chunk's metadata (float16, base64: 1 KB a sentence at
+384 dimensions), so the answerer weighs a candidate sentence by its similarity to the question
+without embedding anything at question time; the stored vectors travel with their chunk, under the
+same commit protocol. A chunk's own vector is then the normalized mean of its sentences' vectors,
+not a second pass of the model over the chunk text. Measured with e5 (retrieval hit@5, the same
+answerer): seeds 97.3% from sentence means against 97.9% from the model's chunk vectors (one
+question of 146), rgb-int 63.4% and 63.4%, cmrc-trial 96.9% and 96.9%; and ingest embeds each
+sentence once instead of every text twice (about half the model time). The hashed embedder is
+lexical: it embeds chunk texts only and stores no sentence vectors (the answerer then scores words
+alone).
 """
 
 from __future__ import annotations

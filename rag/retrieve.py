@@ -118,11 +118,10 @@ class FacetFusionRetriever(QueryFusionRetriever):
         # each facet too found no more answers on the outside corpora).
         vector, *lexical = self._retrievers
         results = {}
-        for n, query in enumerate(queries):
-            if n == 0:
-                results[(query.query_str, 0)] = vector.retrieve(query)
+        for query in queries:  # words first: the question's vector may still be on its way
             for i, retriever in enumerate(lexical, 1):
                 results[(query.query_str, i)] = retriever.retrieve(query)
+        results[(query_bundle.query_str, 0)] = vector.retrieve(query_bundle)
         fused = self._reciprocal_rerank_fusion(results)
         # each facet brings its own best passages: the pool grows with the parts asked
         return fused[: self.similarity_top_k + FACET_EXTRA * (len(queries) - 1)]

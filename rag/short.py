@@ -166,7 +166,6 @@ def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int
     """The first run of names of the kind asked that the question does not name: names joined
     by 、 和 与 及 stay one span."""
     from rag.clean import search_key
-
     from rag.text import lexicon
 
     surnames = lexicon.words("surnames")
