@@ -74,11 +74,15 @@ def retrieval_rank(q: Question, ans: AnswerDict, texts: Mapping[str, str]) -> in
 
 
 def script_kept(q: Question, ans: AnswerDict) -> bool | None:
-    """The answer's own wording (all but the verbatim quotes) is in the question's script.
-    None when that wording has no character whose script could tell."""
+    """The answer's own wording (all but the verbatim quotes, and the short answer, which is a
+    verbatim span of one) is in the question's script. None when that wording has no character
+    whose script could tell."""
     own = ans["answer"]
     for c in ans["citations"]:
         own = own.replace(c["quote"], "")
+    short = ans.get("short") or {}
+    if short.get("text"):
+        own = own.replace(short["text"], "", 1)
     if in_script(own, True) == in_script(own, False):  # no character whose script could tell
         return None
     return is_traditional(own) == is_traditional(q["question"])

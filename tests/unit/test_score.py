@@ -351,3 +351,10 @@ def test_quotes_do_not_count_for_script_fidelity():
     quote = "蘇州現有總算力規模14000P。"
     cited = [citation("doc_b", 0, len(quote))]
     assert script_kept(question(), answer(f"算力：{quote}[1]", citations=cited)) is None
+
+
+def test_the_short_answer_is_a_quote_span_not_own_wording():
+    q = question() | {"question": "苏州营收多少？"}
+    said = answer("2300億元[1]\n《报告》：營收超2300億元[1]", citations=[{"quote": "營收超2300億元"}])
+    assert script_kept(q, said | {"short": {"text": "2300億元", "n": 1}}) is True
+    assert script_kept(q, said) is False  # the same span as our own wording: the wrong script

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.short import take
+from rag.answer.short import take
 from rag.text.coordination import conjuncts, facet_questions
 from rag.text.sentences import is_question
 

@@ -27,6 +27,7 @@ from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
+from rag.answer.short import kind_asked, take
 from rag.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
 from rag.evidence import (
     FIGURE,
@@ -43,7 +44,6 @@ from rag.evidence import (
 )
 from rag.guard import is_instruction
 from rag.question import YEAR, Query, analyse, facets, mentions, split_description
-from rag.short import kind_asked, take
 from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
 
 NEAR_BEST = 0.85
