@@ -355,6 +355,8 @@ def test_quotes_do_not_count_for_script_fidelity():
 
 def test_the_short_answer_is_a_quote_span_not_own_wording():
     q = question() | {"question": "苏州营收多少？"}
-    said = answer("2300億元[1]\n《报告》：營收超2300億元[1]", citations=[{"quote": "營收超2300億元"}])
+    said = answer(
+        "2300億元[1]\n《报告》：營收超2300億元[1]", citations=[{"quote": "營收超2300億元"}]
+    )
     assert script_kept(q, said | {"short": {"text": "2300億元", "n": 1}}) is True
     assert script_kept(q, said) is False  # the same span as our own wording: the wrong script
