@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 from rag.text.coordination import conjuncts
 from rag.text.dates import resolve_relative
+from rag.text.names import tagged
 
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 _MAGNITUDE = "十百千万亿"
@@ -148,20 +149,6 @@ def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, st
     return None
 
 
-@lru_cache(maxsize=1024)
-def _tagged(sentence: str) -> tuple[tuple[str, str, int], ...]:
-    import jieba.posseg
-
-    from rag.terms import _jieba
-
-    _jieba()
-    out, at = [], 0
-    for pair in jieba.posseg.lcut(sentence):
-        out.append((pair.word, pair.flag, at))
-        at += len(pair.word)
-    return tuple(out)
-
-
 def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int, int, str] | None:
     """The first run of names of the kind asked that the question does not name: names joined
     by 、 和 与 及 stay one span."""
@@ -170,7 +157,7 @@ def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int
 
     surnames = lexicon.words("surnames")
     spans: list[tuple[int, int]] = []
-    tokens = _tagged(sentence)
+    tokens = tagged(sentence)
     for i, (word, flag, at) in enumerate(tokens):
         if flag.startswith("nr") and i and tokens[i - 1][0] in surnames and len(word) <= 2:
             word, at = tokens[i - 1][0] + word, tokens[i - 1][2]  # `林`+`志远`: one name

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from rag.text.names import tagged
+
 JOINTS = frozenset({"和", "与", "及", "跟", "以及", "、"})
 # parts of speech that can stand in a coordination of things asked about: nouns of every kind,
 # names, verbs used as nouns (导演, 选举), abbreviations, Latin words, unknown words
@@ -24,7 +26,7 @@ _CONTENT = ("n", "v", "j", "eng", "x", "l", "i", "vn", "an", "s", "t")
 def conjuncts(key: str) -> tuple[tuple[str, ...], ...]:
     """The groups of coordinated words of a question key, each group in order
     (`甲和乙的…` -> (("甲", "乙"),)); words, as written in `key`."""
-    words = _tagged(key)
+    words = [(word, flag) for word, flag, _ in tagged(key)]
     groups: list[list[tuple[int, int]]] = []  # spans of the conjuncts, in characters
     at = 0
     spans: list[tuple[str, str, int, int]] = []
@@ -47,16 +49,6 @@ def conjuncts(key: str) -> tuple[tuple[str, ...], ...]:
             continue
         i += 1
     return tuple(tuple(key[a:b] for a, b in g) for g in groups if len(set(g)) > 1)
-
-
-def _tagged(key: str) -> list[tuple[str, str]]:
-    """jieba words of a key with their parts of speech."""
-    import jieba.posseg
-
-    from rag.terms import _jieba
-
-    _jieba()  # the dictionary loaded, its log quiet
-    return [(p.word, p.flag) for p in jieba.posseg.lcut(key)]
 
 
 def _content(span: tuple[str, str, int, int]) -> bool:

@@ -22,17 +22,27 @@ to a reader (a ministry, a school, a club)."""
 
 
 @lru_cache(maxsize=8192)
-def tagged_names(key: str) -> tuple[tuple[str, str], ...]:
-    """The (word, tag) pairs of a search key that jieba tags as names (nr*, nt*, ns*)."""
+def tagged(text: str) -> tuple[tuple[str, str, int], ...]:
+    """jieba's words of a text with their parts of speech and offsets: (word, tag, start). The
+    one place text is tagged (coordination, names and short answers read it)."""
     import jieba.posseg
 
     from rag.terms import _jieba
 
     _jieba()  # its dictionary loaded, its log quiet
+    out, at = [], 0
+    for pair in jieba.posseg.lcut(text):
+        out.append((pair.word, pair.flag, at))
+        at += len(pair.word)
+    return tuple(out)
+
+
+def tagged_names(key: str) -> tuple[tuple[str, str], ...]:
+    """The (word, tag) pairs of a search key that jieba tags as names (nr*, nt*, ns*)."""
     return tuple(
-        (p.word, p.flag)
-        for p in jieba.posseg.lcut(key)
-        if len(p.word) > 1 and p.flag.startswith(("nr", "nt", "ns"))
+        (word, flag)
+        for word, flag, _ in tagged(key)
+        if len(word) > 1 and flag.startswith(("nr", "nt", "ns"))
     )
 
 
