@@ -207,13 +207,18 @@ class Candidate:
     """Cosine of the question's vector and the sentence's (None without a semantic embedder)."""
 
 
-def question_vector(embedder: Any, question: str) -> Any:
-    """The question's vector as a float32 array, or None without a semantic embedder."""
+def question_vector(embedder: Any, query: Any) -> Any:
+    """The question's vector as a float32 array, or None without a semantic embedder. `query`:
+    the `QueryBundle` the retriever embedded (its `embedding` is reused: an endpoint is not
+    called twice for one question), or the question's text."""
     import numpy as np
 
     if embedder is None:
         return None
-    return np.asarray(embedder.get_query_embedding(question), dtype=np.float32)
+    vector = getattr(query, "embedding", None)
+    if vector is None:
+        vector = embedder.get_query_embedding(getattr(query, "query_str", query))
+    return np.asarray(vector, dtype=np.float32)
 
 
 def similarities(chunk: Chunk, vector: Any) -> Any:

@@ -87,7 +87,7 @@ class EvidenceReranker(BaseNodePostprocessor):
             pool += framing
             chunks += [self._chunk(n.node) for n in framing]
         parts = [(query, weights)] + [analyse(text, self._chunk_keys) for text, _ in facets(query)]
-        vector = question_vector(self._embedder, query_bundle.query_str)
+        vector = question_vector(self._embedder, query_bundle)
         # best[i][p]: chunk i's best sentence for part p, by (answers, score)
         best = [self._best(chunk, rank, parts, named, vector) for rank, chunk in enumerate(chunks)]
         order: list[int] = []

@@ -356,8 +356,8 @@ class ExtractiveSynthesizer(NodeSynthesizer):
         self._docs = docs
         self._chunk_keys = list(chunk_keys)
         self._embedder = embedder
-        """The embedder of the index when it is a model: the question's vector (cached by
-        the embedder, which the retriever asked first) meets the stored sentence vectors."""
+        """The embedder of the index when it is a model: the question's vector (the one the
+        retriever computed, carried by the query bundle) meets the stored sentence vectors."""
 
     def synthesize(  # type: ignore[override]
         self, query: QueryBundle | str, nodes: list[NodeWithScore], *args: Any, **kwargs: Any
@@ -375,7 +375,7 @@ class ExtractiveSynthesizer(NodeSynthesizer):
                     n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
                 )
                 hits.append((chunk, doc))
-        vector = question_vector(self._embedder, question)
+        vector = question_vector(self._embedder, query)
         found = extract_answer(question, hits, self._chunk_keys, list(self._docs.values()), vector)
         claims = [Claim(c.quote, (c.n,), True) for c in found.citations]  # quotes: verified
         if found.short is not None:  # a verbatim span of the quote it cites
