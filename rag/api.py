@@ -147,7 +147,7 @@ def validate_question(question: str, settings: Settings) -> str:
         raise UserError("the question must be text")
     text = _one_line(question)
     if not text:
-        raise UserError("empty question: type a question, e.g. 2024年苏州人工智能产业营收是多少？")
+        raise UserError("empty question: type a question, e.g. 这份报告是哪天发布的？")
     if len(text) > settings.max_question_chars:
         raise UserError(
             f"question too long ({len(text)} characters, limit {settings.max_question_chars});"
