@@ -97,8 +97,6 @@ class Query:
     """Gazetteer places the question names."""
     asks_person: bool = False
     """`谁`, `哪位`: the answer names a person or a body."""
-    asks_where: bool = False
-    """`哪里`, `在哪`: the answer names a place."""
     asks_list: bool = False
     asks_title: bool = False
     """`标题是什么`, `哪份材料…`: the answer is a document's title line."""
@@ -321,7 +319,6 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         places=frozenset(p for p in places if p in terms),
         asks_list=bool(_cue("list").search(key)),
         asks_person=bool(_cue("person").search(key)),
-        asks_where=bool(_cue("where").search(key)),
         asks_title=bool(_cue("title").search(key)),
         asks_place=place_kind,
         describes_doc=split_description(key)[0],

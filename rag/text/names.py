@@ -16,9 +16,6 @@ from functools import lru_cache
 
 PERSON = ("nr", "nt")
 """Tags of the names a who question is answered with: people (nr, nrfg, nrt) and bodies."""
-PLACE = ("ns", "nt")
-"""Tags of the names a where question is answered with: places, and the bodies that are places
-to a reader (a ministry, a school, a club)."""
 
 
 @lru_cache(maxsize=8192)

@@ -21,7 +21,7 @@ from rag.text import lexicon
 ROOT = Path(__file__).resolve().parents[2]
 FILES = lexicon.names()
 REGEX_FILES = ("chrome", "injection", "question_words")
-CUES = ("figure", "rank", "date", "list", "who", "title", "money", "person", "where")
+CUES = ("figure", "rank", "date", "list", "who", "title", "money", "person")
 FIELDS = {
     "aliases": (2, 2),
     "asks": (2, 2),
