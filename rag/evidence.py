@@ -28,7 +28,8 @@ from typing import Any
 from rag.clean import search_key
 from rag.places import kind_of, places_in, subject_places, subjects_in, within
 from rag.question import YEAR, Query, forms, mentions
-from rag.text import names
+from rag.text import lexicon, names
+from rag.text.contraction import contracted_in
 from rag.text.names import names_other
 from rag.text.sentences import is_question
 from rag.types import Chunk, Sentence, SourceDoc
@@ -82,6 +83,41 @@ def _current_for(year: int, doc: SourceDoc, key: str) -> bool:
     doc_year = _doc_year(doc)
     names_a_year = _YEAR_MENTION.search(key)  # `2021 年`, not the figure `2000 家`
     return not names_a_year and doc_year is not None and 0 <= doc_year - year <= 1
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+
+
+def carried_years(doc: SourceDoc, start: int, sentence: str) -> frozenset[str]:
+    """The years a sentence naming none speaks of, from what came before it: those of the
+    latest sentence of its paragraph naming a year (`2019年的决赛在上海举行。中国选手夺得
+    冠军。`: the second is about 2019). Empty when the sentence names a year itself."""
+    if any(not _reference_point(sentence, m.end()) for m in _YEAR_MENTION.finditer(sentence)):
+        return frozenset()
+    para = doc.text.rfind("\n", 0, start) + 1
+    for before in reversed(_SENTENCE_END.split(doc.text[para:start])):
+        found = _YEAR_MENTION.findall(before)
+        if found:
+            return frozenset(y[:4] for y in found)
+    return frozenset()
+
+
+REFERRED_SENTENCES = 2
+
+
+def referred(doc: SourceDoc, start: int) -> str:
+    """The search key of what a sentence may refer back to: the sentences before it in its
+    paragraph, up to `REFERRED_SENTENCES` (`塔里木油田去年再创新高。全年油气产量达3000万吨。`:
+    the second is about 塔里木油田 though it does not name it)."""
+    para = doc.text.rfind("\n", 0, start) + 1
+    before = [b for b in _SENTENCE_END.split(doc.text[para:start]) if b.strip()]
+    return key_of("".join(before[-REFERRED_SENTENCES:]))
+
+
+def _reference_point(text: str, end: int) -> bool:
+    """Is the year ending at `end` a span's bound (`1978年以来`), not the time spoken of?"""
+    after = text[end : end + 2]
+    return any(after.startswith(w) for w in lexicon.words("reference_points"))
 
 
 _YEAR_MENTION = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:年|-\d|/\d)")
@@ -300,8 +336,17 @@ def score_sentence(
         if a in query.places:  # a place: what the sentence is about, not any mention
             return any(within(p, a) for p in about)
         if YEAR.fullmatch(a):
-            return a in key or _current_for(int(a), doc, key)
-        return mentions(a, key) or mentions(a, own_context)
+            return (
+                a in key
+                or _current_for(int(a), doc, key)
+                or a in carried_years(doc, start, sentence)
+            )
+        return (
+            mentions(a, key)
+            or mentions(a, own_context)
+            or contracted_in(a, key)
+            or mentions(a, referred(doc, start))
+        )
 
     years = [a for a in query.anchors if YEAR.fullmatch(a)]
     places = [a for a in query.anchors if a in query.places]

@@ -169,7 +169,44 @@ def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int
     if not spans:
         return None
     start, end = spans[0]
+    start, end = _dotted(tokens, start, end)
     return start, end, sentence[start:end]
+
+
+_DOTS = "·・•‧"
+_STOP_TAGS = ("p", "v", "u", "r", "d", "c", "f", "x", "q")
+_PART = 5
+
+
+def _dotted(tokens: tuple[tuple[str, str, int], ...], start: int, end: int) -> tuple[int, int]:
+    """A name span widened to the whole transliterated name around it, whose parts a middle dot
+    joins and jieba cuts apart (`阿什`+`莉`+`·`+`巴蒂`: `阿什莉·巴蒂`): each part is the words
+    beside a dot, up to `_PART` characters, stopping at a function word."""
+    at = {t[2]: i for i, t in enumerate(tokens)}
+    first = at.get(start)
+    last = next((i for i, t in enumerate(tokens) if t[2] + len(t[0]) == end), None)
+    if first is None or last is None:
+        return start, end
+
+    def part(i: int, step: int) -> int:  # the last token index of the part starting at i
+        size, j = 0, i
+        while 0 <= j < len(tokens) and (j == i or not tokens[j][1].startswith(_STOP_TAGS)):
+            word = tokens[j][0]
+            if word in _DOTS or size + len(word) > _PART or not word.isalnum():
+                break
+            size += len(word)
+            j += step
+        return j - step
+
+    while True:  # rightwards: `…莉` `·` `巴蒂`
+        k = part(last, 1) if last + 1 < len(tokens) and tokens[last + 1][0] not in _DOTS else last
+        if k + 2 < len(tokens) and tokens[k + 1][0] in _DOTS and tokens[k + 2][0].isalnum():
+            last = part(k + 2, 1)
+        else:
+            break
+    while first >= 2 and tokens[first - 1][0] in _DOTS and tokens[first - 2][0].isalnum():
+        first = part(first - 2, -1)  # leftwards: `拉斐尔` `·` `纳达尔`
+    return tokens[first][2], tokens[last][2] + len(tokens[last][0])
 
 
 def _enumeration(sentence: str, question_key: str) -> tuple[int, int, str] | None:

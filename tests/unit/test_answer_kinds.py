@@ -105,3 +105,37 @@ def test_the_short_answer_comes_first_and_cites_its_quote() -> None:
 def test_no_short_answer_when_the_question_asks_how_or_why() -> None:
     found = ask("莫城为什么是一座古城？", ENCYCLOPEDIA)
     assert found.short is None
+
+
+SPORTS = make_doc(
+    "sports",
+    "河畔杯羽毛球赛于2019年5月举行。女子单打冠军由韩国选手朴恩惠获得。\n"
+    "玛丽亚·奥尔洛娃是2018年的冠军，她在本届比赛中止步八强。\n"
+    "东港钢铁去年再创新高。全年粗钢产量达到1200万吨。\n",
+    {"title": "体育与产业快讯"},
+)
+
+
+def test_a_sentence_naming_no_year_speaks_of_the_year_before_it() -> None:
+    found = ask("2019年河畔杯女子单打冠军是谁？", SPORTS)
+    assert "女子单打冠军由韩国选手朴恩惠获得。" in quotes(found)
+    assert found.short is not None and found.short.text == "朴恩惠"
+
+
+def test_a_year_a_sentence_names_for_itself_is_not_overridden() -> None:
+    found = ask("2019年河畔杯的冠军是谁？", SPORTS)
+    assert all("玛丽亚" not in q for q in quotes(found))
+
+
+def test_a_rare_name_may_be_in_the_sentence_referred_back_to() -> None:
+    found = ask("东港钢铁的粗钢产量是多少？", SPORTS)
+    assert found.short is not None and found.short.text == "1200万吨"
+
+
+def test_a_role_asked_without_a_question_word_asks_who_holds_it() -> None:
+    from rag.question import analyse
+
+    query, _ = analyse("2019年河畔杯女子单打冠军？", [])
+    assert query.asks_person
+    assert not analyse("河畔杯女子单打决赛的比分？", [])[0].asks_person
+    assert not analyse("她获得过几次女子单打冠军？", [])[0].asks_person

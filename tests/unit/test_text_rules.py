@@ -96,3 +96,29 @@ def test_a_list_question_gets_the_enumeration() -> None:
 def test_no_kind_asked_or_none_found_is_no_short_answer() -> None:
     assert take("今天天气很好。", 0, "", "figure") is None
     assert take("今天天气很好。", 0, "", "") is None
+
+
+@pytest.mark.parametrize(
+    ("short", "text", "contracted"),
+    [
+        ("澳网", "2022年澳大利亚网球公开赛女子单打", True),
+        ("北大", "北京大学的录取人数", True),
+        ("男单", "男子单打决赛", True),
+        ("男单", "男单决赛", False),  # written as it is: a plain mention
+        ("北大", "北方的一所大学", False),  # too far apart
+        ("ai", "artificial intelligence", False),  # Han words only
+    ],
+)
+def test_a_short_form_matches_the_full_form_it_contracts(
+    short: str, text: str, contracted: bool
+) -> None:
+    from rag.text.contraction import contracted_in
+
+    assert contracted_in(short, text) is contracted
+
+
+def test_a_transliterated_name_is_taken_whole() -> None:
+    found = take("冠军是马尔凯塔·万卓索娃，亚军是朴恩惠。", 0, "谁是冠军", "who")
+    assert found is not None and found.text == "马尔凯塔·万卓索娃"
+    found = take("他在决赛中输给了拉斐尔·纳达尔。", 10, "他输给了谁", "who")
+    assert found is not None and (found.text, found.start) == ("拉斐尔·纳达尔", 18)
