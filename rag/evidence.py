@@ -1,17 +1,20 @@
 """Evidence: how well one sentence answers a question, and whether it can answer it at all.
 
 Scoring, per sentence: the IDF-weighted share of the question's terms found in the sentence's
-search key (in any of their forms: `AI` and `人工智能`; a term found only in its section path,
-chunk, or document title and issuer counts half; a term missing but for some of its characters
-counts by the share of characters found), with relative dates resolved against the document date
-(`去年` in a 2024 document also matches `2023年`).
+search key (in any of their forms: `AI` and `人工智能`; a term of its document's title counts in
+full, for an article's sentences are about its title; a term found only in its section path,
+chunk, or issuer counts half; a term missing but for some of its characters counts by the share
+of characters found), with relative dates resolved against the document date (`去年` in a 2024
+document also matches `2023年`).
 Answerability (the trade-off: a refusal is better than a loosely related quote):
 - the sentence must cover at least `MIN_COVER` of the question's weight;
-- every anchor must be found: numbers and Latin words in the sentence (or its section or
-  document title), a year in the sentence or as the present of a document from that year or the
-  next, a place in what the sentence is about (`rag.places.subject_places`: a sentence of a
-  paragraph about 杭州 is about 杭州 though it does not say so); of several years or places asked
-  together, one per sentence;
+- every anchor must be found: numbers, Latin words and rare names in the sentence (or its
+  section or document title, or the sentences of its paragraph it refers back to; a short form
+  also by the full form it contracts, `澳网` in 澳大利亚网球公开赛), a year in the sentence, as
+  the present of a document from that year or the next, or in the paragraph before a sentence
+  naming no year of its own, a place in what the sentence is about
+  (`rag.places.subject_places`: a sentence of a paragraph about 杭州 is about 杭州 though it
+  does not say so); of several years or places asked together, one per sentence;
 - a figure question needs a figure of the unit asked (a count for 多少家, money for 营收); a date
   or rank question a date or rank; "who wrote this document" a line naming its issuer or authors.
 """
@@ -123,9 +126,14 @@ def _reference_point(text: str, end: int) -> bool:
 _YEAR_MENTION = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:年|-\d|/\d)")
 
 
-def _term_credit(term: str, key: str, context: str) -> float:
+TITLE_CREDIT = 1.0
+
+
+def _term_credit(term: str, key: str, context: str, title: str = "") -> float:
     if mentions(term, key):
         return 1.0
+    if title and mentions(term, title):
+        return TITLE_CREDIT
     if mentions(term, context):
         return 0.5
     if len(term) > 1:
@@ -278,7 +286,10 @@ def _about_places(doc: SourceDoc, start: int, own: str, section: str) -> frozens
     return carried | named
 
 
-_COUNT = re.compile(r"\d" + _APPROX + r"[家个项件所座条名位人款台次只批]")
+# A count in digits or Chinese numerals (`43家`, `三条跑道`, `十二所`), its classifier after it
+_COUNT = re.compile(
+    r"(?:\d|[一二两三四五六七八九十百千万])" + _APPROX + r"[家个项件所座条名位人款台次只批]"
+)
 
 
 def _has_figure(unit: str, sentence: str, own: str) -> bool:
@@ -328,7 +339,7 @@ def score_sentence(
         # a place is covered by a sentence about it (`全市…` in a paragraph about 苏州)
         if term in query.places and any(within(p, term) for p in about):
             return 1.0
-        return _term_credit(term, key, context)
+        return _term_credit(term, key, context, title)
 
     cover = sum(w * credit(t) for t, w in weights.items()) / total
 

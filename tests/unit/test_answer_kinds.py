@@ -139,3 +139,22 @@ def test_a_role_asked_without_a_question_word_asks_who_holds_it() -> None:
     assert query.asks_person
     assert not analyse("河畔杯女子单打决赛的比分？", [])[0].asks_person
     assert not analyse("她获得过几次女子单打冠军？", [])[0].asks_person
+
+
+def test_a_count_in_chinese_numerals_answers_how_many() -> None:
+    found = ask("莫城城内有几座教堂？")
+    assert quotes(found) == ["城内有三座石砌教堂和一座修道院。"]
+    assert found.short is not None and found.short.text == "三座"
+
+
+def test_an_article_s_sentences_are_about_its_title() -> None:
+    # the sentence does not name 莫城; the article it is in is 《莫城》
+    from rag.answer.extractive import read_question
+    from rag.evidence import score_sentence
+
+    hits = [(c, ENCYCLOPEDIA) for c in chunk_document(ENCYCLOPEDIA, 160)]
+    query, weights, _ = read_question("莫城城内有几座教堂？", hits, [], [])
+    at = ENCYCLOPEDIA.text.index("城内有三座")
+    end = ENCYCLOPEDIA.text.index("。", at) + 1
+    scored = score_sentence(query, weights, ENCYCLOPEDIA, at, end, "", "", 0)
+    assert scored.cover == 1.0
