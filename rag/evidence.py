@@ -403,8 +403,13 @@ def score_sentence(
         similarity is not None and similarity >= SEMANTIC_ANSWER and cover >= SEMANTIC_COVER
     )
     # a question (`…是谁？`) states nothing, nor does a line holding only the question's own
-    # words (a title line `约化群` for `什么是约化群`): neither is an answer
-    states = not is_question(sentence) and _news(own, query) >= MIN_NEW_CHARS
+    # words (a title line `约化群` for `什么是约化群`), nor the document's title repeated as its
+    # first line (`莫城 (古城)`): none is an answer
+    states = (
+        not is_question(sentence)
+        and _news(own, query) >= MIN_NEW_CHARS
+        and (query.asks_title or not _is_title_line(doc, own))
+    )
     # who wrote a named document is checked by its issuer's names above; else a name of a person
     # or body the question does not hold
     issuer_checked = query.asks_who and named and bool(names_of(doc))
@@ -424,6 +429,12 @@ def _names_asked(query: Query, own: str) -> bool:
     regions and streets (`塞纳河的右岸`, `苏必利尔湖畔`), and measured on the outside corpora a
     place check refused more right answers than wrong ones."""
     return not query.asks_person or names_other(own, query.key, names.PERSON)
+
+
+def _is_title_line(doc: SourceDoc, own: str) -> bool:
+    """Is a sentence key the document's title as written (its word characters, in full)?"""
+    bare = re.sub(r"\W", "", own)
+    return bool(bare) and bare == re.sub(r"\W", "", _title_words(doc)[0])
 
 
 def _news(own: str, query: Query) -> int:

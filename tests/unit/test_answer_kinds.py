@@ -158,3 +158,13 @@ def test_an_article_s_sentences_are_about_its_title() -> None:
     end = ENCYCLOPEDIA.text.index("。", at) + 1
     scored = score_sentence(query, weights, ENCYCLOPEDIA, at, end, "", "", 0)
     assert scored.cover == 1.0
+
+
+def test_the_title_repeated_as_a_first_line_is_no_answer() -> None:
+    doc = make_doc(
+        "drama",
+        "河畔往事 (电视剧)\n\n该剧讲述临江市一家人的故事。由林志远、朴恩惠主演。\n",
+        {"title": "河畔往事 (电视剧)"},
+    )
+    found = ask("河畔往事是什么？", doc)
+    assert quotes(found) == ["该剧讲述临江市一家人的故事。"]
