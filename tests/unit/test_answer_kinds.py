@@ -167,4 +167,23 @@ def test_the_title_repeated_as_a_first_line_is_no_answer() -> None:
         {"title": "河畔往事 (电视剧)"},
     )
     found = ask("河畔往事是什么？", doc)
-    assert quotes(found) == ["该剧讲述临江市一家人的故事。"]
+    assert quotes(found)[0] == "该剧讲述临江市一家人的故事。"
+    assert "河畔往事 (电视剧)" not in quotes(found)
+
+
+TWINS = make_doc(
+    "twins",
+    "临江大桥\n\n临江大桥于1998年动工。\n桥南有一座公园。\n临江大桥于2003年通车。\n",
+    {"title": "临江大桥"},
+)
+
+
+def test_two_sentences_scoring_alike_are_both_shown() -> None:
+    # 动工 or 通车: the question does not say which year it means
+    found = ask("临江大桥是哪一年的？", TWINS)
+    assert quotes(found) == ["临江大桥于1998年动工。", "临江大桥于2003年通车。"]
+
+
+def test_a_clearly_better_sentence_is_shown_alone() -> None:
+    found = ask("临江大桥是哪一年通车的？", TWINS)
+    assert quotes(found) == ["临江大桥于2003年通车。"]
