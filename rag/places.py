@@ -2,12 +2,14 @@
 about.
 
 jieba's place tag (`ns`) is too noisy to decide "is this sentence about Suzhou?" (it tags `上市`
-and `深度` as places), so place names come from two tables instead: `places_cn.tsv`, every
+and `深度` as places), so place names come from three tables instead: `places_cn.tsv`, every
 province, prefecture-level city and county-level division, generated once from jionlp's
 division table by `scripts/make_places.py` (short forms that are everyday words, 和平 or 合作,
-or that name several places, 鼓楼, are left out there, each rule stated in the file); and
-`places.tsv`, what that table lacks: the countries the field cites, the regions reports compare
-(长三角 ...) and named areas that are no division (中关村). Each name knows its parent, so a
+or that name several places, 鼓楼, are left out there, each rule stated in the file);
+`places_world.tsv`, the world's countries by their Chinese names, generated once from the
+Unicode CLDR by `scripts/make_countries.py`; and `places.tsv`, what those lack: the countries'
+usual short names, the regions reports compare (长三角 ...) and named areas that are no division
+(中关村). Each name knows its parent, so a
 sentence about 常熟 is within 苏州 and 江苏, and one naming 中国 does not leave it.
 
 A text names a place by its name or its full name (常熟市 is 常熟); the name is always a part of
@@ -32,7 +34,7 @@ from functools import lru_cache
 from rag.terms import _jieba
 from rag.text import lexicon
 
-_FILES = ("places", "places_cn")
+_FILES = ("places", "places_cn", "places_world")
 
 _KINDS = frozenset({"国家", "省", "城市", "县级市", "县", "区", "地方"})
 """The kinds a table may give a place whose level does not say it (`places_cn.tsv` gives every

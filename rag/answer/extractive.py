@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -44,6 +44,7 @@ from rag.evidence import (
 )
 from rag.guard import is_instruction
 from rag.question import YEAR, Query, analyse, facets, mentions, split_description
+from rag.text import lexicon
 from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
 
 NEAR_BEST = 0.85
@@ -151,6 +152,16 @@ def extract_answer(
         chosen = cover_facet(facet, chosen, candidates, chunk_keys, own)
     if query.asks_list and chosen:
         chosen = chosen + continue_list(chosen[0])
+    if chosen and not kind_asked(query):
+        first = explained(chosen[0])
+        inside = [  # a sentence the explained span now quotes is not quoted again
+            c
+            for c in chosen[1:]
+            if not (
+                c.doc.doc_id == first.doc.doc_id and first.start <= c.start and c.end <= first.end
+            )
+        ]
+        chosen = [first, *inside]
     return compose(chosen, query)
 
 
@@ -294,6 +305,39 @@ _ITEM = re.compile(
 _LISTS = re.compile(r"[^、，,。；]{2,}、[^、，,。；]{2,}")
 _LIST_LOOKAHEAD = 40
 MAX_LIST_ITEMS = 6
+
+
+EXPLAINED_CHARS = 240
+
+
+def explained(best: Candidate) -> Candidate:
+    """The best sentence with the one that follows it in its paragraph, for a question asking
+    why, how or what (no figure, date or name to take): an explanation runs over sentences
+    (`症状包括…。它能穿过肠壁…。`); and with the one before, when it opens with a word leaning on
+    it (`他…`, `因此…`: `rag/text/lexicon/referring_openers.txt`). One verbatim quote. Not the
+    sentence after when the quote would exceed `EXPLAINED_CHARS`."""
+    text = best.doc.text
+    sentences = sentences_of(best.doc)
+    i = bisect.bisect_left(sentences, best.start, key=lambda x: x.start)
+    start, end = whole_sentence(best.doc, best.start, best.end)
+    prev = sentences[i - 1] if i > 0 and sentences[i - 1].end <= start else None
+    opener = text[start : start + 2]
+    if (
+        prev is not None
+        and any(opener.startswith(w) for w in lexicon.words("referring_openers"))
+        and "\n" not in text[prev.start : start]
+        and not is_instruction(text[prev.start : prev.end])
+    ):
+        start = prev.start  # `他…` leans on the sentence before
+    nxt = next((x for x in sentences[i:] if x.start >= end), None)
+    if (
+        nxt is not None
+        and "\n" not in text[end : nxt.start]
+        and nxt.end - start <= EXPLAINED_CHARS
+        and not is_instruction(text[nxt.start : nxt.end])
+    ):
+        end = nxt.end
+    return replace(best, start=start, end=end)
 
 
 def continue_list(best: Candidate) -> list[Candidate]:

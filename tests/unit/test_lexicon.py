@@ -27,6 +27,7 @@ FIELDS = {
     "asks": (2, 2),
     "places": (1, 3),
     "places_cn": (3, 4),
+    "places_world": (3, 3),
     "synonyms": (2, 99),
 }
 """Fields a row of a file has (fewest, most); other files: one."""
@@ -34,6 +35,7 @@ ENTRIES: dict[str, Callable[[tuple[str, ...]], list[object]]] = {
     "asks": lambda row: [row],  # a word may cue two kinds (营收: a figure, and in 元)
     "places": lambda row: [row[0]],  # the parent and kind columns repeat by design
     "places_cn": lambda row: [row[0], *row[3:]],  # a name and a full name: each one place
+    "places_world": lambda row: [row[0]],
 }
 """What must be unique in a file: by default every field of every row."""
 
