@@ -195,6 +195,36 @@ def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return merged
 
 
+def _split_unused(words: list[tuple[str, str]], chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
+    """A rejoined run no chunk uses (`魏舒史称`: a name and a verb jieba split into single
+    characters) split again into the longest pieces of two or more characters the chunks do
+    use, left to right (`魏舒` `史称`); left whole when the pieces do not cover it."""
+    out: list[tuple[str, str]] = []
+    for word, flag in words:
+        if len(word) < 4 or flag != "n" or any(word in k for k in chunk_keys):
+            out.append((word, flag))
+            continue
+        pieces, i = [], 0
+        while i < len(word):
+            size = next(
+                (
+                    size
+                    for size in range(len(word) - i, 1, -1)
+                    if any(word[i : i + size] in k for k in chunk_keys)
+                ),
+                0,
+            )
+            if not size:
+                break
+            pieces.append(word[i : i + size])
+            i += size
+        if i == len(word) and len(pieces) > 1:
+            out.extend((piece, "n") for piece in pieces)
+        else:
+            out.append((word, flag))
+    return out
+
+
 @lru_cache(maxsize=4096)
 def forms(term: str) -> tuple[str, ...]:
     """A term and its other forms: short and full (`ai`, `人工智能`), and its synonyms of two or
@@ -270,7 +300,7 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
     body = _ASKS_BODY.search(key)
     asked_body = body.group(1) if body else ""
     function_pos, stop = lexicon.words("function_pos"), stopwords()
-    for word, flag in _merge_single_chars(_words(key, chunk_keys)):
+    for word, flag in _split_unused(_merge_single_chars(_words(key, chunk_keys)), chunk_keys):
         if word in (kind_word, asked_body):  # the kind of place or body asked is checked, not
             # searched (哪个|国家, 哪个|部门)
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.clean import search_key
 from rag.places import (
     kind_of,
     lineage,
@@ -266,3 +267,11 @@ def test_year_facets_drop_the_other_year_with_its_joint() -> None:
 
 def test_a_place_inside_another_is_not_a_second_place_asked() -> None:
     assert all(word == "" for _, word in facets(query("苏州的算力在全国排第几？在江苏省内呢？")))
+
+
+def test_a_run_of_single_characters_no_chunk_uses_is_split_into_pieces_they_use() -> None:
+    # jieba cuts an unknown name and the verb after it into single characters, rejoined as one
+    # word no text holds: split again into the pieces the chunks do hold
+    keys = [search_key("韩当是三国时期的武将。"), search_key("史称韩义公。")]
+    query, _ = analyse("韩当史称什么？", keys)
+    assert query.terms == ("韩当", "史称")
