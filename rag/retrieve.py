@@ -28,6 +28,10 @@ MAX_FACETS = 4
 FACET_EXTRA = 3
 
 
+MAX_ANALYSED = 40
+"""Words of a query worth the answerer's analysis (which scans the chunks once a word)."""
+
+
 class JiebaBM25Retriever(BM25Retriever):
     """BM25 whose tokens are jieba terms of the Simplified search key."""
 
@@ -50,7 +54,9 @@ class JiebaBM25Retriever(BM25Retriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         words = terms(query_bundle.query_str)
-        if self._chunk_keys is not None:  # and what the answerer looks for (规模以上 whole)
+        # and what the answerer looks for (规模以上 whole); not for the place query of a question
+        # asking a kind of place (its words are terms and place names already, hundreds of them)
+        if self._chunk_keys is not None and len(words) <= MAX_ANALYSED:
             from rag.question import analyse
 
             asked = analyse(query_bundle.query_str, self._chunk_keys)[0].terms
@@ -85,6 +91,12 @@ def expand(words: list[str], vocabulary: frozenset[str]) -> list[str]:
     return out
 
 
+MAX_PLACE_NAMES = 1000
+"""A question asking a kind of place also searches for the places of that kind (a province's
+cities, the world's countries), unless nearly every place is one: `哪些地区` would search for
+all 3,500 known places."""
+
+
 class FacetFusionRetriever(QueryFusionRetriever):
     """Reciprocal-rank fusion over the question and each of its facets (deterministic query
     generation: the base class would ask an LLM for rephrasings)."""
@@ -107,8 +119,9 @@ class FacetFusionRetriever(QueryFusionRetriever):
         queries = [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]
         if query.asks_place:  # `哪个县级市…`: passages naming such a place, with the rest asked
             named = places_of_kind(query.asks_place, query.places)
-            content = [t for t in query.terms if t not in query.places]
-            queries.append(QueryBundle(" ".join(content + named)))
+            if len(named) <= MAX_PLACE_NAMES:  # `哪些地区`: every place is one; no such query
+                content = [t for t in query.terms if t not in query.places]
+                queries.append(QueryBundle(" ".join(content + named)))
         return queries
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
