@@ -275,3 +275,21 @@ def test_a_run_of_single_characters_no_chunk_uses_is_split_into_pieces_they_use(
     keys = [search_key("韩当是三国时期的武将。"), search_key("史称韩义公。")]
     query, _ = analyse("韩当史称什么？", keys)
     assert query.terms == ("韩当", "史称")
+
+
+def _place_queries(question: str) -> list[str]:
+    from rag.retrieve import FacetFusionRetriever
+
+    fusion = FacetFusionRetriever.__new__(FacetFusionRetriever)
+    fusion._chunk_keys = [search_key("河畔城是一座港口城市。")]
+    asked = analyse(question, fusion._chunk_keys)[0]
+    return [q.query_str for q in fusion._get_queries(question) if asked.asks_place]
+
+
+def test_a_kind_of_place_asked_searches_for_places_of_that_kind() -> None:
+    (query,) = _place_queries("河畔城的船来自哪个国家？")
+    assert {"葡萄牙", "智利", "日本"} <= set(query.split())  # any continent's
+
+
+def test_a_kind_nearly_every_place_is_searches_for_none() -> None:
+    assert _place_queries("河畔城的船来自哪些地区？") == []
