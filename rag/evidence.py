@@ -1,11 +1,11 @@
 """Evidence: how well one sentence answers a question, and whether it can answer it at all.
 
 Scoring, per sentence: the IDF-weighted share of the question's terms found in the sentence's
-search key (in any of their forms: `AI` and `人工智能`; a term of its document's title counts in
-full, for an article's sentences are about its title; a term found only in its section path,
-chunk, or issuer counts half; a term missing but for some of its characters counts by the share
-of characters found), with relative dates resolved against the document date (`去年` in a 2024
-document also matches `2023年`).
+search key (in any of their forms: `AI` and `人工智能`; a term of its document's title, issuer
+or kind counts in full, for an article's sentences are about its title; a term found only in
+its section path or chunk counts half; a term missing but for some of its characters counts by
+the share of characters found), with relative dates resolved against the document date (`去年`
+in a 2024 document also matches `2023年`).
 Answerability (the trade-off: a refusal is better than a loosely related quote):
 - the sentence must cover at least `MIN_COVER` of the question's weight;
 - every anchor must be found: numbers, Latin words and rare names in the sentence (or its
@@ -34,7 +34,7 @@ from rag.question import YEAR, Query, forms, mentions
 from rag.text import lexicon, names
 from rag.text.contraction import contracted_in
 from rag.text.names import names_other
-from rag.text.sentences import is_question
+from rag.text.sentences import is_question, sentences_before
 from rag.types import Chunk, Sentence, SourceDoc
 
 MIN_COVER = 0.6
@@ -88,17 +88,13 @@ def _current_for(year: int, doc: SourceDoc, key: str) -> bool:
     return not names_a_year and doc_year is not None and 0 <= doc_year - year <= 1
 
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-
-
 def carried_years(doc: SourceDoc, start: int, sentence: str) -> frozenset[str]:
     """The years a sentence naming none speaks of, from what came before it: those of the
     latest sentence of its paragraph naming a year (`2019年的决赛在上海举行。中国选手夺得
     冠军。`: the second is about 2019). Empty when the sentence names a year itself."""
     if any(not _reference_point(sentence, m.end()) for m in _YEAR_MENTION.finditer(sentence)):
         return frozenset()
-    para = doc.text.rfind("\n", 0, start) + 1
-    for before in reversed(_SENTENCE_END.split(doc.text[para:start])):
+    for before in reversed(sentences_before(doc.text, start)):
         found = _YEAR_MENTION.findall(before)
         if found:
             return frozenset(y[:4] for y in found)
@@ -112,9 +108,7 @@ def referred(doc: SourceDoc, start: int) -> str:
     """The search key of what a sentence may refer back to: the sentences before it in its
     paragraph, up to `REFERRED_SENTENCES` (`塔里木油田去年再创新高。全年油气产量达3000万吨。`:
     the second is about 塔里木油田 though it does not name it)."""
-    para = doc.text.rfind("\n", 0, start) + 1
-    before = [b for b in _SENTENCE_END.split(doc.text[para:start]) if b.strip()]
-    return key_of("".join(before[-REFERRED_SENTENCES:]))
+    return key_of("。".join(sentences_before(doc.text, start)[-REFERRED_SENTENCES:]))
 
 
 def _reference_point(text: str, end: int) -> bool:
@@ -126,14 +120,9 @@ def _reference_point(text: str, end: int) -> bool:
 _YEAR_MENTION = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:年|-\d|/\d)")
 
 
-TITLE_CREDIT = 1.0
-
-
-def _term_credit(term: str, key: str, context: str, title: str = "") -> float:
-    if mentions(term, key):
+def _term_credit(term: str, key: str, context: str, identity: str = "") -> float:
+    if mentions(term, key) or (identity and mentions(term, identity)):
         return 1.0
-    if title and mentions(term, title):
-        return TITLE_CREDIT
     if mentions(term, context):
         return 0.5
     if len(term) > 1:

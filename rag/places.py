@@ -33,6 +33,7 @@ from functools import lru_cache
 
 from rag.terms import _jieba
 from rag.text import lexicon
+from rag.text.sentences import SENTENCE_END
 
 _FILES = ("places", "places_cn", "places_world")
 
@@ -172,14 +173,13 @@ def within(place: str, area: str) -> bool:
 
 # 中国 names the scope of a Chinese report, not its subject: 《中国最强地级市》 is about a city.
 _COUNTRY_WIDE = frozenset({"中国"})
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 
 def subject_places(paragraph_before: str, section: str, title: str, body: str) -> frozenset[str]:
     """What a sentence that names no place is about: the places of the latest sentence of its
     paragraph that names any; else those its section path names; else its document title's;
     else the place its document names most often."""
-    for sentence in reversed(_SENTENCE_END.split(paragraph_before)):
+    for sentence in reversed(SENTENCE_END.split(paragraph_before)):
         found = places_in(sentence) - _COUNTRY_WIDE
         if found:
             return found

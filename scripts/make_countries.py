@@ -117,15 +117,17 @@ NOTE = """\
 
 
 def known() -> set[str]:
-    out = set()
-    for name in ("places.tsv", "places_cn.tsv"):
-        for line in (ROOT / "rag" / "text" / "lexicon" / name).read_text("utf-8").splitlines():
-            if line and not line.startswith("#"):
-                out.update(f for f in line.split("\t")[::3] if f)
-                fields = line.split("\t")
-                if len(fields) > 3:
-                    out.add(fields[3])
-    return out
+    """Every spelling the other place tables hold: each row's name and its full name."""
+    sys.path.insert(0, str(ROOT))
+    from rag.text import lexicon  # the product's own reader of its word lists (stdlib only)
+
+    return {
+        f
+        for name in ("places", "places_cn")
+        for row in lexicon.rows(name)
+        for f in (row[0], *row[3:4])
+        if f
+    }
 
 
 def main() -> int:

@@ -199,7 +199,7 @@ def _dotted(tokens: tuple[tuple[str, str, int], ...], start: int, end: int) -> t
         return j - step
 
     while True:  # rightwards: `…莉` `·` `巴蒂`
-        k = part(last, 1) if last + 1 < len(tokens) and tokens[last + 1][0] not in _DOTS else last
+        k = part(last, 1)
         if k + 2 < len(tokens) and tokens[k + 1][0] in _DOTS and tokens[k + 2][0].isalnum():
             last = part(k + 2, 1)
         else:
