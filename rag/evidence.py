@@ -238,6 +238,9 @@ class Candidate:
     named: bool = False
     similarity: float | None = None
     """Cosine of the question's vector and the sentence's (None without a semantic embedder)."""
+    event_end: int | None = None
+    """Where the sentence matched against the question ends, when the span goes on to the
+    sentence holding the answer asked (`score_sentence`'s `outcome_end`)."""
 
 
 def question_vector(embedder: Any, query: Any) -> Any:
@@ -307,14 +310,19 @@ def score_sentence(
     named: bool = False,
     min_cover: float = MIN_COVER,
     similarity: float | None = None,
+    outcome_end: int | None = None,
 ) -> Candidate:
     """Coverage of the question by one sentence, and whether it can answer it.
 
     `named`: the question names this sentence's document, so the title's words are given
     (`《…对策建议》是什么时候发布的` is answered by the masthead's date line).
+    `outcome_end`: the kind of answer asked (a person, figure, date) may be in the text from the
+    sentence's end to here instead (the sentence after it); the candidate then spans both.
     """
     sentence = doc.text[start:end]
     own = key_of(sentence)
+    held = sentence if outcome_end is None else doc.text[start:outcome_end]
+    held_own = own if outcome_end is None else key_of(held)
     key = _with_resolved_years(own, doc)
     title = _identity_key(doc)
     if named:
@@ -359,14 +367,14 @@ def score_sentence(
     )
     flat = "".join(own.split())  # the sentence itself must name the issuer
     typed = (
-        (not query.asks_figure or _has_figure(query.unit, sentence, own))
-        and (not query.asks_date or bool(_DATE.search(sentence)))
-        and (not query.asks_rank or bool(_RANKING.search(sentence)))
+        (not query.asks_figure or _has_figure(query.unit, held, held_own))
+        and (not query.asks_date or bool(_DATE.search(held)))
+        and (not query.asks_rank or bool(_RANKING.search(held)))
         and (
             not (query.asks_who and named and names_of(doc))
             or any(n in flat for n in names_of(doc))
         )
-        and (not query.asks_place or _names_kind(query.asks_place, own, query.places))
+        and (not query.asks_place or _names_kind(query.asks_place, held_own, query.places))
     )
     score = cover - 0.01 * rank
     attributes = [
@@ -403,12 +411,23 @@ def score_sentence(
     # or body the question does not hold
     issuer_checked = query.asks_who and named and bool(names_of(doc))
     answers = covered and anchored and typed and states
-    answers = answers and (issuer_checked or _names_asked(query, own))
+    answers = answers and (issuer_checked or _names_asked(query, held_own))
     if query.asks_title and named:  # `标题是什么`: the title line of the named document (its
         answers = start == title_start(doc)  # places and years described the document)
         score += 0.5 * answers
     return Candidate(
-        doc, start, end, section, score, answers, cover, chunk_key, rank, named, similarity
+        doc,
+        start,
+        end if outcome_end is None else outcome_end,
+        section,
+        score,
+        answers,
+        cover,
+        chunk_key,
+        rank,
+        named,
+        similarity,
+        None if outcome_end is None else end,
     )
 
 

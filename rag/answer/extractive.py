@@ -35,6 +35,7 @@ from rag.evidence import (
     Candidate,
     about_document,
     frame,
+    is_question,
     key_of,
     question_vector,
     score_sentence,
@@ -153,16 +154,25 @@ def extract_answer(
     if query.asks_list and chosen:
         chosen = chosen + continue_list(chosen[0])
     if chosen and not kind_asked(query):
-        first = explained(chosen[0])
-        inside = [  # a sentence the explained span now quotes is not quoted again
-            c
-            for c in chosen[1:]
-            if not (
-                c.doc.doc_id == first.doc.doc_id and first.start <= c.start and c.end <= first.end
-            )
-        ]
-        chosen = [first, *inside]
-    return compose(chosen, query)
+        chosen = [explained(chosen[0]), *chosen[1:]]
+    return compose(_outermost(chosen), query)
+
+
+def _outermost(chosen: Sequence[Candidate]) -> list[Candidate]:
+    """The chosen sentences without those another chosen span already quotes (an explained
+    span or an event sentence with its outcome holds the single sentence too)."""
+    kept: list[Candidate] = []
+    for i, c in enumerate(chosen):
+        if not any(
+            o.doc.doc_id == c.doc.doc_id
+            and o.start <= c.start
+            and c.end <= o.end
+            and (o.end - o.start > c.end - c.start or j < i)
+            for j, o in enumerate(chosen)
+            if j != i
+        ):
+            kept.append(c)
+    return kept
 
 
 def read_question(
@@ -197,26 +207,30 @@ def _candidates(
     `vector`: the question's, when sentences carry theirs (a semantic embedder)."""
     seen: set[tuple[str, int]] = set()
     candidates = []
+    kind = bool(kind_asked(query))
     for rank, (chunk, doc) in enumerate(hits):
         chunk_key = key_of(chunk.text)
         sims = similarities(chunk, vector)
         for i, s in enumerate(chunk.sentences):
             if (doc.doc_id, s.start) not in seen and not is_instruction(doc.text[s.start : s.end]):
                 seen.add((doc.doc_id, s.start))
-                candidates.append(
-                    score_sentence(
-                        query,
-                        weights,
-                        doc,
-                        s.start,
-                        s.end,
-                        s.section,
-                        chunk_key,
-                        rank,
-                        doc.doc_id in named,
-                        similarity=None if sims is None else float(sims[i]),
-                    )
+                one = score_sentence(
+                    query,
+                    weights,
+                    doc,
+                    s.start,
+                    s.end,
+                    s.section,
+                    chunk_key,
+                    rank,
+                    doc.doc_id in named,
+                    similarity=None if sims is None else float(sims[i]),
                 )
+                candidates.append(one)
+                if kind and not one.answers and i + 1 < len(chunk.sentences):
+                    pair = _with_outcome(query, weights, one, chunk.sentences[i + 1])
+                    if pair is not None:
+                        candidates.append(pair)
     for doc in docs:  # a document the question names: its masthead and end are candidates
         if doc.doc_id in named:
             for s in frame(doc):
@@ -228,6 +242,41 @@ def _candidates(
                         score_sentence(query, weights, doc, s.start, s.end, s.section, "", 0, True)
                     )
     return candidates
+
+
+PAIR_COST = 0.05
+
+
+def _with_outcome(
+    query: Query, weights: dict[str, float], event: Candidate, after: Sentence
+) -> Candidate | None:
+    """A news report often states the event in one sentence and its outcome in the next
+    (`决赛在体育馆举行。中国选手夺得冠军。`): the event sentence names what is asked but not the
+    person, figure or date; the next one holds that. The event sentence alone must cover the
+    question and name its years, places and rare names; the sentence after only supplies the
+    kind of answer asked. The two are quoted together as one span, only within one paragraph,
+    scored `PAIR_COST` below a single sentence that answers as well. Kept when it does not
+    answer the whole question: a facet of it may be answered (`男单和女单冠军`)."""
+    doc = event.doc
+    if event.cover < FACET_COVER or "\n" in doc.text[event.end : after.start]:
+        return None
+    said = doc.text[after.start : after.end]
+    if is_instruction(said) or is_question(said):
+        return None
+    pair = score_sentence(
+        query,
+        weights,
+        doc,
+        event.start,
+        event.end,
+        event.section,
+        event.chunk_key,
+        event.rank,
+        event.named,
+        similarity=event.similarity,
+        outcome_end=after.end,
+    )
+    return replace(pair, score=pair.score - PAIR_COST)
 
 
 def described(
@@ -273,13 +322,14 @@ def cover_facet(
             weights,
             c.doc,
             c.start,
-            c.end,
+            c.end if c.event_end is None else c.event_end,
             c.section,
             c.chunk_key,
             c.rank,
             c.named,
             min_cover=min_cover,
             similarity=c.similarity,
+            outcome_end=None if c.event_end is None else c.end,
         )
         for c in candidates
     ]

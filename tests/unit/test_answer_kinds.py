@@ -213,3 +213,30 @@ def test_a_country_of_any_continent_answers_which_country() -> None:
     )
     found = ask("佩德罗·席尔瓦是哪个国家的赛车手？", doc)
     assert found.short is not None and found.short.text == "葡萄牙"
+
+
+RESULTS = make_doc(
+    "results",
+    "锦标赛落幕\n\n当晚，第十届临江杯围棋锦标赛决赛在市体育馆举行。韩国棋手朴正焕最终夺得冠军。\n"
+    "赛事共有来自12个国家的64名棋手参赛。\n",
+    {"title": "锦标赛落幕", "date": "2024-10-15"},
+)
+
+
+def test_an_event_sentence_is_answered_by_the_outcome_after_it() -> None:
+    found = ask("第十届临江杯围棋锦标赛的冠军是谁？", RESULTS)
+    assert quotes(found) == [
+        "当晚，第十届临江杯围棋锦标赛决赛在市体育馆举行。韩国棋手朴正焕最终夺得冠军。"
+    ]
+    assert found.short is not None and found.short.text == "朴正焕"
+
+
+def test_the_outcome_sentence_does_not_lend_the_event_its_words() -> None:
+    # the outcome holds the person asked, but the event sentence is of another year
+    other = make_doc(
+        "other",
+        "棋界简讯\n\n2022年的海滨杯围棋赛在海滨市举行。韩国棋手朴正焕夺得冠军。\n",
+        {"title": "棋界简讯", "date": "2024-10-15"},
+    )
+    found = ask("2023年海滨杯围棋赛冠军是谁？", other)
+    assert found.citations == []
