@@ -48,6 +48,9 @@ from rag.settings import Settings
 SHIPPED = Path(__file__).with_name("corpora")
 """The corpora shipped with the project; their gates are in `SHIPPED / "thresholds.json"`."""
 ANSWERABLE = "answerable"
+UNSTATED = "answerable-unstated"
+"""An answerable question of which some part is not stated by its passages (`stated.jsonl`):
+scored like the others, reported apart."""
 UNANSWERABLE = "unanswerable"
 REMOVED_GOLD = "removed-gold"
 
@@ -112,7 +115,22 @@ def corpus_rows(folder: Path) -> tuple[list[Row], list[Row]]:
         unanswerable = [unanswerable_row(r) for r in raws if r.get("expected") == "refuse"]
     except KeyError as exc:
         raise UserError(f"{folder}: a question lacks the field {exc}; see the format") from None
+    unstated = _unstated(folder / "stated.jsonl")
+    for row in answerable:
+        if row["id"] in unstated:
+            row["category"] = UNSTATED
     return answerable, unanswerable
+
+
+def _unstated(path: Path) -> set[str]:
+    """Ids of the questions a part of whose answer their passages do not state (a judgement
+    per part, `"stated": false`, with the reason), from an optional `stated.jsonl`."""
+    if not path.is_file():
+        return set()
+    try:
+        return {r["id"] for r in load_questions(path) if not all(p["stated"] for p in r["parts"])}
+    except (KeyError, TypeError) as exc:
+        raise UserError(f"{path}: a line lacks the field {exc}; see the format") from None
 
 
 def stable_rank(question_id: str) -> str:

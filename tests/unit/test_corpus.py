@@ -112,6 +112,26 @@ def test_corpus_rows_reads_both_files(tmp_path: Path) -> None:
     assert [r["id"] for r in answerable] == ["c-1"] and [r["id"] for r in unanswerable] == ["c-9"]
 
 
+def test_a_question_with_an_unstated_part_is_reported_apart(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    other = RAW | {"id": "c-2"}
+    lines = [json.dumps(RAW), json.dumps(other)]
+    (tmp_path / "questions.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    judged = [
+        {"id": "c-1", "parts": [{"answer": "a", "stated": True}]},
+        {"id": "c-2", "parts": [{"answer": "a", "stated": True}, {"answer": "b", "stated": False}]},
+    ]
+    (tmp_path / "stated.jsonl").write_text(
+        "".join(json.dumps(j) + "\n" for j in judged), encoding="utf-8"
+    )
+    answerable, _ = corpus_rows(tmp_path)
+    assert [(r["id"], r["category"]) for r in answerable] == [
+        ("c-1", "answerable"),
+        ("c-2", "answerable-unstated"),
+    ]
+    assert all(r["answerable"] for r in answerable)  # still scored as answerable
+
+
 def test_a_folder_without_docs_is_refused_with_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="docs/"):
         corpus_rows(tmp_path)
