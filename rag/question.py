@@ -272,6 +272,12 @@ _TITLED = re.compile(r"《([^《》]{2,30})》|“([^“”]{2,20})”|「([^「
 _NUMBERED = re.compile(r"(?<![第前])[\u4e00-\u9fff]{2,4}[一二三四五六七八九十百零〇两]{1,4}[号型]")
 
 
+def _topic_names(key: str) -> set[str]:
+    """Titles in book marks and numbered names of a series, as the question writes them."""
+    found = {f"《{m.group(1)}》" for m in _TITLED.finditer(key) if m.group(1)}
+    return found | set(_NUMBERED.findall(key))
+
+
 def required_names(key: str) -> set[str]:
     """Names a question holds whole, that an answering sentence (or its section or title) must
     hold whole too: titles in book marks or quotes, and numbered names of a series."""
@@ -370,11 +376,17 @@ def facets(query: Query) -> list[tuple[str, str]]:
     places = sorted(query.places)
     clauses = [c for c in _CLAUSE.split(query.key) if c.strip()]
     out: list[tuple[str, str]] = []
+    # the work or craft the question is about (`《心居》`, `神舟十六号`): a later clause leaves
+    # it unsaid (`《心居》的主演有谁，导演是谁？`) and is still about it. Not a quoted term
+    # (`“灯塔工厂”`): a clause asking who proposed it may be answered by a masthead
+    topic = sorted(_topic_names(query.key))
     if len(clauses) > 1:  # a clause inherits the question's places and years when it names none
         for clause in clauses:
             inherited = [p for p in places if p not in clause]
             if not YEAR.search(clause):
                 inherited += [f"{y}年" for y in years]
+            if not any(a in clause for a in topic):
+                inherited += topic
             out.append((" ".join([*inherited, clause]), ""))
     nested = any(within(a, b) for a in places for b in places if a != b)
     for group, suffix in ((years, r"\s*年?(?:初|底|末)?"), ([] if nested else places, "")):

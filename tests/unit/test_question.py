@@ -259,6 +259,16 @@ def test_locality_words_are_not_terms() -> None:
     assert "里" not in query("致公党的建议里说了什么？").terms
 
 
+def test_a_later_clause_is_still_about_the_work_the_question_names() -> None:
+    parts = [text for text, _ in facets(query("《春江图》的作者是谁，收藏在哪里？"))]
+    assert len(parts) == 2 and all("《春江图》" in p for p in parts)
+
+
+def test_a_quoted_term_is_not_carried_into_a_later_clause() -> None:
+    parts = [text for text, _ in facets(query("临江有“未来工厂”吗？是谁提出的？"))]
+    assert parts[1].endswith("是谁提出的") and "未来工厂" not in parts[1]
+
+
 def test_year_facets_drop_the_other_year_with_its_joint() -> None:
     parts = {word: text for text, word in facets(query("苏州营收从2021年到2024年增长了多少？"))}
     assert "2021" not in parts["2024"] and "到" not in parts["2024"]
