@@ -15,12 +15,19 @@ alternatives is the gold sentence. From it, labelled answers are scripted (no LL
 - mixed (every third question): a correct claim, an invented figure (`invented`) and another
   question's gold sentence (`borrowed`), all citing the same source: one answer, three claims;
 - long (every second question): six correct claims, one sentence of each of the first six
-  sources citing it (the latency of a long answer).
-A claim that should be flagged (all but correct and paraphrase) and is not verified is caught.
+  sources citing it (the latency of a long answer);
+- the errors strong chat models make, from eval/claimkinds.py: a name swapped for another of
+  the corpus (`entity_swap`), two places' figures exchanged (`subject_swap`), a clause of
+  another passage appended (`appended_clause`), a relative year made the wrong absolute year
+  (`year_shift`), % for 个百分点 (`unit`), 增长 for 下降 (`direction`); and two faithful styles,
+  a framing clause (`framed`) and the relative year made the right one (`resolved`).
+A claim that should be flagged (all but correct, paraphrase, framed, resolved) and is not
+verified is caught. `--corpus DIR` runs the same on a corpus folder's questions and documents.
 
 Prints precision and recall of flagging, the false-flag rate on correct claims, recall per kind,
 a sweep of `rag.claims.MIN_OVERLAP`, and the checker's latency per answer (p50, p95). Exits 1
-when an altered figure goes uncaught. Usage: python -m eval.claimcheck [--data-dir DIR]
+when an altered figure goes uncaught.
+Usage: python -m eval.claimcheck [--data-dir DIR] [--corpus DIR]
 `run()` returns the figures as a dict (tests/integration/test_claimcheck.py holds the floor).
 """
 
@@ -31,6 +38,7 @@ import json
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +47,7 @@ from typing import Any
 
 from llama_index.core.schema import QueryBundle
 
+from eval import claimkinds
 from rag.cite import MARKER, in_script, marker
 from rag.claims import MIN_OVERLAP, Source, check, split_claims
 from rag.clean import search_key
@@ -48,7 +57,9 @@ from rag.question import condense
 from rag.types import Sentence
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
-VERIFY = ("correct", "paraphrase")
+VERIFY = ("correct", "paraphrase", "framed", "resolved")
+CLASSIC = ("altered", "wrong_source", "no_source", "invented", "borrowed")
+"""The error kinds of the first checker; the others are eval/claimkinds.py's."""
 SWEEP = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
 MIN_CLAIM_CHARS = 8
 LONG_CLAIMS = 6
@@ -57,7 +68,8 @@ _ASKED = re.compile(
     r"多少[个個家项項件名位人所条條款台次起天倍]?|[几幾](?:[个個家项項件名位人所期年]|)"
     r"|有?多大(?:比重)?|哪[几幾]?[些个個家座所]|什[么麼](?:名字)?|甚麼|第[几幾]"
 )
-PARAPHRASED = ("figure", "traditional", "paraphrase", "list", "cross_doc", "meta")
+PARAPHRASED = ("figure", "traditional", "paraphrase", "list", "cross_doc", "meta", "answerable")
+"""Categories whose questions turn into a paraphrase (a corpus's are all `answerable`)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,8 @@ class Case:
     answer: str
     sources: tuple[Source, ...]
     kinds: tuple[str, ...]
+    question: str = ""
+    """What was asked (a clause restating it needs no support)."""
     """Per claim, in order: correct or paraphrase (should verify); altered, wrong_source,
     no_source, invented, borrowed (should be flagged)."""
 
@@ -205,8 +219,59 @@ def _long_answer(sources: Sequence[Source]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Corpus:
+    """What the scripted errors draw on: the corpus's names and text."""
+
+    vocab: dict[str, list[str]]
+    text: str
+
+
+def corpus_of(engine: Any) -> Corpus:
+    texts = [d.text for d in engine.docs.values()]
+    return Corpus(claimkinds.vocabulary(texts), "\n".join(texts))
+
+
+def _bigrams(key: str) -> set[str]:
+    runs = re.findall(r"[\u3400-\u9fffa-z]+", key)
+    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+
+
+def _unsupported(clause: str, chunk: str) -> bool:
+    """Fewer than half of the clause's bigrams are in the chunk: it says something else."""
+    grams = _bigrams(search_key(clause))
+    return bool(grams) and len(grams & _bigrams(search_key(chunk))) < len(grams) / 2
+
+
+def _new_kinds(
+    claim: str, src: Source, index: int, other: Gold | None, corpus: Corpus
+) -> list[tuple[str, str]]:
+    """(answer text without marker, kind) for each of eval/claimkinds.py's kinds the claim
+    offers a place for."""
+    chunk = src.doc.text[src.start : src.end]
+    out: list[tuple[str, str]] = [(claimkinds.framed(claim, index), "framed")]
+    made = {
+        "entity_swap": claimkinds.entity_swap(claim, chunk, corpus.vocab, index, corpus.text),
+        "subject_swap": claimkinds.subject_swap(claim, chunk),
+        "year_shift": claimkinds.year_shift(claim, src.doc.meta.date),
+        "resolved": claimkinds.resolved(claim, src.doc.meta.date),
+        "unit": claimkinds.unit(claim, chunk),
+        "direction": claimkinds.direction(claim),
+    }
+    if other is not None and other.source.doc is not src.doc:
+        appended = claimkinds.appended_clause(claim, other.claim)
+        if appended is not None and _unsupported(appended[len(claim.rstrip("。；;，, ")) :], chunk):
+            made["appended_clause"] = appended
+    out += [(text, kind) for kind, text in made.items() if text is not None and text != claim]
+    return out
+
+
 def _question_cases(
-    q: dict[str, Any], index: int, sources: tuple[Source, ...], other: Gold | None
+    q: dict[str, Any],
+    index: int,
+    sources: tuple[Source, ...],
+    other: Gold | None,
+    corpus: Corpus | None = None,
 ) -> tuple[list[Case], Gold | None]:
     gold = _gold(sources, q["must"], index)
     if gold is None:
@@ -219,20 +284,27 @@ def _question_cases(
     cases = [Case(q["id"], claim + cite, sources, ("correct",))]
     paraphrase = _paraphrase(q, gold.source) if q["category"] in PARAPHRASED else None
     if paraphrase and not q.get("follows"):
-        cases.append(Case(q["id"], paraphrase + cite, sources, ("paraphrase",)))
+        cases.append(Case(q["id"], paraphrase + cite, sources, ("paraphrase",), q["question"]))
     altered = _altered(claim, gold.source, index)
     if altered:
-        cases.append(Case(q["id"], altered + cite, sources, ("altered",)))
+        cases.append(Case(q["id"], altered + cite, sources, ("altered",), q["question"]))
     wrong = _wrong_source(sources, gold, claim)
     if wrong is not None:
-        cases.append(Case(q["id"], claim + marker(wrong), sources, ("wrong_source",)))
-    cases.append(Case(q["id"], claim, sources, ("no_source",)))
+        cases.append(
+            Case(q["id"], claim + marker(wrong), sources, ("wrong_source",), q["question"])
+        )
+    cases.append(Case(q["id"], claim, sources, ("no_source",), q["question"]))
     if other is not None and index % 3 == 0 and _lacks(gold.source, other.answer_key, other.claim):
         mixed = f"{claim}{cite}\n{_invented(gold.source, index)}{cite}\n{other.claim}{cite}"
-        cases.append(Case(q["id"], mixed, sources, ("correct", "invented", "borrowed")))
+        cases.append(
+            Case(q["id"], mixed, sources, ("correct", "invented", "borrowed"), q["question"])
+        )
     long = _long_answer(sources) if index % 2 == 0 else None
     if long:
         cases.append(Case(q["id"], long, sources, ("correct",) * LONG_CLAIMS))
+    if corpus is not None:
+        for text, kind in _new_kinds(claim, gold.source, index, other, corpus):
+            cases.append(Case(q["id"], text + cite, sources, (kind,), q["question"]))
     return cases, gold
 
 
@@ -240,12 +312,13 @@ def build_cases(engine: Any, questions: Sequence[dict[str, Any]]) -> list[Case]:
     by_id = {q["id"]: q for q in questions}
     cases: list[Case] = []
     previous: Gold | None = None
+    corpus = corpus_of(engine)
     for index, q in enumerate(qq for qq in questions if qq["answerable"]):
         asked = q["question"]
         if q.get("follows") in by_id:
             asked = condense(asked, [by_id[q["follows"]]["question"]])
         sources = retrieve_sources(engine, asked)
-        found, gold = _question_cases(q, index, sources, previous)
+        found, gold = _question_cases(q, index, sources, previous, corpus)
         cases.extend(found)
         # the next mixed answer borrows this claim; from another document when there is one
         if gold is not None and (previous is None or gold.source.doc is not previous.source.doc):
@@ -271,7 +344,7 @@ def _score(cases: Sequence[Case], min_overlap: float) -> dict[str, Any]:
     misses: list[str] = []
     for case in cases:
         started = time.perf_counter()
-        claims = check(case.answer, case.sources, min_overlap)
+        claims = check(case.answer, case.sources, min_overlap, case.question)
         latencies.append((time.perf_counter() - started) * 1000)
         if len(case.kinds) == LONG_CLAIMS:
             long_latencies.append(latencies[-1])
@@ -290,6 +363,7 @@ def _score(cases: Sequence[Case], min_overlap: float) -> dict[str, Any]:
                 ):
                     span_errors += 1
     should = [f for k, f in rows if k not in VERIFY]
+    classic = [f for k, f in rows if k in CLASSIC]
     flagged = sum(f for _, f in rows)
     caught = sum(should)
     correct = [f for k, f in rows if k in VERIFY]
@@ -303,6 +377,7 @@ def _score(cases: Sequence[Case], min_overlap: float) -> dict[str, Any]:
         "should_flag": len(should),
         "precision": caught / flagged if flagged else 1.0,
         "recall": caught / len(should) if should else 1.0,
+        "recall_classic": sum(classic) / len(classic) if classic else 1.0,
         "false_flag_rate": sum(correct) / len(correct) if correct else 0.0,
         "false_flag_by_kind": {
             k: sum(f for kk, f in rows if kk == k) / max(1, sum(1 for kk, _ in rows if kk == k))
@@ -321,14 +396,23 @@ def _score(cases: Sequence[Case], min_overlap: float) -> dict[str, Any]:
     }
 
 
-def run(engine: Any = None, questions_path: Path = QUESTIONS) -> dict[str, Any]:
-    """Build the scripted answers, check them at `MIN_OVERLAP` and across `SWEEP`."""
+def run(
+    engine: Any = None, questions_path: Path = QUESTIONS, corpus: Path | None = None
+) -> dict[str, Any]:
+    """Build the scripted answers, check them at `MIN_OVERLAP` and across `SWEEP`. `corpus`: a
+    corpus folder (eval/corpora/README.md) whose answerable questions are used instead of the
+    seeds' (its documents must be in `engine`'s index)."""
     if engine is None:
         from rag.api import open_engine
         from rag.settings import Settings
 
         engine = open_engine(Settings())
-    questions = [json.loads(line) for line in questions_path.read_text("utf-8").splitlines()]
+    if corpus is not None:
+        from eval.corpus import corpus_rows
+
+        questions = corpus_rows(corpus)[0]
+    else:
+        questions = [json.loads(line) for line in questions_path.read_text("utf-8").splitlines()]
     cases = build_cases(engine, questions)
     check("预热。[1]", cases[0].sources)  # OpenCC loads on first use: not the checker's latency
     result = _score(cases, MIN_OVERLAP)
@@ -348,6 +432,7 @@ def _print(result: dict[str, Any]) -> None:
     )
     print(f"precision of flagging   {result['precision']:.3f}")
     print(f"recall of flagging      {result['recall']:.3f}")
+    print(f"  of the first kinds    {result['recall_classic']:.3f}  ({', '.join(CLASSIC)})")
     print(f"false flags on correct  {result['false_flag_rate']:.3f}")
     for kind, rate in result["false_flag_by_kind"].items():
         print(f"  false flags {kind:<10} {rate:.3f}  (n={result['count_by_kind'][kind]})")
@@ -380,14 +465,27 @@ def _print(result: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a corpus folder: ingested into a temporary index (or --data-dir, already holding"
+        " it) and its questions used",
+    )
     args = parser.parse_args()
-    engine = None
-    if args.data_dir is not None:
-        from rag.api import open_engine
-        from rag.settings import Settings
+    from rag.api import ingest, open_engine
+    from rag.settings import Settings
 
-        engine = open_engine(Settings(data_dir=args.data_dir))
-    result = run(engine)
+    with tempfile.TemporaryDirectory(prefix="rag-claims-", ignore_cleanup_errors=True) as tmp:
+        engine = None
+        if args.data_dir is not None:
+            engine = open_engine(Settings(data_dir=args.data_dir))
+        elif args.corpus is not None:
+            settings = Settings(data_dir=Path(tmp), chroma_host="")
+            ingest(settings, [args.corpus / "docs"])
+            engine = open_engine(settings)
+        result = run(engine, corpus=args.corpus)
     _print(result)
     return 0 if result["recall_by_kind"].get("altered", 0.0) == 1.0 else 1
 

@@ -15,8 +15,19 @@ A cited source supports a claim when
 - figures: each figure the claim states (`rag.figures`) is stated by a supporting cited source's
   chunk or header (title; relative years such as 去年 resolved against the date; the date itself
   only for a claim that names the document, so `2025年` is not taken from a 2025 article's date);
-- names: each quoted name (`“苏智云”`, `《…规划》`) is in a supporting cited source's chunk or
-  title, as written (up to script and width).
+- quoted names: each (`“苏智云”`, `《…规划》`) is in a supporting cited source's chunk or
+  title, as written (up to script and width);
+- names: each name of a person, body or place (jieba's tags) is in a supporting chunk, its
+  document's title or issuer, or is the place the document is about (`entity_not_in_source:X`:
+  a name from elsewhere is how models swap one company for another);
+- subjects and directions: a figure is bound to the last place named before it (none after a
+  scope word such as 全省, none in a `分别` sentence) and to the direction word of its clause
+  (增长/下降, `rag/text/lexicon/directions.tsv`); some source sentence must state the figure of
+  the same place, changing the same way (`subject_mismatch:杭州`, `direction_differs:下降`);
+- clauses: each clause with content (`MIN_CLAUSE_CHARS`) needs `MIN_CLAUSE_OVERLAP` of its
+  bigrams in the supporting chunks, or a figure they state, unless it restates the question
+  (`clause_not_supported:…`: an invented clause appended to a true sentence).
+Percentage points are not a percentage (`rag.figures`: kind `pp`).
 A claim citing [1][2] may take one figure from each (`2022年120万辆，2023年150万辆[1][2]`); a
 cited source that passes on wording but holds none of the claim's figures is not its support.
 The support is the span of the cited chunk that holds the claim's figures (one sentence, else the
@@ -37,8 +48,11 @@ from functools import lru_cache
 
 from rag.cite import CANNOT_ANSWER, MARKER
 from rag.clean import search_key
-from rag.figures import Figure, figure_list, figures
+from rag.figures import Figure, figure_list, figure_spans, figures
 from rag.guard import is_instruction, mask
+from rag.places import place_spans, subject_places
+from rag.text import lexicon
+from rag.text.names import tagged
 from rag.types import Sentence, SourceDoc
 
 MIN_OVERLAP = 0.3
@@ -52,6 +66,18 @@ BAD_MARKER = "bad_marker"
 NOT_SUPPORTED = "not_supported"
 FIGURE_NOT_IN_SOURCE = "figure_not_in_source"
 NAME_NOT_IN_SOURCE = "name_not_in_source"
+ENTITY_NOT_IN_SOURCE = "entity_not_in_source"
+SUBJECT_MISMATCH = "subject_mismatch"
+DIRECTION_DIFFERS = "direction_differs"
+CLAUSE_NOT_SUPPORTED = "clause_not_supported"
+ENTITY_TAGS = ("nr", "nt", "ns")
+"""jieba's tags of the names a claim must share with its source: people, bodies, places."""
+MIN_CLAUSE_CHARS = 6
+"""Han characters a clause needs to be a claim of its own (`根据文档，` states nothing)."""
+MIN_CLAUSE_OVERLAP = 0.3
+"""Share of a clause's bigrams its cited chunks must hold, as `MIN_OVERLAP` for a sentence."""
+ECHO_OVERLAP = 0.5
+"""Share of a clause's bigrams in the question that make it the question restated."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +118,9 @@ class CheckedClaim:
     verified: bool
     reason: str
     """"" when verified, else `no_source`, `bad_marker`, `not_supported`,
-    `figure_not_in_source:<the figure as written>` or `name_not_in_source:<the quoted name>`."""
+    `figure_not_in_source:<the figure as written>`, `name_not_in_source:<the quoted name>`,
+    `entity_not_in_source:<name>`, `subject_mismatch:<place>`, `direction_differs:<word>` or
+    `clause_not_supported:<clause>`."""
 
 
 # ------------------------------------------------------------------------------- splitting
@@ -189,6 +217,8 @@ class _Read:
     dated: frozenset[Figure]
     """Figures of the document's date: stated only by a claim that names the document
     (`《…》（2025-02）指出`); else `2025年` would pass for any chunk of a 2025 article."""
+    issuer: str = ""
+    """search_key of the document's issuer: a claim may name who wrote it."""
 
 
 def _read(source: Source) -> _Read:
@@ -198,7 +228,9 @@ def _read(source: Source) -> _Read:
     header = figures(_header(source.doc, key))
     topic = frozenset() if title in key else _bigrams(title)
     dated = figures(source.doc.meta.date)
-    return _Read(source, f"{key}\n{title}", _bigrams(key), topic, figures(text) | header, dated)
+    issuer = search_key(source.doc.meta.issuer)
+    stated = figures(text) | header
+    return _Read(source, f"{key}\n{title}", _bigrams(key), topic, stated, dated, issuer)
 
 
 _QUOTED = re.compile(r"[“「『《\"]([^“”「」『』《》\"\n]{2,20})[”」』》\"]")
@@ -250,6 +282,126 @@ def _span(read: _Read, claim: frozenset[str], wanted: frozenset[Figure]) -> Supp
     return Support(doc, sents[i].start, sents[j].end, sents[i].section)
 
 
+# ------------------------------------------------------------------- what a figure is bound to
+
+_CLAUSE_END = "，,；;：:"
+
+
+@lru_cache(maxsize=1)
+def _directions() -> dict[str, str]:
+    """Each word of a change's direction -> `up` or `down` (`rag/text/lexicon/directions.tsv`)."""
+    out: dict[str, str] = {}
+    for row in lexicon.rows("directions"):
+        out[row[0]], out[row[1]] = "up", "down"
+    return out
+
+
+def _direction(clause: str) -> tuple[str, str]:
+    """The last direction word of a clause and its direction, or ("", "")."""
+    best = ("", "", -1)
+    for word, way in _directions().items():
+        at = clause.rfind(word)
+        if at > best[2]:
+            best = (word, way, at)
+    return best[0], best[1]
+
+
+def _bound(key: str) -> list[tuple[Figure, str, str, str]]:
+    """Per figure of a sentence's search key: (figure, the place it is stated of, the direction
+    word before it in its clause, that word's direction). The place is the last one named before
+    the figure (`苏州有人才7000人，杭州有5000人`: 7000 is 苏州's, 5000 杭州's), "" when none is
+    or a scope word stands between (`rag/text/lexicon/scopes.txt`)."""
+    places = place_spans(key)
+    out = []
+    for fig, at in figure_spans(key):
+        place, start = next(((p, i) for p, i in reversed(places) if i < at), ("", 0))
+        if any(w in key[start:at] for w in lexicon.words("scopes")):
+            place = ""  # `苏州…占全省40%`: the whole's share, no place's figure
+        clause = max(key.rfind(c, 0, at) for c in _CLAUSE_END) + 1
+        word, way = _direction(key[clause:at])
+        out.append((fig, place, word, way))
+    return out
+
+
+
+
+def _binding_error(key: str, reads: Sequence[_Read]) -> str:
+    """The first figure of the claim bound to another place, or changing the other way, than
+    wherever its cited sources state it; "" when every figure agrees somewhere."""
+    stated = []  # (figure, place, direction) of every source sentence's figures
+    for r in reads:
+        doc = r.source.doc
+        for sent in _sentences(r):
+            stated += _bound(search_key(doc.text[sent.start : sent.end]))
+    respective = any(w in key for w in lexicon.words("respective"))
+    for fig, place, word, way in _bound(key):
+        place = "" if respective else place
+        found = [(p, w) for f, p, _, w in stated if f == fig]
+        if not found or (not place and not way):
+            continue
+        # a place is the same place (苏州市 is 苏州), not one inside it: 苏州's figure is not 江苏's
+        if any(p in ("", place) and (not way or not w or way == w) for p, w in found):
+            continue
+        if not any(p in ("", place) for p, _ in found):
+            return f"{SUBJECT_MISMATCH}:{place}"
+        return f"{DIRECTION_DIFFERS}:{word}"
+    return ""
+
+
+def _entities(key: str) -> list[str]:
+    """The names of people, bodies and places a claim's search key states (jieba's tags)."""
+    return list(
+        dict.fromkeys(
+            w for w, flag, _ in tagged(key) if len(w) > 1 and flag.startswith(ENTITY_TAGS)
+        )
+    )
+
+
+@lru_cache(maxsize=64)
+def _main_place(doc: SourceDoc) -> frozenset[str]:
+    """The place a document is about (its title's, else the one it names most): a chunk saying
+    全市 of it holds it."""
+    return subject_places("", "", search_key(doc.meta.title), search_key(doc.text))
+
+
+def _entity_missing(key: str, reads: Sequence[_Read]) -> str:
+    """The first name of the claim that no cited source holds, in its chunk or in its document's
+    title and issuer (a place also by another spelling of it, 苏州市 for 苏州, or as the place
+    its document is about)."""
+    for name in _entities(key):
+        if any(name in r.key or name in r.issuer for r in reads):
+            continue
+        held = {p for r in reads for p, _ in place_spans(r.key)}
+        held |= {p for r in reads for p in _main_place(r.source.doc)}
+        if any(p in held for p, _ in place_spans(name)):
+            continue
+        return f"{ENTITY_NOT_IN_SOURCE}:{name}"
+    return ""
+
+
+def _clause_unsupported(text: str, reads: Sequence[_Read], asked: frozenset[str]) -> str:
+    """The first clause of a claim with content whose wording the cited chunks do not hold
+    (a true sentence with an invented clause appended). A clause stating a figure the sources
+    state is supported by it; one that restates the question (`asked`: its bigrams) is the
+    asker's premise, not the model's claim."""
+    clauses = re.split(rf"[{_CLAUSE_END}]", text)
+    if len(clauses) < 2:
+        return ""
+    have = frozenset().union(*(r.bigrams for r in reads))
+    held = frozenset().union(*(r.figures for r in reads))
+    for clause in clauses:
+        key = search_key(clause)
+        if len(re.findall(r"[\u4e00-\u9fff]", key)) < MIN_CLAUSE_CHARS:
+            continue
+        grams = _bigrams(key)
+        if _overlap(grams, have) >= MIN_CLAUSE_OVERLAP or figures(key) & held:
+            continue
+        if asked and _overlap(grams, asked) >= ECHO_OVERLAP:
+            continue
+        return f"{CLAUSE_NOT_SUPPORTED}:{clause.strip()}"
+    return ""
+
+
 # ------------------------------------------------------------------------------- the check
 
 
@@ -270,7 +422,11 @@ def _first_missing(
 
 
 def _verdict(
-    text: str, cited: tuple[int, ...], reads: dict[int, _Read], min_overlap: float
+    text: str,
+    cited: tuple[int, ...],
+    reads: dict[int, _Read],
+    min_overlap: float,
+    asked: frozenset[str] = frozenset(),
 ) -> tuple[tuple[Support, ...], str]:
     """The claim's support among its cited sources, and "" or the reason it has none."""
     stated = figure_list(text)
@@ -283,7 +439,12 @@ def _verdict(
     relevant = [r for r in (reads[n] for n in cited) if _words(claim, r) >= min_overlap]
     if not relevant:
         return (), NOT_SUPPORTED
-    reason = _first_missing(stated, names, relevant, key)
+    reason = (
+        _first_missing(stated, names, relevant, key)
+        or _entity_missing(key, relevant)
+        or _binding_error(key, relevant)
+        or _clause_unsupported(text, relevant, asked)
+    )
     if reason:
         return (), reason
     wanted = frozenset(stated)
@@ -294,12 +455,14 @@ def _verdict(
 
 
 def check(
-    answer: str, sources: Sequence[Source], min_overlap: float = MIN_OVERLAP
+    answer: str, sources: Sequence[Source], min_overlap: float = MIN_OVERLAP, question: str = ""
 ) -> list[CheckedClaim]:
     """Every claim of `answer`, checked against the sources it cites (numbered `Source.n`).
 
-    `min_overlap`: see `MIN_OVERLAP` (a parameter so the eval can sweep it)."""
+    `min_overlap`: see `MIN_OVERLAP` (a parameter so the eval can sweep it). `question`: what
+    was asked; a clause restating it needs no support of its own."""
     by_n = {s.n: s for s in sources}
+    asked = _bigrams(search_key(question))
     reads: dict[int, _Read] = {}
     out: list[CheckedClaim] = []
     for text, markers in split_claims(answer):
@@ -311,6 +474,6 @@ def check(
         for n in cited:
             if n not in reads:
                 reads[n] = _read(by_n[n])
-        support, reason = _verdict(text, cited, reads, min_overlap)
+        support, reason = _verdict(text, cited, reads, min_overlap, asked)
         out.append(CheckedClaim(text, cited, support, not reason, reason))
     return out

@@ -4,8 +4,10 @@
 `2,300亿`, `2300 亿`, `两千三百亿` and `2.3千亿` are all 2.3e11; `1.5亿` equals `15000万`.
 Magnitudes (十 百 千 万 亿, chained as in `万亿`) multiply; thousands separators (`2,300`,
 `2 000`) are removed; approximation words between a number and its magnitude (`2300多亿`) are
-skipped, and currency words are simply not read. A percentage (`5.6%`, `百分之五点六`,
-`5.6个百分点`) has kind `pct`, anything else `num`. Dates yield their parts (`2024年10月15日`,
+skipped, and currency words are simply not read. A percentage (`5.6%`, `百分之五点六`)
+has kind `pct`; a change in percentage points (`5.6个百分点`, `五点六个百分点`) has kind `pp`,
+a different fact (a share that rose 52% did not rise 52 points); anything else `num`. Dates
+yield their parts (`2024年10月15日`,
 `2024-10-15`, `2024.10.15` and `2024/10/15` all yield 2024, 10 and 15); a dash or tilde between
 numbers is a range, never a minus sign, so no figure is negative.
 
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 PCT = "pct"
+PP = "pp"
 NUM = "num"
 
 
@@ -42,7 +45,7 @@ class Figure:
     value: Decimal
     """The value with magnitudes applied: `2300亿` -> 2.3E+11, `5.6%` -> 5.6."""
     kind: str
-    """`pct` for a percentage (or 百分点), else `num`."""
+    """`pct` for a percentage, `pp` for percentage points, else `num`."""
     text: str = field(default="", compare=False)
     """How the text wrote it (after NFKC), for messages; not part of equality."""
 
@@ -150,7 +153,7 @@ def _read(m: re.Match[str], text: str) -> list[Figure]:
     if m.group("digits"):
         value = Decimal(re.sub(r"[, ]", "", m.group("digits")))
         value *= _scale(m.group("magnitude") or "")
-        return [_figure(value, PCT if m.group("pct") else NUM, raw)]
+        return [_figure(value, _percent_kind(m.group("pct")), raw)]
     run = m.group("cn")
     before = text[m.start() - 1] if m.start() else ""
     after = text[m.end("cn")] if m.end("cn") < len(text) else ""
@@ -164,13 +167,26 @@ def _read(m: re.Match[str], text: str) -> list[Figure]:
         value = _cn_value(run)
     except (KeyError, ValueError, InvalidOperation):
         return []
-    return [_figure(value, PCT if m.group("cn_pct") else NUM, raw)]
+    return [_figure(value, _percent_kind(m.group("cn_pct")), raw)]
+
+
+def _percent_kind(suffix: str | None) -> str:
+    """The kind a number's percent suffix gives it: `%` a percentage, 百分点 points."""
+    if not suffix:
+        return NUM
+    return PP if "百分点" in suffix else PCT
 
 
 def figure_list(text: str) -> list[Figure]:
     """Every figure of `text` in reading order, repeats kept."""
     norm = _normalize(text)
     return [f for m in _NUMBER.finditer(norm) for f in _read(m, norm)]
+
+
+def figure_spans(text: str) -> list[tuple[Figure, int]]:
+    """Every figure of an NFKC-folded text (a search key) with where its number starts."""
+    norm = _normalize(text)  # the numeral folding keeps offsets: one character for one
+    return [(f, m.start()) for m in _NUMBER.finditer(norm) for f in _read(m, norm)]
 
 
 def figures(text: str) -> frozenset[Figure]:

@@ -88,7 +88,7 @@ class LLMSynthesizer(NodeSynthesizer):
         # sentences repeating the system prompt or withheld text (a model asked for its
         # instructions, or obeying them) are dropped, not shown as unverified
         protected = [system.replace(CANNOT_ANSWER, ""), *withheld]
-        claims_all = check(reply, sources)
+        claims_all = check(reply, sources, question=question)
         checked = [c for c in claims_all if not echoes(c.text, protected)]
         dropped = len(claims_all) - len(checked)
         if not any(c.verified for c in checked):

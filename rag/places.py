@@ -138,6 +138,12 @@ def _scan(key: str) -> list[tuple[str, int]]:
 
 
 @lru_cache(maxsize=8192)
+def place_spans(key: str) -> tuple[tuple[str, int], ...]:
+    """(place name, start) of every place a search key spells, in order."""
+    return tuple(_scan(key))
+
+
+@lru_cache(maxsize=8192)
 def places_in(key: str) -> frozenset[str]:
     """Place names a search key mentions."""
     return frozenset(name for name, _ in _scan(key))

@@ -1,6 +1,8 @@
 """The claim checker's gate on the seed index: scripted answers (eval/claimcheck.py) are checked
-and flagging stays above the floor measured when the checker was written (set just under it:
-precision 0.982, recall 1.0, altered figures all caught, 6-claim answers well under 20 ms)."""
+and flagging stays above the floor measured (set just under it). The first kinds (altered
+figures, wrong sources, missing markers, invented and borrowed claims) are caught all but
+never missed; each of the kinds strong models get wrong (eval/claimkinds.py) has its own floor,
+at what the checker catches today: where it is under 95% that is the work left."""
 
 from __future__ import annotations
 
@@ -14,6 +16,15 @@ MIN_ANSWERS = 60
 MIN_PRECISION = 0.97
 MIN_RECALL = 0.99
 MAX_FALSE_FLAGS_ON_VERBATIM = 0.01
+MIN_RECALL_BY_KIND = {
+    "appended_clause": 0.95,
+    "direction": 0.95,
+    "entity_swap": 0.85,
+    "subject_swap": 0.45,
+    "unit": 0.95,
+    "year_shift": 0.95,
+}
+"""Measured on the seeds (hashed embedder): 97.8%, 100%, 87.4%, 50%, 100%, 100%."""
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +42,17 @@ def test_every_altered_figure_is_caught(result: dict[str, Any]) -> None:
 
 
 def test_recall_of_flagging(result: dict[str, Any]) -> None:
-    assert result["recall"] >= MIN_RECALL, result["misses"]
+    assert result["recall_classic"] >= MIN_RECALL, result["misses"]
+
+
+@pytest.mark.parametrize("kind", sorted(MIN_RECALL_BY_KIND))
+def test_recall_of_each_kind_models_get_wrong(result: dict[str, Any], kind: str) -> None:
+    assert result["count_by_kind"].get(kind, 0) > 0, f"no {kind} case was scripted"
+    assert result["recall_by_kind"][kind] >= MIN_RECALL_BY_KIND[kind], result["misses"]
+
+
+def test_faithful_framings_are_not_flagged(result: dict[str, Any]) -> None:
+    assert result["false_flag_by_kind"]["framed"] <= MAX_FALSE_FLAGS_ON_VERBATIM, result["misses"]
 
 
 def test_precision_of_flagging(result: dict[str, Any]) -> None:

@@ -315,3 +315,73 @@ def test_a_year_taken_from_the_document_date_alone_is_not_supported() -> None:
 def test_a_claim_naming_its_document_may_state_the_document_date() -> None:
     claim = one("《苏州人工智能报告》（2025-02）：苏州市人工智能产业实现营收超2300亿元。[1]")
     assert claim.verified
+
+
+# ------------------------------------------------ what strong models get wrong (step 7's kinds)
+
+# a comparison: two places, each with its figures, and who leads in it
+COMPARISON_TEXT = (
+    "两地人才对比\n\n宁波现有人工智能人才7000人，其中领军人才120名。"
+    "温州现有人工智能人才4600人，占全省的18%。\n\n"
+    "宁波的智能制造产值同比增长12%，温州的产值同比下降3%。\n\n"
+    "龙腾科技、青禾智能和远帆数据三家企业入选名单。"
+)
+COMPARISON = make_doc(COMPARISON_TEXT, "compare", "两地人才对比")
+BOTH = source(1, COMPARISON)
+
+
+def test_a_name_the_source_does_not_hold_is_a_swap() -> None:
+    checked = one("龙腾科技、青禾智能和海川集团三家企业入选名单。[1]", [BOTH])
+    assert not checked.verified and checked.reason == "entity_not_in_source:海川"
+
+
+def test_the_names_the_source_holds_pass() -> None:
+    assert one("龙腾科技、青禾智能和远帆数据三家企业入选名单。[1]", [BOTH]).verified
+
+
+def test_a_figure_stated_of_another_place_is_a_subject_mismatch() -> None:
+    checked = one("温州现有人工智能人才7000人。[1]", [BOTH])
+    assert not checked.verified and checked.reason == "subject_mismatch:温州"
+
+
+def test_figures_exchanged_between_two_places_both_fail() -> None:
+    answer = "宁波现有人工智能人才4600人。[1]\n温州现有人工智能人才7000人。[1]"
+    assert [c.reason for c in check(answer, [BOTH])] == [
+        "subject_mismatch:宁波",
+        "subject_mismatch:温州",
+    ]
+
+
+def test_a_share_of_the_whole_is_bound_to_no_place() -> None:
+    assert one("温州的人工智能人才占全省的18%。[1]", [BOTH]).verified
+
+
+def test_figures_stated_respectively_are_not_bound_to_the_last_place() -> None:
+    assert one("宁波和温州分别有人工智能人才7000人和4600人。[1]", [BOTH]).verified
+
+
+def test_a_change_in_the_other_direction_is_flagged() -> None:
+    checked = one("宁波的智能制造产值同比下降12%。[1]", [BOTH])
+    assert not checked.verified and checked.reason == "direction_differs:下降"
+
+
+def test_percentage_points_are_not_a_percentage() -> None:
+    checked = one("宁波的智能制造产值同比增长12个百分点。[1]", [BOTH])
+    assert not checked.verified and checked.reason.startswith("figure_not_in_source:12")
+
+
+def test_an_invented_clause_appended_to_a_true_sentence_is_flagged() -> None:
+    checked = one("宁波现有人工智能人才7000人，目前已在全国率先建成人才社区。[1]", [BOTH])
+    assert not checked.verified
+    assert checked.reason == "clause_not_supported:目前已在全国率先建成人才社区。"
+
+
+def test_a_framing_clause_is_no_claim_of_its_own() -> None:
+    assert one("根据文档，宁波现有人工智能人才7000人。[1]", [BOTH]).verified
+
+
+def test_a_clause_restating_the_question_needs_no_support() -> None:
+    answer = "有人说宁波人才济济人数众多，宁波现有人工智能人才7000人。[1]"
+    assert not check(answer, [BOTH])[0].verified
+    asked = "有人说宁波人才济济人数众多，那里现在有多少人工智能人才？"
+    assert check(answer, [BOTH], question=asked)[0].verified

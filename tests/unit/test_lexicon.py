@@ -25,6 +25,7 @@ CUES = ("figure", "rank", "date", "list", "who", "title", "money", "person")
 FIELDS = {
     "aliases": (2, 2),
     "asks": (2, 2),
+    "directions": (2, 2),
     "places": (1, 3),
     "places_cn": (3, 4),
     "places_world": (3, 3),
@@ -33,6 +34,7 @@ FIELDS = {
 """Fields a row of a file has (fewest, most); other files: one."""
 ENTRIES: dict[str, Callable[[tuple[str, ...]], list[object]]] = {
     "asks": lambda row: [row],  # a word may cue two kinds (营收: a figure, and in 元)
+    "directions": lambda row: [row],  # 下降 is the opposite of 增长 and of 上升
     "places": lambda row: [row[0]],  # the parent and kind columns repeat by design
     "places_cn": lambda row: [row[0], *row[3:]],  # a name and a full name: each one place
     "places_world": lambda row: [row[0]],

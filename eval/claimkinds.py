@@ -1,0 +1,172 @@
+"""The errors strong chat models make, scripted: each function turns a correct claim into a wrong
+one of a kind (or a faithful rewording of a style), or returns None when the claim offers no
+place for it. Pure and deterministic: `index` picks among the choices, so every run writes the
+same answers. Used by eval/claimcheck.py, on the seeds and on any corpus.
+
+Wrong kinds (the checker must flag them):
+- `entity_swap`: a name of the claim (a person, body, place or other proper name, by jieba's
+  tags) replaced by another name of the same tag from the corpus that the cited chunk does not
+  hold (企查查 for 清睿教育);
+- `subject_swap`: the two places of a claim that states figures exchanged (苏州's figure
+  stated for 杭州 and the other way round), both still in the cited chunk;
+- `appended_clause`: a clause of another passage appended to the true claim (`…，目前已在某地
+  率先试点。`), with no figure of its own;
+- `year_shift`: a relative year of the source (今年, 去年) written as the wrong absolute year;
+- `unit`: a percentage written as percentage points, or the other way round (52% / 52个百分点);
+- `direction`: the direction of a change reversed (增长 / 下降).
+Faithful styles (the checker must keep them verified):
+- `framed`: the claim after a framing clause (`根据文档，…`);
+- `resolved`: the source's relative year written as the absolute year it means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.clean import search_key
+from rag.figures import PCT, PP, figure_list
+from rag.places import places_in
+from rag.text import lexicon
+from rag.text.names import tagged
+
+ENTITY_TAGS = ("nr", "nt", "ns", "nz")
+RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0}
+FRAMES = ("根据文档，", "资料显示，", "从材料来看，")
+MIN_CLAUSE_CHARS = 6
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_CLAUSE = re.compile(r"[，,；;]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def names(text: str) -> list[tuple[str, str]]:
+    """The proper names of a text as (name, tag group), in order, each once."""
+    seen: dict[str, str] = {}
+    for word, flag, _ in tagged(text):
+        group = next((t for t in ENTITY_TAGS if flag.startswith(t)), "")
+        if group and len(word) > 1 and word not in seen:
+            seen[word] = group
+    return list(seen.items())
+
+
+def vocabulary(texts: Sequence[str]) -> dict[str, list[str]]:
+    """The corpus's names per tag group, sorted: what a swapped name is drawn from."""
+    out: dict[str, set[str]] = {}
+    for text in texts:
+        for name, group in names(text):
+            out.setdefault(group, set()).add(name)
+    return {group: sorted(found) for group, found in out.items()}
+
+
+def entity_swap(
+    claim: str, chunk: str, vocab: dict[str, list[str]], index: int, corpus: str
+) -> str | None:
+    """One name of the claim replaced by another of its tag group that the chunk does not hold
+    but the corpus does (a name from elsewhere in the corpus: the swap models make)."""
+    chunk_key = search_key(chunk)
+    found = [(n, g) for n, g in names(claim) if n in chunk and n in claim]
+    if not found:
+        return None
+    name, group = found[index % len(found)]
+    pool = [
+        o
+        for o in vocab.get(group, [])
+        if search_key(o) not in chunk_key and name not in o and o not in name and o in corpus
+    ]
+    if not pool:
+        return None
+    return claim.replace(name, pool[(index * 7) % len(pool)], 1)
+
+
+def subject_swap(claim: str, chunk: str) -> str | None:
+    """The claim's first two places exchanged, when it states figures and names each once."""
+    if not figure_list(claim):
+        return None
+    places = [p for p in sorted(places_in(claim), key=claim.find) if claim.count(p) == 1]
+    places = [p for p in places if not any(p != q and (p in q or q in p) for q in places)]
+    if len(places) < 2 or not all(p in chunk for p in places[:2]):
+        return None
+    a, b = places[:2]
+    return claim.replace(a, "\0").replace(b, a).replace("\0", b)
+
+
+def appended_clause(claim: str, other: str) -> str | None:
+    """The claim with a clause of another passage's sentence appended: the clause must have
+    content (`MIN_CLAUSE_CHARS` Han characters), no figure, and words the claim lacks."""
+    for clause in _CLAUSE.split(other.rstrip("。！？!?")):
+        clause = clause.strip()
+        if len(_HAN.findall(clause)) < MIN_CLAUSE_CHARS or figure_list(clause):
+            continue
+        if search_key(clause) in search_key(claim):
+            continue
+        return claim.rstrip("。；;，, ") + "，" + clause + "。"
+    return None
+
+
+def _relative(claim: str) -> tuple[str, int] | None:
+    return next(((w, d) for w, d in RELATIVE_YEARS.items() if w in claim), None)
+
+
+def resolved(claim: str, doc_date: str) -> str | None:
+    """The claim's relative year written as the year it means in a document of that date."""
+    rel, year = _relative(claim), _YEAR.match(doc_date)
+    if rel is None or year is None:
+        return None
+    word, delta = rel
+    return claim.replace(word, f"{int(year.group(0)) + delta}年", 1)
+
+
+def year_shift(claim: str, doc_date: str) -> str | None:
+    """The claim's relative year written as a year one off (今年 in a 2024 report -> 2023年)."""
+    rel, year = _relative(claim), _YEAR.match(doc_date)
+    if rel is None or year is None:
+        return None
+    word, delta = rel
+    return claim.replace(word, f"{int(year.group(0)) + delta - 1}年", 1)
+
+
+def unit(claim: str, chunk: str) -> str | None:
+    """A percentage written as percentage points, or points as a percentage."""
+    for figure in figure_list(claim):
+        if figure.kind not in (PCT, PP):
+            continue
+        at = claim.find(figure.text)
+        if at < 0:
+            continue
+        surface = figure.text
+        if surface.endswith("个百分点"):
+            new = surface[: -len("个百分点")] + "%"
+        elif surface.endswith("百分点"):
+            new = surface[: -len("百分点")] + "%"
+        elif surface.endswith(("%", "％")):
+            new = surface[:-1] + "个百分点"
+        else:
+            continue
+        if new in chunk:
+            continue
+        return claim[:at] + new + claim[at + len(surface) :]
+    return None
+
+
+def direction(claim: str) -> str | None:
+    """The first word of a change's direction replaced by its opposite (增长 -> 下降), when the
+    claim states a figure (the change is a fact, not a turn of phrase)."""
+    if not figure_list(claim):
+        return None
+    pairs = lexicon.rows("directions")
+    best: tuple[int, str, str] | None = None
+    for row in pairs:
+        up, down = row[0], row[1]
+        for word, opposite in ((up, down), (down, up)):
+            at = claim.find(word)
+            if at >= 0 and (best is None or at < best[0]):
+                best = (at, word, opposite)
+    if best is None:
+        return None
+    at, word, opposite = best
+    return claim[:at] + opposite + claim[at + len(word) :]
+
+
+def framed(claim: str, index: int) -> str:
+    """The claim after a framing clause, as chat models open a sentence."""
+    return FRAMES[index % len(FRAMES)] + claim
