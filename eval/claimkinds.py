@@ -79,14 +79,20 @@ def entity_swap(
 
 
 def subject_swap(claim: str, chunk: str) -> str | None:
-    """The claim's first two places exchanged, when it states figures and names each once."""
-    if not figure_list(claim):
+    """Two places' figures exchanged: the first two places of the claim that each have a figure
+    of their own (one after the place, before the next place), named once each, exchanged."""
+    spans = [(p, claim.find(p)) for p in sorted(places_in(claim), key=claim.find)]
+    spans = [(p, at) for p, at in spans if at >= 0 and claim.count(p) == 1]
+    spans = [(p, at) for p, at in spans if not any(p != q and (p in q or q in p) for q, _ in spans)]
+    numbers = [claim.find(f.text) for f in figure_list(claim)]
+    own = []
+    for i, (place, at) in enumerate(spans):
+        end = spans[i + 1][1] if i + 1 < len(spans) else len(claim)
+        if any(at < n < end for n in numbers) and place in chunk:
+            own.append(place)
+    if len(own) < 2:
         return None
-    places = [p for p in sorted(places_in(claim), key=claim.find) if claim.count(p) == 1]
-    places = [p for p in places if not any(p != q and (p in q or q in p) for q in places)]
-    if len(places) < 2 or not all(p in chunk for p in places[:2]):
-        return None
-    a, b = places[:2]
+    a, b = own[:2]
     return claim.replace(a, "\0").replace(b, a).replace("\0", b)
 
 

@@ -192,14 +192,15 @@ _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
-def _header(doc: SourceDoc, chunk_key: str) -> str:
-    """Title and the years 今年/去年… of the chunk stand for, given the document's date."""
-    extra = ""
+def _meant_years(doc: SourceDoc, sentence_key: str) -> frozenset[Figure]:
+    """The years 今年/去年… of one sentence stand for, given its document's date."""
     year = _YEAR.match(doc.meta.date)
-    if year:
-        present = int(year.group(0))
-        extra = " ".join(f"{present + d}年" for w, d in _RELATIVE_YEARS.items() if w in chunk_key)
-    return f"{doc.meta.title} {extra}"
+    if not year:
+        return frozenset()
+    present = int(year.group(0))
+    return figures(
+        " ".join(f"{present + d}年" for w, d in _RELATIVE_YEARS.items() if w in sentence_key)
+    )
 
 
 @dataclass(frozen=True)
@@ -213,24 +214,48 @@ class _Read:
     topic: frozenset[str]
     """Bigrams of the document title, unless the chunk states the title itself."""
     figures: frozenset[Figure]
-    """Figures of the chunk and of its header (title, relative years)."""
+    """Figures of the chunk, of its title and the years its relative years mean."""
     dated: frozenset[Figure]
     """Figures of the document's date: stated only by a claim that names the document
     (`《…》（2025-02）指出`); else `2025年` would pass for any chunk of a 2025 article."""
     issuer: str = ""
     """search_key of the document's issuer: a claim may name who wrote it."""
+    relative: tuple[tuple[frozenset[Figure], frozenset[Figure]], ...] = ()
+    """Per sentence with a relative year (`今年上半年…`): the years it means, and its figures.
+    A year a claim takes from a relative one must come with the sentence's own figures
+    (`2023年上半年…1146亿元` is not backed by `今年上半年…1146亿元` in a 2024 report, even if
+    the chunk says 去年 elsewhere)."""
+    literal: frozenset[Figure] = frozenset()
+    """Figures the chunk and the title state as written."""
 
 
 def _read(source: Source) -> _Read:
     text = mask(source.doc.text[source.start : source.end])[0]  # an instruction supports nothing
     key = search_key(text)
     title = search_key(source.doc.meta.title)
-    header = figures(_header(source.doc, key))
     topic = frozenset() if title in key else _bigrams(title)
     dated = figures(source.doc.meta.date)
     issuer = search_key(source.doc.meta.issuer)
-    stated = figures(text) | header
-    return _Read(source, f"{key}\n{title}", _bigrams(key), topic, stated, dated, issuer)
+    literal = figures(text) | figures(title)
+    relative = []
+    for sent in source.sentences:
+        if source.start <= sent.start < sent.end <= source.end:
+            said = search_key(source.doc.text[sent.start : sent.end])
+            meant = _meant_years(source.doc, said)
+            if meant:
+                relative.append((meant, figures(said)))
+    stated = literal.union(*(meant for meant, _ in relative))
+    return _Read(
+        source,
+        f"{key}\n{title}",
+        _bigrams(key),
+        topic,
+        stated,
+        dated,
+        issuer,
+        tuple(relative),
+        literal,
+    )
 
 
 _QUOTED = re.compile(r"[“「『《\"]([^“”「」『』《》\"\n]{2,20})[”」』》\"]")
@@ -323,8 +348,6 @@ def _bound(key: str) -> list[tuple[Figure, str, str, str]]:
     return out
 
 
-
-
 def _binding_error(key: str, reads: Sequence[_Read]) -> str:
     """The first figure of the claim bound to another place, or changing the other way, than
     wherever its cited sources state it; "" when every figure agrees somewhere."""
@@ -411,10 +434,19 @@ def _first_missing(
     """The reason naming the first figure, else quoted name, that none of `reads` states."""
     have: set[Figure] = set()
     for r in reads:
-        have |= r.figures
+        have |= r.literal
         if search_key(r.source.doc.meta.title) in claim_key:  # the claim names its document
             have |= r.dated
-    figure = next((f for f in stated if f not in have), None)
+
+    def meant(year: Figure) -> bool:  # a relative year's, stated with the sentence's figures
+        others = set(stated) - {year}
+        return any(
+            year in years and (not others or others & said)
+            for r in reads
+            for years, said in r.relative
+        )
+
+    figure = next((f for f in stated if f not in have and not meant(f)), None)
     if figure is not None:
         return f"{FIGURE_NOT_IN_SOURCE}:{figure.text}"
     name = next((n for n in names if not any(n in r.key for r in reads)), None)

@@ -385,3 +385,14 @@ def test_a_clause_restating_the_question_needs_no_support() -> None:
     assert not check(answer, [BOTH])[0].verified
     asked = "有人说宁波人才济济人数众多，那里现在有多少人工智能人才？"
     assert check(answer, [BOTH], question=asked)[0].verified
+
+
+YEARS_TEXT = "宁波产业报告\n\n今年上半年，宁波产值达1146亿元。去年全年产值为2000亿元。"
+YEARS = source(1, make_doc(YEARS_TEXT, "years", "宁波产业报告", "2024-10-15"))
+
+
+def test_a_relative_year_means_one_year_for_its_own_sentence() -> None:
+    assert one("2024年上半年，宁波产值达1146亿元。[1]", [YEARS]).verified
+    assert one("2023年全年宁波产值为2000亿元。[1]", [YEARS]).verified
+    shifted = one("2023年上半年，宁波产值达1146亿元。[1]", [YEARS])  # 去年 is another sentence's
+    assert not shifted.verified and shifted.reason == "figure_not_in_source:2023"
