@@ -15,8 +15,9 @@ A cited source supports a claim when
 - figures: each figure the claim states (`rag.figures`) is stated by a supporting cited source's
   chunk or header (title; relative years such as 去年 resolved against the date; the date itself
   only for a claim that names the document, so `2025年` is not taken from a 2025 article's date);
-- quoted names: each (`“苏智云”`, `《…规划》`) is in a supporting cited source's chunk or
-  title, as written (up to script and width);
+- quoted names: each quoted or bracketed name (`“苏智云”`, `《…规划》`, `(寒武纪)`) and each
+  inner item of an enumeration (`甲、乙、丙、丁`: 乙, 丙) is in a supporting cited source's
+  chunk or title, as written (up to script and width);
 - names: each name of a person, body or place (jieba's tags) is in a supporting chunk, its
   document's title or issuer, or is the place the document is about (`entity_not_in_source:X`:
   a name from elsewhere is how models swap one company for another);
@@ -261,9 +262,20 @@ def _read(source: Source) -> _Read:
 _QUOTED = re.compile(r"[“「『《\"]([^“”「」『』《》\"\n]{2,20})[”」』》\"]")
 
 
+_BRACKETED = re.compile(r"[（(]([^（）()\n]{2,20})[）)]")
+_LISTED = re.compile(r"(?<=、)([^、，,。；;：:\s“”《》（）()]{2,12})(?=、)")
+
+
 def _names(text: str) -> list[str]:
-    """Quoted names (`“苏智云”`, `《…规划》`) as search keys: a source must state them as such."""
-    return [search_key(m.group(1)) for m in _QUOTED.finditer(text)]
+    """Names a source must state as written, as search keys: quoted or bracketed ones
+    (`“苏智云”`, `《…规划》`, `(寒武纪)`), and the inner items of an enumeration
+    (`甲、乙、丙、丁`: 乙 and 丙; the first and the last run into the words around them)."""
+    found = [m.group(1) for m in _QUOTED.finditer(text)]
+    found += [  # a bracketed name, not a date or a figure (`（2025-02）`)
+        m.group(1) for m in _BRACKETED.finditer(text) if not re.search(r"\d", m.group(1))
+    ]
+    found += [m.group(1) for m in _LISTED.finditer(text)]
+    return [search_key(n) for n in dict.fromkeys(found)]
 
 
 def _overlap(claim: frozenset[str], have: frozenset[str]) -> float:

@@ -396,3 +396,19 @@ def test_a_relative_year_means_one_year_for_its_own_sentence() -> None:
     assert one("2023年全年宁波产值为2000亿元。[1]", [YEARS]).verified
     shifted = one("2023年上半年，宁波产值达1146亿元。[1]", [YEARS])  # 去年 is another sentence's
     assert not shifted.verified and shifted.reason == "figure_not_in_source:2023"
+
+
+def test_an_inner_item_of_a_list_must_be_in_the_source() -> None:
+    answer = "甲科技、海纳数据、青禾智能和远帆数据四家企业入选。[1]"
+    source_text = "名单\n\n甲科技、金石数据、青禾智能和远帆数据四家企业入选。"
+    listed = source(1, make_doc(source_text, "list", "名单"))
+    checked = one(answer, [listed])
+    assert not checked.verified and checked.reason == "name_not_in_source:海纳数据"
+
+
+def test_a_bracketed_name_must_be_in_the_source_but_not_a_bracketed_date() -> None:
+    text = "算力\n\n宁波建成智能计算中心(东湖实验室)，规模达500P。"
+    held = source(1, make_doc(text, "compute", "算力"))
+    swapped = one("宁波建成智能计算中心(西山实验室)，规模达500P。[1]", [held])
+    assert not swapped.verified and swapped.reason == "name_not_in_source:西山实验室"
+    assert one("《算力》（2025-02）：宁波建成智能计算中心，规模达500P。[1]", [held]).verified
