@@ -383,13 +383,13 @@ def _binding_error(key: str, reads: Sequence[_Read]) -> str:
     return ""
 
 
-def _entities(key: str) -> list[str]:
-    """The names of people, bodies and places a claim's search key states (jieba's tags)."""
-    return list(
-        dict.fromkeys(
-            w for w, flag, _ in tagged(key) if len(w) > 1 and flag.startswith(ENTITY_TAGS)
-        )
-    )
+def _entities(key: str) -> dict[str, str]:
+    """The names of people, bodies and places a claim's search key states, with jieba's tags."""
+    names: dict[str, str] = {}
+    for word, flag, _ in tagged(key):
+        if len(word) > 1 and flag.startswith(ENTITY_TAGS):
+            names.setdefault(word, flag)
+    return names
 
 
 @lru_cache(maxsize=64)
@@ -403,13 +403,14 @@ def _entity_missing(key: str, reads: Sequence[_Read]) -> str:
     """The first name of the claim that no cited source holds, in its chunk or in its document's
     title and issuer (a place also by another spelling of it, 苏州市 for 苏州, or as the place
     its document is about)."""
-    for name in _entities(key):
+    for name, flag in _entities(key).items():
         if any(name in r.key or name in r.issuer for r in reads):
             continue
-        held = {p for r in reads for p, _ in place_spans(r.key)}
-        held |= {p for r in reads for p in _main_place(r.source.doc)}
-        if any(p in held for p, _ in place_spans(name)):
-            continue
+        if flag.startswith("ns"):  # a place, not a body named after one (中国科学技术大学)
+            held = {p for r in reads for p, _ in place_spans(r.key)}
+            held |= {p for r in reads for p in _main_place(r.source.doc)}
+            if any(p in held for p, _ in place_spans(name)):
+                continue
         return f"{ENTITY_NOT_IN_SOURCE}:{name}"
     return ""
 
