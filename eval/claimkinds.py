@@ -49,11 +49,20 @@ def names(text: str) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+MIN_NAME_DOCS = 2
+"""Documents that must tag a word as a name of one group for it to be a name a swap draws: a
+word jieba tags as a name once (`维度`, `关联`) is more likely its guess than a name."""
+
+
 def vocabulary(texts: Sequence[str]) -> dict[str, list[str]]:
     """The corpus's names per tag group, sorted: what a swapped name is drawn from."""
-    out: dict[str, set[str]] = {}
+    seen: dict[tuple[str, str], int] = {}
     for text in texts:
         for name, group in names(text):
+            seen[(name, group)] = seen.get((name, group), 0) + 1
+    out: dict[str, set[str]] = {}
+    for (name, group), docs in seen.items():
+        if docs >= MIN_NAME_DOCS:
             out.setdefault(group, set()).add(name)
     return {group: sorted(found) for group, found in out.items()}
 

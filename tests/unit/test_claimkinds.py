@@ -45,6 +45,10 @@ def test_appended_clause_takes_a_clause_without_figures() -> None:
 
 def test_entity_swap_draws_a_name_the_chunk_lacks_from_the_corpus() -> None:
     corpus = "张海川在会上发言。王海川主持会议。"
-    vocab = claimkinds.vocabulary([corpus])
+    vocab = claimkinds.vocabulary([corpus, corpus])  # a name is one two documents tag
     swapped = claimkinds.entity_swap("王海川主持会议。", "王海川主持会议。", vocab, 0, corpus)
     assert swapped == "张海川主持会议。"
+
+
+def test_a_word_tagged_a_name_in_one_document_only_is_not_drawn() -> None:
+    assert claimkinds.vocabulary(["张海川在会上发言。", "会议结束。"]) == {}
