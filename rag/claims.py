@@ -115,7 +115,8 @@ class CheckedClaim:
     sources: tuple[int, ...]
     """The source numbers it cited that exist, in order, deduplicated."""
     support: tuple[Support, ...]
-    """One per cited source that supports it; empty when unverified."""
+    """One per cited source that supports it; empty when unverified, except when only one
+    clause is unsupported (`clause_not_supported:<clause>`): then the rest's support."""
     verified: bool
     reason: str
     """"" when verified, else `no_source`, `bad_marker`, `not_supported`,
@@ -490,6 +491,11 @@ def _verdict(
         or _binding_error(key, relevant)
         or _clause_unsupported(text, relevant, asked)
     )
+    if reason.startswith(CLAUSE_NOT_SUPPORTED):  # the rest of the claim may still hold: its
+        clause = reason.split(":", 1)[1]  # support is kept, so only the clause is marked
+        rest = text.replace(clause, "", 1).rstrip("，,；;：: ")
+        support, why = _verdict(rest, cited, reads, min_overlap, asked) if rest else ((), "x")
+        return (support if not why else ()), reason
     if reason:
         return (), reason
     wanted = frozenset(stated)

@@ -26,7 +26,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer import ExtractiveSynthesizer, NodeSynthesizer
 from rag.cite import CANNOT_ANSWER, in_script, is_traditional, make_citation, marker
-from rag.claims import CheckedClaim, Source, check
+from rag.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
 from rag.clean import search_key
 from rag.errors import ServiceError
 from rag.guard import echoes, mask
@@ -157,23 +157,38 @@ def compose(
     checked: Sequence[CheckedClaim], traditional: bool
 ) -> tuple[str, list[Citation], list[Claim]]:
     """The answer text (each verified sentence followed by the markers of its quotes, the
-    rest flagged), the quotes numbered by first use, and the claims."""
+    rest flagged; of a sentence whose only fault is one invented clause, that clause alone),
+    the quotes numbered by first use, and the claims."""
     citations: list[Citation] = []
     numbers: dict[tuple[str, int, int], int] = {}
     parts: list[str] = []
     claims: list[Claim] = []
-    for claim in checked:
-        text = in_script(claim.text, traditional)
+
+    def cite(claim: CheckedClaim) -> list[int]:
         cited: list[int] = []
-        for s in claim.support if claim.verified else ():
+        for s in claim.support:
             span = (s.doc.doc_id, s.start, s.end)
             if span not in numbers:
                 numbers[span] = len(citations) + 1
                 citations.append(make_citation(numbers[span], s.doc, s.start, s.end, s.section))
             if numbers[span] not in cited:
                 cited.append(numbers[span])
-        tail = "".join(marker(n) for n in cited) if claim.verified else UNVERIFIED
-        parts.append(text + tail)
+        return cited
+
+    for claim in checked:
+        text = in_script(claim.text, traditional)
+        prefix = CLAUSE_NOT_SUPPORTED + ":"
+        clause = claim.reason.removeprefix(prefix) if claim.reason.startswith(prefix) else ""
+        at = text.find(in_script(clause, traditional)) if clause and claim.support else -1
+        if at > 0:  # the rest of the sentence is cited, the invented clause is marked
+            cited = cite(claim)
+            markers = "".join(marker(n) for n in cited)
+            parts.append(text[:at] + markers + text[at:] + UNVERIFIED)
+        else:
+            cited = cite(claim) if claim.verified else []
+            parts.append(
+                text + ("".join(marker(n) for n in cited) if claim.verified else UNVERIFIED)
+            )
         claims.append(Claim(text, tuple(cited), claim.verified, claim.reason))
     text = "".join(p if i == 0 else _joint(parts[i - 1]) + p for i, p in enumerate(parts))
     return text, citations, claims

@@ -412,3 +412,13 @@ def test_a_bracketed_name_must_be_in_the_source_but_not_a_bracketed_date() -> No
     swapped = one("宁波建成智能计算中心(西山实验室)，规模达500P。[1]", [held])
     assert not swapped.verified and swapped.reason == "name_not_in_source:西山实验室"
     assert one("《算力》（2025-02）：宁波建成智能计算中心，规模达500P。[1]", [held]).verified
+
+
+def test_only_the_invented_clause_is_marked() -> None:
+    from rag.generate import UNVERIFIED, compose
+
+    checked = check("宁波现有人工智能人才7000人，目前已在全国率先建成人才社区。[1]", [BOTH])
+    assert not checked[0].verified and checked[0].support  # the rest keeps its support
+    text, citations, _ = compose(checked, traditional=False)
+    assert text == f"宁波现有人工智能人才7000人，[1]目前已在全国率先建成人才社区。{UNVERIFIED}"
+    assert citations[0].quote == "宁波现有人工智能人才7000人，其中领军人才120名。"
