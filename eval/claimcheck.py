@@ -20,8 +20,9 @@ alternatives is the gold sentence. From it, labelled answers are scripted (no LL
   the corpus (`entity_swap`), two places' figures exchanged (`subject_swap`), a clause of
   another passage appended (`appended_clause`), a relative year made the wrong absolute year
   (`year_shift`), % for 个百分点 (`unit`), 增长 for 下降 (`direction`); and two faithful styles,
-  a framing clause (`framed`) and the relative year made the right one (`resolved`).
-A claim that should be flagged (all but correct, paraphrase, framed, resolved) and is not
+  a framing clause (`framed`), two facts in one sentence (`combined`) and the relative year
+  made the right one (`resolved`).
+A claim that should be flagged (all but correct, paraphrase, framed, combined, resolved) and is not
 verified is caught. `--corpus DIR` runs the same on a corpus folder's questions and documents.
 
 Prints precision and recall of flagging, the false-flag rate on correct claims, recall per kind,
@@ -57,7 +58,7 @@ from rag.question import condense
 from rag.types import Sentence
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
-VERIFY = ("correct", "paraphrase", "framed", "resolved")
+VERIFY = ("correct", "paraphrase", "framed", "resolved", "combined")
 CLASSIC = ("altered", "wrong_source", "no_source", "invented", "borrowed")
 """The error kinds of the first checker; the others are eval/claimkinds.py's."""
 SWEEP = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
@@ -244,12 +245,17 @@ def _unsupported(clause: str, chunk: str) -> bool:
 
 
 def _new_kinds(
-    claim: str, src: Source, index: int, other: Gold | None, corpus: Corpus
+    claim: str, src: Source, index: int, other: Gold | None, corpus: Corpus, gold_end: int
 ) -> list[tuple[str, str]]:
     """(answer text without marker, kind) for each of eval/claimkinds.py's kinds the claim
     offers a place for."""
     chunk = src.doc.text[src.start : src.end]
     out: list[tuple[str, str]] = [(claimkinds.framed(claim, index), "framed")]
+    after = [s for s in src.sentences if s.start >= gold_end and s.end <= src.end]
+    if after:
+        both = claimkinds.combined(claim, src.doc.text[after[0].start : after[0].end])
+        if both is not None and not MARKER.search(both):
+            out.append((both, "combined"))
     made = {
         "entity_swap": claimkinds.entity_swap(claim, chunk, corpus.vocab, index, corpus.text),
         "subject_swap": claimkinds.subject_swap(claim, chunk),
@@ -303,7 +309,8 @@ def _question_cases(
     if long:
         cases.append(Case(q["id"], long, sources, ("correct",) * LONG_CLAIMS))
     if corpus is not None:
-        for text, kind in _new_kinds(claim, gold.source, index, other, corpus):
+        found = _new_kinds(claim, gold.source, index, other, corpus, gold.sentence.end)
+        for text, kind in found:
             cases.append(Case(q["id"], text + cite, sources, (kind,), q["question"]))
     return cases, gold
 

@@ -16,6 +16,7 @@ Wrong kinds (the checker must flag them):
 - `direction`: the direction of a change reversed (增长 / 下降).
 Faithful styles (the checker must keep them verified):
 - `framed`: the claim after a framing clause (`根据文档，…`);
+- `combined`: two facts in one sentence, the claim and the next sentence of its chunk;
 - `resolved`: the source's relative year written as the absolute year it means.
 """
 
@@ -180,6 +181,15 @@ def direction(claim: str) -> str | None:
         return None
     at, word, opposite = best
     return claim[:at] + opposite + claim[at + len(word) :]
+
+
+def combined(claim: str, following: str) -> str | None:
+    """Two facts in one sentence: the claim and the sentence after it in its chunk, joined by a
+    comma (as models merge sentences); None when the next sentence is too short to be one."""
+    following = following.strip()
+    if len(_HAN.findall(following)) < MIN_CLAUSE_CHARS or following in claim:
+        return None
+    return claim.rstrip("。；;，, ") + "，" + following.rstrip("。；;，, ") + "。"
 
 
 def framed(claim: str, index: int) -> str:

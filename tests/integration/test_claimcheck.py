@@ -51,8 +51,10 @@ def test_recall_of_each_kind_models_get_wrong(result: dict[str, Any], kind: str)
     assert result["recall_by_kind"][kind] >= MIN_RECALL_BY_KIND[kind], result["misses"]
 
 
-def test_faithful_framings_are_not_flagged(result: dict[str, Any]) -> None:
-    assert result["false_flag_by_kind"]["framed"] <= MAX_FALSE_FLAGS_ON_VERBATIM, result["misses"]
+@pytest.mark.parametrize("style", ["framed", "combined"])
+def test_faithful_styles_are_not_flagged(result: dict[str, Any], style: str) -> None:
+    assert result["count_by_kind"].get(style, 0) > 0, f"no {style} claim was scripted"
+    assert result["false_flag_by_kind"][style] <= MAX_FALSE_FLAGS_ON_VERBATIM, result["misses"]
 
 
 def test_precision_of_flagging(result: dict[str, Any]) -> None:

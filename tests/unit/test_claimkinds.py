@@ -52,3 +52,11 @@ def test_entity_swap_draws_a_name_the_chunk_lacks_from_the_corpus() -> None:
 
 def test_a_word_tagged_a_name_in_one_document_only_is_not_drawn() -> None:
     assert claimkinds.vocabulary(["张海川在会上发言。", "会议结束。"]) == {}
+
+
+def test_combined_joins_the_next_sentence_into_one() -> None:
+    assert (
+        claimkinds.combined("宁波现有人才7000人。", "温州现有人才4600人。")
+        == "宁波现有人才7000人，温州现有人才4600人。"
+    )
+    assert claimkinds.combined("宁波现有人才7000人。", "见下表。") is None
