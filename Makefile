@@ -36,6 +36,8 @@ eval: index
 bench: install
 	$(PY) -m eval.bench
 	$(PY) -m eval.claimcheck
+	$(PY) -m eval.claimcheck --corpus eval/corpora/cmrc-trial
+	$(PY) -m eval.claimcheck --corpus eval/corpora/rgb-int
 
 uibench: index
 	$(PY) -m eval.uibench

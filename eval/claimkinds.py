@@ -119,26 +119,25 @@ def appended_clause(claim: str, other: str) -> str | None:
     return None
 
 
-def _relative(claim: str) -> tuple[str, int] | None:
-    return next(((w, d) for w, d in RELATIVE_YEARS.items() if w in claim), None)
+def _as_year(claim: str, doc_date: str, off: int) -> str | None:
+    """The claim's relative year (今年, 去年, 前年) written as the year it means in a document
+    of that date, `off` years off."""
+    rel = next(((w, d) for w, d in RELATIVE_YEARS.items() if w in claim), None)
+    year = _YEAR.match(doc_date)
+    if rel is None or year is None:
+        return None
+    word, delta = rel
+    return claim.replace(word, f"{int(year.group(0)) + delta + off}年", 1)
 
 
 def resolved(claim: str, doc_date: str) -> str | None:
     """The claim's relative year written as the year it means in a document of that date."""
-    rel, year = _relative(claim), _YEAR.match(doc_date)
-    if rel is None or year is None:
-        return None
-    word, delta = rel
-    return claim.replace(word, f"{int(year.group(0)) + delta}年", 1)
+    return _as_year(claim, doc_date, 0)
 
 
 def year_shift(claim: str, doc_date: str) -> str | None:
     """The claim's relative year written as a year one off (今年 in a 2024 report -> 2023年)."""
-    rel, year = _relative(claim), _YEAR.match(doc_date)
-    if rel is None or year is None:
-        return None
-    word, delta = rel
-    return claim.replace(word, f"{int(year.group(0)) + delta - 1}年", 1)
+    return _as_year(claim, doc_date, -1)
 
 
 def unit(claim: str, chunk: str) -> str | None:

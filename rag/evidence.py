@@ -298,6 +298,37 @@ def _names_kind(kind: str, own: str, asked: frozenset[str]) -> bool:
     return any(kind in kind_of(p) for p in places_in(own) - asked)
 
 
+def score_chunk_sentences(
+    query: Query,
+    weights: dict[str, float],
+    doc: SourceDoc,
+    chunk: Chunk,
+    rank: int,
+    named: bool,
+    vector: Any = None,
+) -> list[Candidate]:
+    """`score_sentence` of each sentence of a retrieved chunk (with its stored vector's
+    similarity to the question's `vector`, when there is one): what the reranker and the
+    answerer both score."""
+    chunk_key = key_of(chunk.text)
+    sims = similarities(chunk, vector)
+    return [
+        score_sentence(
+            query,
+            weights,
+            doc,
+            s.start,
+            s.end,
+            s.section,
+            chunk_key,
+            rank,
+            named,
+            similarity=None if sims is None else float(sims[i]),
+        )
+        for i, s in enumerate(chunk.sentences)
+    ]
+
+
 def score_sentence(
     query: Query,
     weights: dict[str, float],

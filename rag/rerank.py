@@ -26,7 +26,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
 from rag.answer import continue_list, read_question
-from rag.evidence import Candidate, frame, key_of, question_vector, score_sentence, similarities
+from rag.evidence import Candidate, frame, question_vector, score_chunk_sentences
 from rag.index import chunk_from_node
 from rag.question import Query, analyse, facets
 from rag.types import Chunk, SourceDoc
@@ -134,24 +134,10 @@ class EvidenceReranker(BaseNodePostprocessor):
         if chunk is None or not chunk.sentences:
             return [None] * len(parts)
         doc = self._docs[chunk.doc_id]
-        chunk_key = key_of(chunk.text)
-        sims = similarities(chunk, vector)
         return [
             max(
-                (
-                    score_sentence(
-                        part,
-                        part_weights,
-                        doc,
-                        s.start,
-                        s.end,
-                        s.section,
-                        chunk_key,
-                        rank,
-                        doc.doc_id in named,
-                        similarity=None if sims is None else float(sims[i]),
-                    )
-                    for i, s in enumerate(chunk.sentences)
+                score_chunk_sentences(
+                    part, part_weights, doc, chunk, rank, doc.doc_id in named, vector
                 ),
                 key=_rank_key,
             )

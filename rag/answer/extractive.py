@@ -38,9 +38,9 @@ from rag.evidence import (
     is_question,
     key_of,
     question_vector,
+    score_chunk_sentences,
     score_sentence,
     sentences_of,
-    similarities,
     whole_sentence,
 )
 from rag.guard import is_instruction
@@ -209,23 +209,12 @@ def _candidates(
     candidates = []
     kind = bool(kind_asked(query))
     for rank, (chunk, doc) in enumerate(hits):
-        chunk_key = key_of(chunk.text)
-        sims = similarities(chunk, vector)
-        for i, s in enumerate(chunk.sentences):
+        scored = score_chunk_sentences(
+            query, weights, doc, chunk, rank, doc.doc_id in named, vector
+        )
+        for i, (s, one) in enumerate(zip(chunk.sentences, scored, strict=True)):
             if (doc.doc_id, s.start) not in seen and not is_instruction(doc.text[s.start : s.end]):
                 seen.add((doc.doc_id, s.start))
-                one = score_sentence(
-                    query,
-                    weights,
-                    doc,
-                    s.start,
-                    s.end,
-                    s.section,
-                    chunk_key,
-                    rank,
-                    doc.doc_id in named,
-                    similarity=None if sims is None else float(sims[i]),
-                )
                 candidates.append(one)
                 if kind and not one.answers and i + 1 < len(chunk.sentences):
                     pair = _with_outcome(query, weights, one, chunk.sentences[i + 1])
