@@ -16,8 +16,8 @@ A cited source supports a claim when
   chunk or header (title; relative years such as 去年 resolved against the date; the date itself
   only for a claim that names the document, so `2025年` is not taken from a 2025 article's date);
 - quoted names: each quoted or bracketed name (`“苏智云”`, `《…规划》`, `(寒武纪)`) and each
-  inner item of an enumeration (`甲、乙、丙、丁`: 乙, 丙) is in a supporting cited source's
-  chunk or title, as written (up to script and width);
+  item of an enumeration (`甲、乙、丙和丁`: the inner ones as written, the outer ones as
+  jieba's words) is in a supporting cited source's chunk or title (up to script and width);
 - names: each name of a person, body or place (jieba's tags) is in a supporting chunk, its
   document's title or issuer, or is the place the document is about (`entity_not_in_source:X`:
   a name from elsewhere is how models swap one company for another);
@@ -279,6 +279,43 @@ def _names(text: str) -> list[str]:
     return [search_key(n) for n in dict.fromkeys(found)]
 
 
+_JOINS = ("和", "及", "与", "以及")
+
+
+def _outer_item_missing(key: str, reads: Sequence[_Read]) -> str:
+    """The first or last item of an enumeration (`甲、乙和丙`) that no cited source holds, as
+    jieba's words: the word right before its first 、 (held when some ending of it is: jieba
+    may run the verb before it in, `举了思必驰`) and the one right after its last, or after the
+    和/及/与 that follows (held when some beginning of it is)."""
+    if "、" not in key:
+        return ""
+    words = [w for w, _, _ in tagged(key)]
+    marks = [i for i, w in enumerate(words) if w == "、"]
+    held = " ".join(r.key for r in reads)
+    items: list[tuple[str, bool]] = []  # (word, is the first item)
+    if marks[0] > 0:
+        items.append((words[marks[0] - 1], True))
+    after = marks[-1] + 1
+    if after < len(words):
+        items.append((words[after], False))
+    if after + 2 < len(words) and words[after + 1] in _JOINS:  # 甲、乙和丙: 丙 too
+        items.append((words[after + 2], False))
+    for word, first in items:
+        if len(word) < 2 or not _HAN_WORD.fullmatch(word):
+            continue
+        parts = (
+            [word[i:] for i in range(len(word) - 1)]
+            if first
+            else [word[:j] for j in range(len(word), 1, -1)]
+        )
+        if not any(p in held for p in parts):
+            return f"{NAME_NOT_IN_SOURCE}:{word}"
+    return ""
+
+
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def _overlap(claim: frozenset[str], have: frozenset[str]) -> float:
     return len(claim & have) / len(claim) if claim else 0.0
 
@@ -488,6 +525,7 @@ def _verdict(
     reason = (
         _first_missing(stated, names, relevant, key)
         or _entity_missing(key, relevant)
+        or _outer_item_missing(key, relevant)
         or _binding_error(key, relevant)
         or _clause_unsupported(text, relevant, asked)
     )

@@ -422,3 +422,12 @@ def test_only_the_invented_clause_is_marked() -> None:
     text, citations, _ = compose(checked, traditional=False)
     assert text == f"宁波现有人工智能人才7000人，[1]目前已在全国率先建成人才社区。{UNVERIFIED}"
     assert citations[0].quote == "宁波现有人工智能人才7000人，其中领军人才120名。"
+
+
+def test_the_first_and_last_items_of_a_list_must_be_in_the_source() -> None:
+    text = "名单\n\n龙腾科技、金石数据和远帆数据三家企业入选。"
+    listed = source(1, make_doc(text, "outer", "名单"))
+    assert one("龙腾科技、金石数据和远帆数据三家企业入选。[1]", [listed]).verified
+    first = one("海纳数据、金石数据和远帆数据三家企业入选。[1]", [listed])
+    last = one("龙腾科技、金石数据和海纳数据三家企业入选。[1]", [listed])
+    assert not first.verified and not last.verified
