@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 from rag.clean import search_key
 from rag.figures import PCT, PP, figure_list
-from rag.places import places_in
+from rag.places import place_spans, places_in
 from rag.text import lexicon
 from rag.text.names import tagged
 
@@ -78,10 +78,15 @@ def entity_swap(
     if not found:
         return None
     name, group = found[index % len(found)]
+    same = {p for p, _ in place_spans(search_key(name))}  # 苏州市 for 苏州 is no swap
     pool = [
         o
         for o in vocab.get(group, [])
-        if search_key(o) not in chunk_key and name not in o and o not in name and o in corpus
+        if search_key(o) not in chunk_key
+        and name not in o
+        and o not in name
+        and o in corpus
+        and not same & {p for p, _ in place_spans(search_key(o))}
     ]
     if not pool:
         return None
