@@ -18,8 +18,9 @@ A cited source supports a claim when
 - quoted names: each quoted or bracketed name (`“苏智云”`, `《…规划》`, `(寒武纪)`) and each
   item of an enumeration (`甲、乙、丙和丁`: the inner ones as written, the outer ones as
   jieba's words) is in a supporting cited source's chunk or title (up to script and width);
-- names: each name of a person, body or place (jieba's tags) is in a supporting chunk, its
-  document's title or issuer, or is the place the document is about (`entity_not_in_source:X`:
+- names: each name of a person, body, place or other proper name (jieba's tags nr, nt, ns, nz)
+  is in a supporting chunk, its document's title or issuer, is the place the document is about,
+  or is glued by jieba from two words the source holds (`苏州企业`) (`entity_not_in_source:X`:
   a name from elsewhere is how models swap one company for another);
 - subjects and directions: a figure is bound to the last place named before it (none after a
   scope word such as 全省, none in a `分别` sentence) and to the direction word of its clause
@@ -71,8 +72,9 @@ ENTITY_NOT_IN_SOURCE = "entity_not_in_source"
 SUBJECT_MISMATCH = "subject_mismatch"
 DIRECTION_DIFFERS = "direction_differs"
 CLAUSE_NOT_SUPPORTED = "clause_not_supported"
-ENTITY_TAGS = ("nr", "nt", "ns")
-"""jieba's tags of the names a claim must share with its source: people, bodies, places."""
+ENTITY_TAGS = ("nr", "nt", "ns", "nz")
+"""jieba's tags of the names a claim must share with its source: people, bodies, places and
+other proper names (products, events, awards)."""
 MIN_CLAUSE_CHARS = 6
 """Han characters a clause needs to be a claim of its own (`根据文档，` states nothing)."""
 MIN_CLAUSE_OVERLAP = 0.3
@@ -441,14 +443,22 @@ def _entity_missing(key: str, reads: Sequence[_Read]) -> str:
     """The first name of the claim that no cited source holds, in its chunk or in its document's
     title and issuer (a place also by another spelling of it, 苏州市 for 苏州, or as the place
     its document is about)."""
+    places = {p for r in reads for p, _ in place_spans(r.key)}
+    places |= {p for r in reads for p in _main_place(r.source.doc)}
+    text = " ".join(f"{r.key} {r.issuer}" for r in reads)
+
+    def held(part: str, place: bool) -> bool:
+        if part in text:
+            return True
+        return place and any(p in places for p, _ in place_spans(part))
+
     for name, flag in _entities(key).items():
-        if any(name in r.key or name in r.issuer for r in reads):
+        # a place by another spelling (苏州市 for 苏州), not a body named after one (中国科学技术
+        # 大学); a word jieba glued from two the source holds (`苏州企业`: 苏州, 企业)
+        if held(name, flag.startswith("ns")) or any(
+            held(name[:i], True) and held(name[i:], False) for i in range(2, len(name) - 1)
+        ):
             continue
-        if flag.startswith("ns"):  # a place, not a body named after one (中国科学技术大学)
-            held = {p for r in reads for p, _ in place_spans(r.key)}
-            held |= {p for r in reads for p in _main_place(r.source.doc)}
-            if any(p in held for p, _ in place_spans(name)):
-                continue
         return f"{ENTITY_NOT_IN_SOURCE}:{name}"
     return ""
 

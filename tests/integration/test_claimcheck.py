@@ -19,12 +19,12 @@ MAX_FALSE_FLAGS_ON_VERBATIM = 0.01
 MIN_RECALL_BY_KIND = {
     "appended_clause": 0.95,
     "direction": 0.95,
-    "entity_swap": 0.92,
+    "entity_swap": 0.95,
     "subject_swap": 0.95,
     "unit": 0.95,
     "year_shift": 0.95,
 }
-"""Measured on the seeds: 97.8%, 100%, 93.2%, 100%, 100%, 100%."""
+"""Measured on the seeds: 97.8%, 100%, 95.1%, 100%, 100%, 100%."""
 
 
 @pytest.fixture(scope="module")

@@ -431,3 +431,12 @@ def test_the_first_and_last_items_of_a_list_must_be_in_the_source() -> None:
     first = one("海纳数据、金石数据和远帆数据三家企业入选。[1]", [listed])
     last = one("龙腾科技、金石数据和海纳数据三家企业入选。[1]", [listed])
     assert not first.verified and not last.verified
+
+
+def test_a_name_jieba_glues_from_two_held_words_is_held() -> None:
+    # jieba's dictionary tags 北京服装 as one proper name: 北京 and 服装 are both in the source
+    text = "名单\n\n北京入选名单的服装企业有龙腾科技和远帆数据。"
+    held = source(1, make_doc(text, "glued", "名单"))
+    assert one("龙腾科技和远帆数据是入选名单的北京服装企业。[1]", [held]).verified
+    missing = one("龙腾科技和远帆数据是入选名单的南京旅游企业。[1]", [held])
+    assert not missing.verified and missing.reason == "entity_not_in_source:南京旅游"
