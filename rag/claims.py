@@ -415,9 +415,11 @@ def _binding_error(key: str, reads: Sequence[_Read]) -> str:
         if not found or (not place and not way):
             continue
         # a place is the same place (苏州市 is 苏州), not one inside it: 苏州's figure is not 江苏's
-        if any(p in ("", place) and (not way or not w or way == w) for p, w in found):
+        if any(
+            (not place or p in ("", place)) and (not way or not w or way == w) for p, w in found
+        ):
             continue
-        if not any(p in ("", place) for p, _ in found):
+        if not any(not place or p in ("", place) for p, _ in found):
             return f"{SUBJECT_MISMATCH}:{place}"
         return f"{DIRECTION_DIFFERS}:{word}"
     return ""

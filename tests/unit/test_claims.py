@@ -440,3 +440,9 @@ def test_a_name_jieba_glues_from_two_held_words_is_held() -> None:
     assert one("龙腾科技和远帆数据是入选名单的北京服装企业。[1]", [held]).verified
     missing = one("龙腾科技和远帆数据是入选名单的南京旅游企业。[1]", [held])
     assert not missing.verified and missing.reason == "entity_not_in_source:南京旅游"
+
+
+def test_a_change_stated_of_no_place_is_checked_for_its_direction_only() -> None:
+    assert one("智能制造产值同比增长12%。[1]", [BOTH]).verified
+    reversed_ = one("智能制造产值同比下降12%。[1]", [BOTH])
+    assert not reversed_.verified and reversed_.reason == "direction_differs:下降"
