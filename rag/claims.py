@@ -23,9 +23,10 @@ A cited source supports a claim when
   or is glued by jieba from two words the source holds (`苏州企业`) (`entity_not_in_source:X`:
   a name from elsewhere is how models swap one company for another);
 - subjects and directions: a figure is bound to the last place named before it (none after a
-  scope word such as 全省, none in a `分别` sentence) and to the direction word of its clause
-  (增长/下降, `rag/text/lexicon/directions.tsv`); some source sentence must state the figure of
-  the same place, changing the same way (`subject_mismatch:杭州`, `direction_differs:下降`);
+  scope word such as 全省, none in a `分别` sentence), to the last company, institution or
+  person named before it in its clause, and to the direction word of its clause (增长/下降,
+  `rag/text/lexicon/directions.tsv`); some source sentence must state the figure of the same
+  place and body, changing the same way (`subject_mismatch:杭州`, `direction_differs:下降`);
 - clauses: each clause with content (`MIN_CLAUSE_CHARS`) needs `MIN_CLAUSE_OVERLAP` of its
   bigrams in the supporting chunks, or a figure they state, unless it restates the question
   (`clause_not_supported:…`: an invented clause appended to a true sentence).
@@ -383,45 +384,80 @@ def _direction(clause: str) -> tuple[str, str]:
     return best[0], best[1]
 
 
-def _bound(key: str) -> list[tuple[Figure, str, str, str]]:
-    """Per figure of a sentence's search key: (figure, the place it is stated of, the direction
-    word before it in its clause, that word's direction). The place is the last one named before
-    the figure (`苏州有人才7000人，杭州有5000人`: 7000 is 苏州's, 5000 杭州's), "" when none is
-    or a scope word stands between (`rag/text/lexicon/scopes.txt`)."""
+BODY_TAGS = ("nr", "nt", "nz")
+"""jieba's tags of the bodies (companies, institutions, people) a figure may be stated of."""
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A figure of a sentence and what it is stated of."""
+
+    figure: Figure
+    place: str
+    """The last place named before it ("" when none is, or a scope word stands between)."""
+    body: str
+    """The last company, institution or person named before it in its clause ("" if none)."""
+    word: str
+    """The direction word before it in its clause (增长), and that word's direction."""
+    way: str
+
+    def agrees(self, claim: _Bound, body: bool = True, way: bool = True) -> bool:
+        """Does this source figure not contradict the claim's on its place (and body, and
+        direction)? A side naming none does not contradict."""
+        return (
+            (not claim.place or self.place in ("", claim.place))
+            and (not body or not claim.body or self.body in ("", claim.body))
+            and (not way or not claim.way or not self.way or self.way == claim.way)
+        )
+
+
+def _bound(key: str) -> list[_Bound]:
+    """Every figure of a sentence's search key with what it is stated of. The place is the last
+    one named before the figure (`苏州有人才7000人，杭州有5000人`: 7000 is 苏州's, 5000 杭州's),
+    none when a scope word stands between (`rag/text/lexicon/scopes.txt`); the body is the last
+    name of a company, institution or person before it in its clause (`甲公司营收80亿元，乙公司
+    营收60亿元`), not a place."""
     places = place_spans(key)
+    names = [
+        (w, at)
+        for w, flag, at in tagged(key)
+        if len(w) > 1 and flag.startswith(BODY_TAGS) and not place_spans(w)
+    ]
     out = []
     for fig, at in figure_spans(key):
         place, start = next(((p, i) for p, i in reversed(places) if i < at), ("", 0))
         if any(w in key[start:at] for w in lexicon.words("scopes")):
             place = ""  # `苏州…占全省40%`: the whole's share, no place's figure
         clause = max(key.rfind(c, 0, at) for c in _CLAUSE_END) + 1
+        body = next((w for w, i in reversed(names) if clause <= i < at), "")
         word, way = _direction(key[clause:at])
-        out.append((fig, place, word, way))
+        out.append(_Bound(fig, place, body, word, way))
     return out
 
 
 def _binding_error(key: str, reads: Sequence[_Read]) -> str:
-    """The first figure of the claim bound to another place, or changing the other way, than
-    wherever its cited sources state it; "" when every figure agrees somewhere."""
-    stated = []  # (figure, place, direction) of every source sentence's figures
+    """The first figure of the claim stated of another place or body, or changing the other way,
+    than wherever its cited sources state it; "" when every figure agrees somewhere. A place is
+    the same place (苏州市 is 苏州), not one inside it: 苏州's figure is not 江苏's."""
+    stated: list[_Bound] = []  # every source sentence's figures
     for r in reads:
         doc = r.source.doc
         for sent in _sentences(r):
             stated += _bound(search_key(doc.text[sent.start : sent.end]))
     respective = any(w in key for w in lexicon.words("respective"))
-    for fig, place, word, way in _bound(key):
-        place = "" if respective else place
-        found = [(p, w) for f, p, _, w in stated if f == fig]
-        if not found or (not place and not way):
+    for claim in _bound(key):
+        if respective:
+            claim = _Bound(claim.figure, "", "", claim.word, claim.way)
+        found = [b for b in stated if b.figure == claim.figure]
+        if not found or not (claim.place or claim.body or claim.way):
             continue
-        # a place is the same place (苏州市 is 苏州), not one inside it: 苏州's figure is not 江苏's
-        if any(
-            (not place or p in ("", place)) and (not way or not w or way == w) for p, w in found
-        ):
+        if any(b.agrees(claim) for b in found):
             continue
-        if not any(not place or p in ("", place) for p, _ in found):
-            return f"{SUBJECT_MISMATCH}:{place}"
-        return f"{DIRECTION_DIFFERS}:{word}"
+        if not any(b.agrees(claim, body=False, way=False) for b in found):
+            return f"{SUBJECT_MISMATCH}:{claim.place}"
+        if not any(b.agrees(claim, way=False) for b in found):
+            return f"{SUBJECT_MISMATCH}:{claim.body}"
+        return f"{DIRECTION_DIFFERS}:{claim.word}"
     return ""
 
 

@@ -446,3 +446,11 @@ def test_a_change_stated_of_no_place_is_checked_for_its_direction_only() -> None
     assert one("智能制造产值同比增长12%。[1]", [BOTH]).verified
     reversed_ = one("智能制造产值同比下降12%。[1]", [BOTH])
     assert not reversed_.verified and reversed_.reason == "direction_differs:下降"
+
+
+def test_a_figure_stated_of_another_body_is_a_subject_mismatch() -> None:
+    text = "营收\n\n龙腾科技营收80亿元，远帆数据营收60亿元。"
+    held = source(1, make_doc(text, "bodies", "营收"))
+    assert one("龙腾科技营收80亿元。[1]", [held]).verified
+    swapped = one("远帆数据营收80亿元。[1]", [held])
+    assert not swapped.verified and swapped.reason.startswith("subject_mismatch:")
