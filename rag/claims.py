@@ -411,16 +411,16 @@ class _Bound:
         )
 
 
-def _bound(key: str) -> list[_Bound]:
+def _bound(key: str, bodies: bool = True) -> list[_Bound]:
     """Every figure of a sentence's search key with what it is stated of. The place is the last
     one named before the figure (`苏州有人才7000人，杭州有5000人`: 7000 is 苏州's, 5000 杭州's),
     none when a scope word stands between (`rag/text/lexicon/scopes.txt`); the body is the last
     name of a company, institution or person before it in its clause (`甲公司营收80亿元，乙公司
     营收60亿元`), not a place."""
     places = place_spans(key)
-    names = [
+    names = [  # jieba's tagging is the costly part: skipped when no body is asked about
         (w, at)
-        for w, flag, at in tagged(key)
+        for w, flag, at in (tagged(key) if bodies else ())
         if len(w) > 1 and flag.startswith(BODY_TAGS) and not place_spans(w)
     ]
     out = []
@@ -439,13 +439,20 @@ def _binding_error(key: str, reads: Sequence[_Read]) -> str:
     """The first figure of the claim stated of another place or body, or changing the other way,
     than wherever its cited sources state it; "" when every figure agrees somewhere. A place is
     the same place (苏州市 is 苏州), not one inside it: 苏州's figure is not 江苏's."""
-    stated: list[_Bound] = []  # every source sentence's figures
+    claims = _bound(key)
+    wanted = {c.figure for c in claims if c.place or c.body or c.way}
+    if not wanted:
+        return ""
+    bodies = any(c.body for c in claims)
+    stated: list[_Bound] = []  # the figures of every source sentence stating one of them
     for r in reads:
         doc = r.source.doc
         for sent in _sentences(r):
-            stated += _bound(search_key(doc.text[sent.start : sent.end]))
+            said = search_key(doc.text[sent.start : sent.end])
+            if figures(said) & wanted:
+                stated += _bound(said, bodies)
     respective = any(w in key for w in lexicon.words("respective"))
-    for claim in _bound(key):
+    for claim in claims:
         if respective:
             claim = _Bound(claim.figure, "", "", claim.word, claim.way)
         found = [b for b in stated if b.figure == claim.figure]
