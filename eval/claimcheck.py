@@ -50,7 +50,7 @@ from llama_index.core.schema import QueryBundle
 
 from eval import claimkinds
 from rag.cite import MARKER, in_script, marker
-from rag.claims import MIN_OVERLAP, Source, check, split_claims
+from rag.claims import MIN_OVERLAP, Source, bigrams, check, split_claims
 from rag.clean import search_key
 from rag.figures import Figure, figure_list, figures
 from rag.index import chunk_from_node
@@ -220,32 +220,18 @@ def _long_answer(sources: Sequence[Source]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Corpus:
-    """What the scripted errors draw on: the corpus's names and text."""
-
-    vocab: dict[str, list[str]]
-    text: str
-
-
-def corpus_of(engine: Any) -> Corpus:
-    texts = [d.text for d in engine.docs.values()]
-    return Corpus(claimkinds.vocabulary(texts), "\n".join(texts))
-
-
-def _bigrams(key: str) -> set[str]:
-    runs = re.findall(r"[\u3400-\u9fffa-z]+", key)
-    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+Names = dict[str, list[str]]
+"""The corpus's names per tag group (`claimkinds.vocabulary`): what swapped names are drawn from."""
 
 
 def _unsupported(clause: str, chunk: str) -> bool:
     """Fewer than half of the clause's bigrams are in the chunk: it says something else."""
-    grams = _bigrams(search_key(clause))
-    return bool(grams) and len(grams & _bigrams(search_key(chunk))) < len(grams) / 2
+    grams = bigrams(search_key(clause))
+    return bool(grams) and len(grams & bigrams(search_key(chunk))) < len(grams) / 2
 
 
 def _new_kinds(
-    claim: str, src: Source, index: int, other: Gold | None, corpus: Corpus, gold_end: int
+    claim: str, src: Source, index: int, other: Gold | None, names: Names, gold_end: int
 ) -> list[tuple[str, str]]:
     """(answer text without marker, kind) for each of eval/claimkinds.py's kinds the claim
     offers a place for."""
@@ -257,7 +243,7 @@ def _new_kinds(
         if both is not None and not MARKER.search(both):
             out.append((both, "combined"))
     made = {
-        "entity_swap": claimkinds.entity_swap(claim, chunk, corpus.vocab, index, corpus.text),
+        "entity_swap": claimkinds.entity_swap(claim, chunk, names, index),
         "subject_swap": claimkinds.subject_swap(claim, chunk),
         "year_shift": claimkinds.year_shift(claim, src.doc.meta.date),
         "resolved": claimkinds.resolved(claim, src.doc.meta.date),
@@ -277,7 +263,7 @@ def _question_cases(
     index: int,
     sources: tuple[Source, ...],
     other: Gold | None,
-    corpus: Corpus | None = None,
+    names: Names | None = None,
 ) -> tuple[list[Case], Gold | None]:
     gold = _gold(sources, q["must"], index)
     if gold is None:
@@ -308,8 +294,8 @@ def _question_cases(
     long = _long_answer(sources) if index % 2 == 0 else None
     if long:
         cases.append(Case(q["id"], long, sources, ("correct",) * LONG_CLAIMS))
-    if corpus is not None:
-        found = _new_kinds(claim, gold.source, index, other, corpus, gold.sentence.end)
+    if names is not None:
+        found = _new_kinds(claim, gold.source, index, other, names, gold.sentence.end)
         for text, kind in found:
             cases.append(Case(q["id"], text + cite, sources, (kind,), q["question"]))
     return cases, gold
@@ -319,13 +305,13 @@ def build_cases(engine: Any, questions: Sequence[dict[str, Any]]) -> list[Case]:
     by_id = {q["id"]: q for q in questions}
     cases: list[Case] = []
     previous: Gold | None = None
-    corpus = corpus_of(engine)
+    names = claimkinds.vocabulary([d.text for d in engine.docs.values()])
     for index, q in enumerate(qq for qq in questions if qq["answerable"]):
         asked = q["question"]
         if q.get("follows") in by_id:
             asked = condense(asked, [by_id[q["follows"]]["question"]])
         sources = retrieve_sources(engine, asked)
-        found, gold = _question_cases(q, index, sources, previous, corpus)
+        found, gold = _question_cases(q, index, sources, previous, names)
         cases.extend(found)
         # the next mixed answer borrows this claim; from another document when there is one
         if gold is not None and (previous is None or gold.source.doc is not previous.source.doc):

@@ -68,11 +68,10 @@ def vocabulary(texts: Sequence[str]) -> dict[str, list[str]]:
     return {group: sorted(found) for group, found in out.items()}
 
 
-def entity_swap(
-    claim: str, chunk: str, vocab: dict[str, list[str]], index: int, corpus: str
-) -> str | None:
-    """One name of the claim replaced by another of its tag group that the chunk does not hold
-    but the corpus does (a name from elsewhere in the corpus: the swap models make)."""
+def entity_swap(claim: str, chunk: str, vocab: dict[str, list[str]], index: int) -> str | None:
+    """One name of the claim replaced by another of its tag group (`vocabulary`: the corpus's
+    names) that the chunk does not hold: a name from elsewhere in the corpus, the swap models
+    make."""
     chunk_key = search_key(chunk)
     found = [(n, g) for n, g in names(claim) if n in chunk and n in claim]
     if not found:
@@ -85,7 +84,6 @@ def entity_swap(
         if search_key(o) not in chunk_key
         and name not in o
         and o not in name
-        and o in corpus
         and not same & {p for p, _ in place_spans(search_key(o))}
     ]
     if not pool:

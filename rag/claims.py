@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rag.cite import CANNOT_ANSWER, MARKER
 from rag.clean import search_key
@@ -189,7 +189,7 @@ def split_claims(answer: str) -> list[tuple[str, tuple[int, ...]]]:
 # ---------------------------------------------------------------------------- one source
 
 
-def _bigrams(key: str) -> frozenset[str]:
+def bigrams(key: str) -> frozenset[str]:
     return frozenset(run[i : i + 2] for run in _WORD.findall(key) for i in range(len(run) - 1))
 
 
@@ -218,8 +218,8 @@ class _Read:
     bigrams: frozenset[str]
     topic: frozenset[str]
     """Bigrams of the document title, unless the chunk states the title itself."""
-    figures: frozenset[Figure]
-    """Figures of the chunk, of its title and the years its relative years mean."""
+    literal: frozenset[Figure]
+    """Figures the chunk and the title state as written."""
     dated: frozenset[Figure]
     """Figures of the document's date: stated only by a claim that names the document
     (`《…》（2025-02）指出`); else `2025年` would pass for any chunk of a 2025 article."""
@@ -230,15 +230,18 @@ class _Read:
     A year a claim takes from a relative one must come with the sentence's own figures
     (`2023年上半年…1146亿元` is not backed by `今年上半年…1146亿元` in a 2024 report, even if
     the chunk says 去年 elsewhere)."""
-    literal: frozenset[Figure] = frozenset()
-    """Figures the chunk and the title state as written."""
+
+    @cached_property
+    def figures(self) -> frozenset[Figure]:
+        """Figures of the chunk, of its title and the years its relative years mean."""
+        return self.literal.union(*(meant for meant, _ in self.relative))
 
 
 def _read(source: Source) -> _Read:
     text = mask(source.doc.text[source.start : source.end])[0]  # an instruction supports nothing
     key = search_key(text)
     title = search_key(source.doc.meta.title)
-    topic = frozenset() if title in key else _bigrams(title)
+    topic = frozenset() if title in key else bigrams(title)
     dated = figures(source.doc.meta.date)
     issuer = search_key(source.doc.meta.issuer)
     literal = figures(text) | figures(title)
@@ -249,17 +252,8 @@ def _read(source: Source) -> _Read:
             meant = _meant_years(source.doc, said)
             if meant:
                 relative.append((meant, figures(said)))
-    stated = literal.union(*(meant for meant, _ in relative))
     return _Read(
-        source,
-        f"{key}\n{title}",
-        _bigrams(key),
-        topic,
-        stated,
-        dated,
-        issuer,
-        tuple(relative),
-        literal,
+        source, f"{key}\n{title}", bigrams(key), topic, literal, dated, issuer, tuple(relative)
     )
 
 
@@ -283,6 +277,7 @@ def _names(text: str) -> list[str]:
 
 
 _JOINS = ("和", "及", "与", "以及")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _outer_item_missing(key: str, reads: Sequence[_Read]) -> str:
@@ -304,7 +299,7 @@ def _outer_item_missing(key: str, reads: Sequence[_Read]) -> str:
     if after + 2 < len(words) and words[after + 1] in _JOINS:  # 甲、乙和丙: 丙 too
         items.append((words[after + 2], False))
     for word, first in items:
-        if len(word) < 2 or not _HAN_WORD.fullmatch(word):
+        if len(word) < 2 or len(_HAN.findall(word)) < len(word):
             continue
         parts = (
             [word[i:] for i in range(len(word) - 1)]
@@ -314,9 +309,6 @@ def _outer_item_missing(key: str, reads: Sequence[_Read]) -> str:
         if not any(p in held for p in parts):
             return f"{NAME_NOT_IN_SOURCE}:{word}"
     return ""
-
-
-_HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _overlap(claim: frozenset[str], have: frozenset[str]) -> float:
@@ -342,7 +334,7 @@ def _span(read: _Read, claim: frozenset[str], wanted: frozenset[Figure]) -> Supp
     doc = read.source.doc
     sents = _sentences(read)
     texts = [doc.text[s.start : s.end] for s in sents]
-    grams = [_bigrams(search_key(t)) for t in texts]
+    grams = [bigrams(search_key(t)) for t in texts]
     figs = [figures(t) for t in texts]
     stated: set[Figure] = set().union(*figs)
     wanted = wanted & stated  # a figure only the title or date states is in no sentence
@@ -488,14 +480,18 @@ def _entity_missing(key: str, reads: Sequence[_Read]) -> str:
     """The first name of the claim that no cited source holds, in its chunk or in its document's
     title and issuer (a place also by another spelling of it, 苏州市 for 苏州, or as the place
     its document is about)."""
-    places = {p for r in reads for p, _ in place_spans(r.key)}
-    places |= {p for r in reads for p in _main_place(r.source.doc)}
     text = " ".join(f"{r.key} {r.issuer}" for r in reads)
+    places: set[str] = set()  # the places the sources hold, read once a name needs them
 
     def held(part: str, place: bool) -> bool:
         if part in text:
             return True
-        return place and any(p in places for p, _ in place_spans(part))
+        if not place or not place_spans(part):
+            return False
+        if not places:
+            places.update(p for r in reads for p, _ in place_spans(r.key))
+            places.update(p for r in reads for p in _main_place(r.source.doc))
+        return any(p in places for p, _ in place_spans(part))
 
     for name, flag in _entities(key).items():
         # a place by another spelling (苏州市 for 苏州), not a body named after one (中国科学技术
@@ -520,9 +516,9 @@ def _clause_unsupported(text: str, reads: Sequence[_Read], asked: frozenset[str]
     held = frozenset().union(*(r.figures for r in reads))
     for clause in clauses:
         key = search_key(clause)
-        if len(re.findall(r"[\u4e00-\u9fff]", key)) < MIN_CLAUSE_CHARS:
+        if len(_HAN.findall(key)) < MIN_CLAUSE_CHARS:
             continue
-        grams = _bigrams(key)
+        grams = bigrams(key)
         if _overlap(grams, have) >= MIN_CLAUSE_OVERLAP or figures(key) & held:
             continue
         if asked and _overlap(grams, asked) >= ECHO_OVERLAP:
@@ -573,7 +569,7 @@ def _verdict(
     reason = _first_missing(stated, names, [reads[n] for n in cited], key)
     if reason:  # no cited source states it, whatever the wording
         return (), reason
-    claim = _bigrams(key)
+    claim = bigrams(key)
     relevant = [r for r in (reads[n] for n in cited) if _words(claim, r) >= min_overlap]
     if not relevant:
         return (), NOT_SUPPORTED
@@ -587,8 +583,10 @@ def _verdict(
     if reason.startswith(CLAUSE_NOT_SUPPORTED):  # the rest of the claim may still hold: its
         clause = reason.split(":", 1)[1]  # support is kept, so only the clause is marked
         rest = text.replace(clause, "", 1).rstrip("，,；;：: ")
-        support, why = _verdict(rest, cited, reads, min_overlap, asked) if rest else ((), "x")
-        return (support if not why else ()), reason
+        if not rest:
+            return (), reason
+        support, why = _verdict(rest, cited, reads, min_overlap, asked)
+        return (() if why else support), reason
     if reason:
         return (), reason
     wanted = frozenset(stated)
@@ -606,7 +604,7 @@ def check(
     `min_overlap`: see `MIN_OVERLAP` (a parameter so the eval can sweep it). `question`: what
     was asked; a clause restating it needs no support of its own."""
     by_n = {s.n: s for s in sources}
-    asked = _bigrams(search_key(question))
+    asked = bigrams(search_key(question))
     reads: dict[int, _Read] = {}
     out: list[CheckedClaim] = []
     for text, markers in split_claims(answer):

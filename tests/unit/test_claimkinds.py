@@ -46,7 +46,7 @@ def test_appended_clause_takes_a_clause_without_figures() -> None:
 def test_entity_swap_draws_a_name_the_chunk_lacks_from_the_corpus() -> None:
     corpus = "张海川在会上发言。王海川主持会议。"
     vocab = claimkinds.vocabulary([corpus, corpus])  # a name is one two documents tag
-    swapped = claimkinds.entity_swap("王海川主持会议。", "王海川主持会议。", vocab, 0, corpus)
+    swapped = claimkinds.entity_swap("王海川主持会议。", "王海川主持会议。", vocab, 0)
     assert swapped == "张海川主持会议。"
 
 
