@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 
-.PHONY: install index run test audit eval bench uibench reliability lint clean
+.PHONY: install index run test audit eval bench bench-scale uibench reliability lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: install
 	$(PY) -m eval.claimcheck
 	$(PY) -m eval.claimcheck --corpus eval/corpora/cmrc-trial
 	$(PY) -m eval.claimcheck --corpus eval/corpora/rgb-int
+
+# ingest, open, ask and peak memory at 1, 10 and 100 times the seeds (exits 1 on a missed target)
+bench-scale: install
+	$(PY) -m eval.scale
 
 uibench: index
 	$(PY) -m eval.uibench

@@ -234,12 +234,19 @@ def expected_store(corpus: Path, settings: Any) -> tuple[set[str], dict[str, str
 # ------------------------------------------------------------------------ ingest, for real
 
 
+CRASH_BATCH = 48
+"""Chunks per write batch in the killed ingests (`Settings.write_batch`)."""
+
+
 def child_env(data_dir: Path) -> dict[str, str]:
     """The CLI's environment: no inherited RAG_* / OPENAI_*, an explicit data dir, and the
     hashed embedder unless `RAG_EMBEDDER` says otherwise (what a kill tests is the store)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     embedder = os.environ.get("RAG_EMBEDDER", "hashed")
     env.update(ANONYMIZED_TELEMETRY="False", RAG_DATA_DIR=str(data_dir), RAG_EMBEDDER=embedder)
+    # batches of a few documents, as in a corpus a hundred times the seeds: kills then land
+    # between one batch's commit and the next, not only before or after the only batch
+    env.setdefault("RAG_WRITE_BATCH", str(CRASH_BATCH))
     return env
 
 

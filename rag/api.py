@@ -32,10 +32,10 @@ from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import Field
 
-from rag.clean import search_key
 from rag.embed import endpoint_errors
 from rag.errors import RagError, Stopped, UserError
 from rag.index import IngestReport, Store, sync
+from rag.lexical import Lexical
 from rag.library import add_files, delete_document, documents_table, uploads_dir
 from rag.load import Rejected, read_corpus
 from rag.lock import writer_lock
@@ -84,6 +84,8 @@ class Engine:
     """The chat model in LLM mode (also rewrites follow-ups); None offline."""
     embedder: BaseEmbedding | None = None
     """The index's embedder (the question's vector is started early when it can be)."""
+    lexical: Lexical | None = None
+    """The lexical index it loaded (`rag.lexical`): documents, chunk rows, BM25."""
 
 
 def open_engine(
@@ -96,21 +98,24 @@ def open_engine(
     answerer: the chat model when one is configured (or `llm` given), else extractive."""
     from rag.answer import ExtractiveSynthesizer
     from rag.embed import build_embedder
+    from rag.evidence import DocumentNames
+    from rag.lexical import load as load_lexical
     from rag.rerank import EvidenceReranker
-    from rag.retrieve import build_retriever, stored_nodes
+    from rag.retrieve import build_retriever
 
     store = store or Store(settings, create=False)
     embedder = embedder or build_embedder(settings)
-    docs = {d.doc_id: d for d in store.documents()}
-    if not docs:
+    manifest = store.manifest()
+    if not manifest:
         raise UserError(f"the index in {settings.store_label()} is empty; run `rag ingest` first")
-    nodes = stored_nodes(store)
-    chunk_keys = [search_key(n.get_content()) for n in nodes]
-    retriever = build_retriever(store, embedder, nodes, settings.top_k, chunk_keys)
+    lexical = load_lexical(store, manifest)
+    docs = lexical.docs
+    retriever = build_retriever(store, embedder, lexical, settings.top_k)
     from rag.index import semantic
 
     model = embedder if semantic(embedder) else None  # sentence vectors are stored with it
-    extractive = ExtractiveSynthesizer(docs, chunk_keys, model)
+    names = DocumentNames(docs.values())
+    extractive = ExtractiveSynthesizer(docs, lexical.keys, model, names)
     if llm is None and settings.llm_configured:
         from rag.llm import build_llm
 
@@ -125,7 +130,7 @@ def open_engine(
         response_synthesizer=synthesizer,
         node_postprocessors=[
             CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
-            EvidenceReranker(docs, chunk_keys, nodes, model),
+            EvidenceReranker(docs, lexical.keys, lexical, model, names),
         ],
     )
     info = {
@@ -133,12 +138,14 @@ def open_engine(
         "store": settings.store_label(),
         "embedder": getattr(embedder, "model_name", type(embedder).__name__),
         "documents": len(docs),
-        "chunks": len(nodes),
+        "chunks": len(lexical),
     }
     if llm is not None:
         info["llm"] = settings.llm_model or getattr(llm, "model", type(llm).__name__)
     mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE
-    return Engine(settings, store, docs, query_engine, info, synthesizer, mode, llm, embedder)
+    return Engine(
+        settings, store, docs, query_engine, info, synthesizer, mode, llm, embedder, lexical
+    )
 
 
 def validate_question(question: str, settings: Settings) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -216,6 +216,84 @@ def about_document(query: Query, doc: SourceDoc) -> bool:
         return True
     asked = {f for t in query.terms for f in forms(t)}
     return len(words) >= 3 and len(words & asked) >= 0.7 * len(words)
+
+
+def _naming_parts(name: str) -> set[str]:
+    """The parts of an issuer's name that name it in a question (`_shares_name`)."""
+    if any(c.isdigit() for c in name):
+        return set()
+    out = set()
+    for size in range(len(name), _MIN_NAME - 1, -1):
+        for i in range(len(name) - size + 1):
+            part = name[i : i + size]
+            bare = part
+            for place in places_in(part):
+                bare = bare.replace(place, "")
+            if len(bare.strip("市省区县")) >= 2:
+                out.add(part)
+    return out
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+class DocumentNames:
+    """`about_document` for every document of a corpus at once, by looking up the question's
+    own substrings in maps built once from the titles, issuers and numbers: the cost of naming
+    the documents a question names grows with the question, not with the corpus."""
+
+    def __init__(self, docs: Iterable[SourceDoc]) -> None:
+        self.docs = list(docs)
+        self._titles: dict[str, set[int]] = {}
+        self._parts: dict[str, set[int]] = {}
+        self._numbers: dict[str, set[int]] = {}
+        self._words: dict[str, set[int]] = {}
+        self._sizes: list[int] = []
+        for i, doc in enumerate(self.docs):
+            title, words = _title_words(doc)
+            if title:
+                self._titles.setdefault(title, set()).add(i)
+            for name in names_of(doc):
+                for part in _naming_parts(name):
+                    self._parts.setdefault(part, set()).add(i)
+            for n in _numbers_of(doc):
+                self._numbers.setdefault(n, set()).add(i)
+            self._sizes.append(len(words))
+            if len(words) >= 3:
+                for w in words:
+                    self._words.setdefault(w, set()).add(i)
+        self._longest = max((len(t) for t in [*self._titles, *self._parts]), default=0)
+        self._position = {d.doc_id: i for i, d in enumerate(self.docs)}
+
+    def in_order(self, doc_ids: Iterable[str]) -> list[SourceDoc]:
+        """These documents, in corpus order."""
+        at = sorted(self._position[d] for d in doc_ids if d in self._position)
+        return [self.docs[i] for i in at]
+
+    def named(self, query: Query) -> set[str]:
+        """Ids of the documents the question names."""
+        found: set[int] = set()
+        for text, table, shortest in ((query.key, self._titles, 1), (
+            "".join(query.key.split()), self._parts, _MIN_NAME
+        )):
+            for i in range(len(text)):
+                for j in range(i + shortest, min(len(text), i + self._longest) + 1):
+                    found |= table.get(text[i:j], set())
+        flat = "".join(query.key.split())
+        for m in _DIGITS.finditer(flat):
+            run = m.group(0)
+            if flat[m.end() : m.end() + 1] == "号":
+                for k in range(len(run)):
+                    found |= self._numbers.get(run[k:], set())
+            if flat[m.start() - 1 : m.start()] == "第" and flat[m.end() : m.end() + 1] == "期":
+                found |= self._numbers.get(run, set())
+        asked = {f for t in query.terms for f in forms(t)}
+        shared: dict[int, int] = {}
+        for word in asked:
+            for i in self._words.get(word, ()):
+                shared[i] = shared.get(i, 0) + 1
+        found |= {i for i, n in shared.items() if n >= 0.7 * self._sizes[i]}
+        return {self.docs[i].doc_id for i in found}
 
 
 @lru_cache(maxsize=256)

@@ -38,24 +38,31 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.chunk import chunk_document
+from rag.clean import search_key
 from rag.embed import endpoint_errors
 from rag.errors import ServiceError, UserError
 from rag.settings import Settings
-from rag.terms import terms
+from rag.terms import terms, terms_of_key
 from rag.types import Chunk, DocMeta, Sentence, SourceDoc
+
+if TYPE_CHECKING:
+    from rag.lexical import Row
 
 Progress = Callable[[str], None]
 """Called with each document's id once it is in the index (or found unchanged)."""
 Embedded = Callable[[int, int], None]
 """Called with (chunks embedded so far, chunks to embed in this ingest)."""
 SENTENCE_VECTORS = "sentence_vectors"
+EMBED_BATCH = 128
+"""Chunks per batch with a model embedder: a batch is written once embedded, so an ingest
+stopped part way keeps what it embedded, and the progress bar moves every few seconds."""
 
 
 @dataclass
@@ -109,6 +116,7 @@ class Store:
         if not create and not settings.chroma_host and not settings.data_dir.exists():
             raise UserError(f"no index yet in {settings.data_dir}; run `rag ingest` first")
         client = _client(settings)
+        self.client = client
         try:
             if create:
                 get = client.get_or_create_collection
@@ -189,6 +197,47 @@ class Store:
         self.docs.delete(ids=[doc_id])
         self.vector_store.delete(ref_doc_id=doc_id)
 
+    def max_batch(self) -> int:
+        """Records per Chroma call: the client's limit, at most `Settings.write_batch`."""
+        try:
+            limit = int(self.client.get_max_batch_size())
+        except Exception:  # noqa: BLE001  # an older server: the setting alone
+            limit = self.settings.write_batch
+        return max(1, min(limit, self.settings.write_batch))
+
+    def existing(self, doc_ids: Sequence[str]) -> dict[str, Any]:
+        """chunk id -> (text, embedding, metadata) of every stored chunk of these documents."""
+        out: dict[str, Any] = {}
+        for at in range(0, len(doc_ids), self.max_batch()):
+            part = list(doc_ids[at : at + self.max_batch()])
+            got = self.chunks.get(
+                where={"document_id": {"$in": part}},
+                include=["documents", "embeddings", "metadatas"],
+            )
+            for i, chunk_id in enumerate(got["ids"]):
+                out[chunk_id] = (got["documents"][i], got["embeddings"][i], got["metadatas"][i])
+        return out
+
+    def served_rows(self, manifest: dict[str, dict[str, Any]]) -> dict[str, list[Row]]:
+        """doc_id -> lexical rows of its served chunks (hash equal to its record's), in store
+        order, read from Chroma (`rag.lexical`'s slow path)."""
+        from rag.lexical import row_of
+
+        rows: dict[str, list[Row]] = {}
+        ids = list(manifest)
+        for at in range(0, len(ids), self.max_batch()):
+            got = self.chunks.get(
+                where={"document_id": {"$in": ids[at : at + self.max_batch()]}},
+                include=["documents", "metadatas"],
+            )
+            for chunk_id, text, meta in zip(
+                got["ids"], got["documents"], got["metadatas"], strict=True
+            ):
+                doc_id = str((meta or {}).get("document_id", ""))
+                if (meta or {}).get("doc_sha") == manifest[doc_id].get("sha"):
+                    rows.setdefault(doc_id, []).append(row_of(chunk_id, text or "", meta or {}))
+        return rows
+
     def write(
         self,
         doc: SourceDoc,
@@ -196,32 +245,54 @@ class Store:
         vectors: Sequence[list[float]],
         sentence_vectors: Sequence[str] | None = None,
     ) -> None:
-        """Add the new chunks, commit the record, then drop the old chunks (see the module).
-        `sentence_vectors`: per chunk, its sentences' vectors as `pack_vectors` stores them."""
-        packed = sentence_vectors or [""] * len(chunks)
-        nodes: list[BaseNode] = [
-            _node(doc, c, v, p) for c, v, p in zip(chunks, vectors, packed, strict=True)
-        ]
-        before = set(self.chunks.get(where={"document_id": doc.doc_id}, include=[])["ids"])
+        """One document's `write_batch`."""
+        self.write_batch([Written(doc, list(chunks), list(vectors), list(sentence_vectors or []))])
+
+    def write_batch(self, batch: Sequence[Written]) -> None:
+        """Add the batch's new chunks, commit its documents' records in one call, then drop
+        their old chunks (see the module): the protocol of one document, for many at a time."""
+        nodes: list[BaseNode] = []
+        for w in batch:
+            packed = w.packed or [""] * len(w.chunks)
+            words = w.terms or [" ".join(terms(c.text)) for c in w.chunks]
+            nodes += [
+                _node(w.doc, c, v, p, t)
+                for c, v, p, t in zip(w.chunks, w.vectors, packed, words, strict=True)
+            ]
+        doc_ids = [w.doc.doc_id for w in batch]
+        before = set(self.chunks.get(where={"document_id": {"$in": doc_ids}}, include=[])["ids"])
         try:
-            if nodes:
-                self.vector_store.add(nodes)  # in batches: may fail half way
+            for at in range(0, len(nodes), self.max_batch()):  # may fail half way
+                self.vector_store.add(nodes[at : at + self.max_batch()])
             self.docs.upsert(
-                ids=[doc.doc_id],
-                documents=[doc.text],
-                embeddings=[[1.0]],  # the docs collection is looked up by id, never by vector
-                metadatas=[_doc_record(doc, len(chunks))],
+                ids=doc_ids,
+                documents=[w.doc.text for w in batch],
+                embeddings=[[1.0]] * len(batch),  # the docs collection is looked up by id only
+                metadatas=[_doc_record(w.doc, len(w.chunks)) for w in batch],
             )
         except Exception:
-            added = [c.chunk_id for c in chunks if c.chunk_id not in before]
+            added = [n.node_id for n in nodes if n.node_id not in before]
             with contextlib.suppress(Exception):  # best effort: the failure below is the news
-                if added:
-                    self.chunks.delete(ids=added)
+                for at in range(0, len(added), self.max_batch()):
+                    self.chunks.delete(ids=added[at : at + self.max_batch()])
             raise
-        keep = {c.chunk_id for c in chunks}
+        keep = {n.node_id for n in nodes}
         old = [i for i in before if i not in keep]
-        if old:
-            self.chunks.delete(ids=old)
+        for at in range(0, len(old), self.max_batch()):
+            self.chunks.delete(ids=old[at : at + self.max_batch()])
+
+
+@dataclass
+class Written:
+    """A document and what a batch writes for it: chunks, their vectors, packed sentence
+    vectors (empty with the hashed embedder)."""
+
+    doc: SourceDoc
+    chunks: list[Chunk]
+    vectors: list[list[float]]
+    packed: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    """Per chunk, its jieba terms (space separated); computed from its text when empty."""
 
 
 def _doc_record(doc: SourceDoc, n_chunks: int) -> dict[str, Any]:
@@ -251,7 +322,9 @@ def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
     return SourceDoc(doc_id, meta, text, str(m.get("sha", "")), str(m.get("source", "")))
 
 
-def _node(doc: SourceDoc, chunk: Chunk, vector: list[float], packed: str = "") -> TextNode:
+def _node(
+    doc: SourceDoc, chunk: Chunk, vector: list[float], packed: str = "", words: str = ""
+) -> TextNode:
     spans = ",".join(f"{s.start}:{s.end}" for s in chunk.sentences)
     metadata: dict[str, Any] = {
         "start": chunk.start,
@@ -260,7 +333,7 @@ def _node(doc: SourceDoc, chunk: Chunk, vector: list[float], packed: str = "") -
         "sentences": spans,
         "doc_sha": doc.sha,
         "tokens": chunk.tokens,
-        "terms": " ".join(terms(chunk.text)),
+        "terms": words or " ".join(terms(chunk.text)),
     }
     if packed:
         metadata[SENTENCE_VECTORS] = packed
@@ -329,27 +402,104 @@ def semantic(embedder: BaseEmbedding) -> bool:
 def embed_chunks(
     doc: SourceDoc, chunks: Sequence[Chunk], embedder: BaseEmbedding
 ) -> tuple[list[list[float]], list[str]]:
-    """Chunk vectors and, with a semantic embedder, each chunk's packed sentence vectors
-    (each distinct sentence embedded once; a chunk's vector is the mean of its sentences')."""
+    """Chunk vectors and, with a semantic embedder, each chunk's packed sentence vectors."""
+    vectors, packed, _ = embed_batch([(doc, list(chunks))], embedder, {})[0]
+    return vectors, packed
+
+
+Reusable = dict[str, tuple[list[float], str]]
+"""Chunk text hash -> (its vector, its packed sentence vectors) of chunks already stored."""
+
+
+def text_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def embed_batch(
+    batch: Sequence[tuple[SourceDoc, list[Chunk]]], embedder: BaseEmbedding, reuse: Reusable
+) -> list[tuple[list[list[float]], list[str], int]]:
+    """Per document: chunk vectors, packed sentence vectors (semantic embedders only) and how
+    many chunks were embedded. A chunk whose text is stored already (`reuse`, by content hash)
+    keeps its vectors; the others are embedded in one call for the whole batch: with a semantic
+    embedder each distinct sentence once, a chunk's vector being the normalized mean of its
+    sentences'; with the hashed one each chunk text."""
     import numpy as np
 
-    if not semantic(embedder):
-        return embedder.get_text_embedding_batch([c.text for c in chunks]), []
-    spans = list(dict.fromkeys((s.start, s.end) for c in chunks for s in c.sentences))
-    found = embedder.get_text_embedding_batch([doc.text[a:b] for a, b in spans])
-    by_span = dict(zip(spans, np.asarray(found, dtype=np.float32), strict=True))
-    vectors, packed = [], []
-    for chunk in chunks:
-        rows = np.stack([by_span[(s.start, s.end)] for s in chunk.sentences])
-        mean = rows.mean(axis=0)
-        vectors.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
-        packed.append(pack_vectors(rows))
-    return vectors, packed
+    model = semantic(embedder)
+    hashes = [[text_hash(c.text) for c in chunks] for _, chunks in batch]
+    todo = [
+        (d, c)
+        for d, ((_, chunks), hs) in enumerate(zip(batch, hashes, strict=True))
+        for c, h in zip(chunks, hs, strict=True)
+        if h not in reuse or (model and not reuse[h][1])
+    ]
+    fresh: dict[str, tuple[list[float], str]] = {}
+    if todo and not model:
+        found = embedder.get_text_embedding_batch([c.text for _, c in todo])
+        fresh = {text_hash(c.text): (list(v), "") for (_, c), v in zip(todo, found, strict=True)}
+    elif todo:
+        texts = {
+            batch[d][0].text[s.start : s.end]: None for d, c in todo for s in c.sentences
+        }
+        found = embedder.get_text_embedding_batch(list(texts))
+        by_text = dict(zip(texts, np.asarray(found, dtype=np.float32), strict=True))
+        for d, chunk in todo:
+            doc = batch[d][0]
+            rows = np.stack([by_text[doc.text[s.start : s.end]] for s in chunk.sentences])
+            mean = rows.mean(axis=0)
+            vector = (mean / (np.linalg.norm(mean) or 1.0)).tolist()
+            fresh[text_hash(chunk.text)] = (vector, pack_vectors(rows))
+    out = []
+    for d, hs in enumerate(hashes):
+        got = [fresh.get(h) or reuse[h] for h in hs]
+        count = sum(1 for e, _ in todo if e == d)
+        out.append(([v for v, _ in got], [p for _, p in got] if model else [], count))
+    return out
 
 
 def _under(source: str, roots: Sequence[Path]) -> bool:
     path = Path(source)
     return any(path == root or root in path.parents for root in roots)
+
+
+def _batches(
+    docs: Sequence[SourceDoc], chunked: dict[str, list[Chunk]], size: int
+) -> list[list[SourceDoc]]:
+    """Documents in order, grouped so a group holds at most `size` chunks (or one document)."""
+    groups: list[list[SourceDoc]] = []
+    count = 0
+    for doc in docs:
+        n = len(chunked[doc.doc_id])
+        if not groups or count + n > size:
+            groups.append([])
+            count = 0
+        groups[-1].append(doc)
+        count += n
+    return groups
+
+
+def _reusable(stored: dict[str, Any], chunked: dict[str, list[Chunk]]) -> Reusable:
+    """Vectors of stored chunks by text hash, when the new chunk of that text splits into the
+    same sentences (it always does: kept only as a guard against a changed chunker)."""
+    shapes = {
+        text_hash(c.text): tuple((s.start - c.start, s.end - c.start) for s in c.sentences)
+        for chunks in chunked.values()
+        for c in chunks
+    }
+    out: Reusable = {}
+    for text, embedding, meta in stored.values():
+        h = text_hash(text or "")
+        meta = meta or {}
+        start = int(meta.get("start", 0))
+        spans = tuple(
+            (int(a) - start, int(b) - start)
+            for a, b in (x.split(":") for x in str(meta.get("sentences", "")).split(",") if x)
+        )
+        if h in shapes and shapes[h] == spans and embedding is not None:
+            out[h] = ([float(x) for x in embedding], str(meta.get(SENTENCE_VECTORS, "")))
+    return out
 
 
 def sync(
@@ -361,33 +511,53 @@ def sync(
     embedded: Embedded | None = None,
 ) -> IngestReport:
     """Bring the index in line with `docs`; documents that came from `roots` and are gone lose
-    their chunks. Only new or changed documents are chunked and embedded. In embedded mode the
-    caller holds `writer_lock`, and chunks a crash left unserved are swept away."""
+    their chunks. Only new or changed documents are chunked, and only their chunks whose text
+    is not stored already are embedded; they are written in batches (`Store.write_batch`).
+    Then the lexical index is brought up to date (`rag.lexical`). In embedded mode the caller
+    holds `writer_lock`, and chunks a crash left unserved are swept away."""
+    from rag import lexical
+
     report = IngestReport()
     manifest = store.manifest()
     settings = store.settings
-    changed = {
-        doc.doc_id: chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_sentences)
-        for doc in docs
-        if manifest.get(doc.doc_id, {}).get("sha") != doc.sha
+    changed = [d for d in docs if manifest.get(d.doc_id, {}).get("sha") != d.sha]
+    chunked = {
+        d.doc_id: chunk_document(d, settings.chunk_tokens, settings.chunk_overlap_sentences)
+        for d in changed
     }
-    total = sum(len(c) for c in changed.values())
+    total = sum(len(c) for c in chunked.values())
+    changing = {d.doc_id for d in changed}
     for doc in docs:
-        known = manifest.get(doc.doc_id)
-        if doc.doc_id not in changed:
+        if doc.doc_id not in changing:
             report.unchanged.append(doc.doc_id)
-        else:
-            chunks = changed[doc.doc_id]
-            with endpoint_errors(settings):
-                vectors, packed = embed_chunks(doc, chunks, embedder)
-            store.write(doc, chunks, vectors, packed)
-            report.embedded += len(chunks)
-            report.chunks_written += len(chunks)
-            (report.updated if known else report.added).append(doc.doc_id)
-            if embedded:
-                embedded(report.embedded, total)
-        if progress:
-            progress(doc.doc_id)
+            if progress:
+                progress(doc.doc_id)
+    written: list[lexical.Row] = []
+    size = min(EMBED_BATCH, store.max_batch()) if semantic(embedder) else store.max_batch()
+    for group in _batches(changed, chunked, size):
+        known = [d.doc_id for d in group if d.doc_id in manifest]
+        reuse = _reusable(store.existing(known), chunked) if known else {}
+        with endpoint_errors(settings):
+            found = embed_batch([(d, chunked[d.doc_id]) for d in group], embedder, reuse)
+        batch = []
+        for doc, (vectors, packed, count) in zip(group, found, strict=True):
+            chunks = chunked[doc.doc_id]
+            keys = [search_key(c.text) for c in chunks]
+            terms = [" ".join(terms_of_key(k)) for k in keys]
+            batch.append(Written(doc, chunks, vectors, packed, terms))
+            written += [
+                _row(doc, c, k, t, p) for c, k, t, p in
+                zip(chunks, keys, terms, packed or [""] * len(chunks), strict=True)
+            ]
+            report.embedded += count
+        store.write_batch(batch)
+        for doc in group:
+            report.chunks_written += len(chunked[doc.doc_id])
+            (report.updated if doc.doc_id in manifest else report.added).append(doc.doc_id)
+            if progress:
+                progress(doc.doc_id)
+        if embedded:
+            embedded(report.chunks_written, total)
     present = {d.doc_id for d in docs}
     resolved = [r.resolve() for r in roots]
     for doc_id, meta in manifest.items():
@@ -397,4 +567,23 @@ def sync(
     if not settings.chroma_host:  # callers hold `writer_lock`: no other chunks are in flight
         report.swept = store.sweep()
     report.chunks_total = store.count()
+    lexical.update(store, written)
     return report
+
+
+def _row(doc: SourceDoc, chunk: Chunk, key: str, terms: str, packed: str) -> Row:
+    from rag.lexical import Row
+
+    return Row(
+        chunk_id=chunk.chunk_id,
+        doc_id=doc.doc_id,
+        doc_sha=doc.sha,
+        start=chunk.start,
+        end=chunk.end,
+        section=chunk.section,
+        sentences=",".join(f"{s.start}:{s.end}" for s in chunk.sentences),
+        tokens=chunk.tokens,
+        terms=terms,
+        key=key,
+        vectors=packed,
+    )

@@ -17,6 +17,7 @@ from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from rag import lexical
 from rag.errors import UserError
 from rag.index import IngestReport, Store, sync
 from rag.load import Rejected, read_catalog, read_file, same_text
@@ -113,6 +114,7 @@ def delete_document(doc_id: str, settings: Settings) -> None:
         if record is None:
             raise UserError(f"no document '{doc_id}' in the index; the documents table lists ids")
         store.remove(doc_id)
+        lexical.update(store, [])  # the other documents' rows are reused: no chunk is read
         source = Path(str(record.get("source", "")))
         if source.parent == uploads_dir(settings).resolve():
             source.unlink(missing_ok=True)

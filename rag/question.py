@@ -21,6 +21,7 @@ from functools import lru_cache
 from rag.cite import in_script, is_traditional
 from rag.clean import search_key
 from rag.guard import is_instruction
+from rag.keyindex import KeyIndex, of_keys
 from rag.places import places_in, within
 from rag.terms import _jieba, stopwords
 from rag.text import lexicon
@@ -149,7 +150,7 @@ def _segment(key: str) -> list[str]:
     return out + _jieba().lcut(key[at:])
 
 
-def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
+def _words(key: str, index: KeyIndex) -> list[tuple[str, str]]:
     """jieba words of a question key, minus question words; numbers (with 年/月/日) stand alone,
     places are split off, and a compound no chunk contains is split into its dictionary words."""
     tags = word_tags()
@@ -163,7 +164,7 @@ def _words(key: str, chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
             continue
         for part in _split_on_places(word):
             parts = [part]
-            if len(part) > 2 and not any(mentions(part, k) for k in chunk_keys):
+            if len(part) > 2 and not index.used(forms(part)):
                 # a compound the text never uses: its dictionary sub-words (增长速度 -> 增长 速度,
                 # 服装行业 -> 服装 行业); a noun the text lacks stays whole unless it is made of
                 # such words (增加值 stays: asked about, absent, so unanswerable)
@@ -195,13 +196,13 @@ def _merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return merged
 
 
-def _split_unused(words: list[tuple[str, str]], chunk_keys: Sequence[str]) -> list[tuple[str, str]]:
+def _split_unused(words: list[tuple[str, str]], index: KeyIndex) -> list[tuple[str, str]]:
     """A rejoined run no chunk uses (`魏舒史称`: a name and a verb jieba split into single
     characters) split again into the longest pieces of two or more characters the chunks do
     use, left to right (`魏舒` `史称`); left whole when the pieces do not cover it."""
     out: list[tuple[str, str]] = []
     for word, flag in words:
-        if len(word) < 4 or flag != "n" or any(word in k for k in chunk_keys):
+        if len(word) < 4 or flag != "n" or index.used([word]):
             out.append((word, flag))
             continue
         pieces, i = [], 0
@@ -210,7 +211,7 @@ def _split_unused(words: list[tuple[str, str]], chunk_keys: Sequence[str]) -> li
                 (
                     size
                     for size in range(len(word) - i, 1, -1)
-                    if any(word[i : i + size] in k for k in chunk_keys)
+                    if index.used([word[i : i + size]])
                 ),
                 0,
             )
@@ -285,17 +286,21 @@ def required_names(key: str) -> set[str]:
     return found | set(_NUMBERED.findall(key))
 
 
-def analyse(question: str, chunk_keys: Sequence[str]) -> tuple[Query, dict[str, float]]:
-    """Terms, anchors and IDF weights (over `chunk_keys`) of a question. The retriever (for
-    facets) and the answerer both analyse each question and facet: it is done once."""
-    query, weights = _analyse(question, tuple(chunk_keys))
+def analyse(
+    question: str, keys: KeyIndex | Sequence[str]
+) -> tuple[Query, dict[str, float]]:
+    """Terms, anchors and IDF weights (over the chunks' search `keys`) of a question. The
+    retriever (for facets) and the answerer both analyse each question and facet: it is done
+    once."""
+    index = keys if isinstance(keys, KeyIndex) else of_keys(tuple(keys))
+    query, weights = _analyse(question, index)
     return query, dict(weights)
 
 
 @lru_cache(maxsize=256)
-def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[str, float]]:
+def _analyse(question: str, index: KeyIndex) -> tuple[Query, dict[str, float]]:
     key = search_key(question)
-    n = len(chunk_keys)
+    n = index.n
     df: dict[str, int] = {}
     terms: list[str] = []
     anchors: set[str] = set()
@@ -306,7 +311,7 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
     body = _ASKS_BODY.search(key)
     asked_body = body.group(1) if body else ""
     function_pos, stop = lexicon.words("function_pos"), stopwords()
-    for word, flag in _split_unused(_merge_single_chars(_words(key, chunk_keys)), chunk_keys):
+    for word, flag in _split_unused(_merge_single_chars(_words(key, index)), index):
         if word in (kind_word, asked_body):  # the kind of place or body asked is checked, not
             # searched (哪个|国家, 哪个|部门)
             continue
@@ -319,7 +324,7 @@ def _analyse(question: str, chunk_keys: tuple[str, ...]) -> tuple[Query, dict[st
         if _question_words().fullmatch(word):  # also after single characters were rejoined
             continue
         terms.append(word)
-        df[word] = sum(mentions(word, k) for k in chunk_keys)
+        df[word] = index.count(forms(word))
         # a figure the asker states (`是80万辆，没错吧`) is a claim to check, not a required word;
         # a year or a bare number (`第27号`) still identifies what is asked about
         claimed = bool(NUMBER.fullmatch(word)) and _CLAIMED.search(_after(key, word)) is not None

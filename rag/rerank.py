@@ -17,7 +17,6 @@ And when the leading passage introduces a list whose items follow it (`从三个
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -26,8 +25,10 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
 from rag.answer import continue_list, read_question
-from rag.evidence import Candidate, frame, question_vector, score_chunk_sentences
+from rag.evidence import Candidate, DocumentNames, frame, question_vector, score_chunk_sentences
 from rag.index import chunk_from_node
+from rag.keyindex import KeyIndex
+from rag.lexical import Lexical
 from rag.question import Query, analyse, facets
 from rag.types import Chunk, SourceDoc
 
@@ -38,32 +39,41 @@ class EvidenceReranker(BaseNodePostprocessor):
     leading passage that introduces a list brings the chunks of its items."""
 
     _docs: dict[str, SourceDoc] = PrivateAttr(default_factory=dict)
-    _chunk_keys: list[str] = PrivateAttr(default_factory=list)
-    _by_doc: dict[str, list[BaseNode]] = PrivateAttr(default_factory=dict)
+    _keys: Any = PrivateAttr(default=None)
+    _lexical: Any = PrivateAttr(default=None)
+    _names: Any = PrivateAttr(default=None)
     _frames: dict[str, list[BaseNode]] = PrivateAttr(default_factory=dict)
     _embedder: BaseEmbedding | None = PrivateAttr(default=None)
 
     def __init__(
         self,
         docs: dict[str, SourceDoc],
-        chunk_keys: Sequence[str],
-        nodes: Sequence[BaseNode] = (),
+        keys: KeyIndex,
+        lexical: Lexical,
         embedder: BaseEmbedding | None = None,
+        names: DocumentNames | None = None,
     ) -> None:
         super().__init__()
         self._embedder = embedder
         self._docs = docs
-        self._chunk_keys = list(chunk_keys)
-        for node in nodes:  # current chunks only, in document order
-            doc = docs.get(node.ref_doc_id or "")
-            if doc is not None and node.metadata.get("doc_sha") == doc.sha:
-                self._by_doc.setdefault(doc.doc_id, []).append(node)
-        for doc_nodes in self._by_doc.values():
-            doc_nodes.sort(key=lambda n: int(n.metadata["start"]))
-        self._frames = {
-            d: [n for n in doc_nodes if any(self._holds(n, s.start, s.end) for s in frame(docs[d]))]
-            for d, doc_nodes in self._by_doc.items()
-        }
+        self._names = names or DocumentNames(docs.values())
+        self._keys = keys
+        self._lexical = lexical
+
+    def _doc_nodes(self, doc_id: str) -> list[BaseNode]:
+        """The document's current chunks, in text order (read from the lexical index)."""
+        return [self._lexical.node(i) for i in self._lexical.chunks_of(doc_id)]
+
+    def _frame_nodes(self, doc_id: str) -> list[BaseNode]:
+        """The chunks holding the document's masthead and end matter (`frame`)."""
+        if doc_id not in self._frames:
+            framing = frame(self._docs[doc_id])
+            self._frames[doc_id] = [
+                n
+                for n in self._doc_nodes(doc_id)
+                if any(self._holds(n, s.start, s.end) for s in framing)
+            ]
+        return self._frames[doc_id]
 
     @classmethod
     def class_name(cls) -> str:
@@ -77,16 +87,16 @@ class EvidenceReranker(BaseNodePostprocessor):
         chunks = [self._chunk(n.node) for n in nodes]
         hits = [(c, self._docs[c.doc_id]) for c in chunks if c is not None]
         query, weights, named = read_question(
-            query_bundle.query_str, hits, self._chunk_keys, list(self._docs.values())
+            query_bundle.query_str, hits, self._keys, self._names
         )
         if not query.terms:
             return nodes
         pool = list(nodes)
         for doc_id in sorted(named):
-            framing = self._unpooled(self._frames.get(doc_id, []), pool)
+            framing = self._unpooled(self._frame_nodes(doc_id), pool)
             pool += framing
             chunks += [self._chunk(n.node) for n in framing]
-        parts = [(query, weights)] + [analyse(text, self._chunk_keys) for text, _ in facets(query)]
+        parts = [(query, weights)] + [analyse(text, self._keys) for text, _ in facets(query)]
         vector = question_vector(self._embedder, query_bundle)
         # best[i][p]: chunk i's best sentence for part p, by (answers, score)
         best = [self._best(chunk, rank, parts, named, vector) for rank, chunk in enumerate(chunks)]
@@ -152,7 +162,7 @@ class EvidenceReranker(BaseNodePostprocessor):
 
     def _holder(self, doc_id: str, start: int, end: int) -> BaseNode | None:
         """The first current chunk of the document that holds the span."""
-        return next((n for n in self._by_doc.get(doc_id, []) if self._holds(n, start, end)), None)
+        return next((n for n in self._doc_nodes(doc_id) if self._holds(n, start, end)), None)
 
     @staticmethod
     def _holds(node: BaseNode, start: int, end: int) -> bool:

@@ -1,13 +1,15 @@
 """Retrieve: question -> ranked chunks, hybrid (Chroma vectors + BM25 over jieba terms), fused.
 
 LlamaIndex's `BM25Retriever` tokenizes with an English regex, which sees a whole Chinese sentence
-as one word. `JiebaBM25Retriever` feeds it the jieba terms of each chunk's search key (stored in
-Chroma at ingest, so loading needs no segmentation) and segments the question the same way. Both
-retrievers are fused by reciprocal rank (`QueryFusionRetriever`, no LLM).
+as one word. `JiebaBM25Retriever` searches BM25 over the jieba terms of each chunk's search key,
+built at ingest and loaded with the lexical index (`rag.lexical`: loading neither segments nor
+indexes anything), and segments the question the same way. Both retrievers are fused by
+reciprocal rank over chunk ids (`fuse`; `QueryFusionRetriever` runs the queries, no LLM).
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from llama_index.core import VectorStoreIndex
@@ -15,12 +17,12 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
-from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, TextNode
-from llama_index.core.vector_stores.utils import metadata_dict_to_node
+from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from rag.clean import search_key
 from rag.index import Store
+from rag.keyindex import KeyIndex
+from rag.lexical import Lexical
 from rag.places import places_of_kind
 from rag.terms import terms
 
@@ -29,50 +31,50 @@ FACET_EXTRA = 3
 
 
 MAX_ANALYSED = 40
-"""Words of a query worth the answerer's analysis (which scans the chunks once a word)."""
+"""Words of a query worth the answerer's analysis (a place query of a question asking a kind
+of place holds hundreds of place names, all terms already)."""
 
 
 class JiebaBM25Retriever(BM25Retriever):
-    """BM25 whose tokens are jieba terms of the Simplified search key."""
+    """BM25 whose tokens are jieba terms of the Simplified search key, over the lexical index
+    built at ingest (`rag.lexical`): nothing is tokenized or indexed at open."""
 
-    def __init__(
-        self, nodes: list[BaseNode], similarity_top_k: int, chunk_keys: list[str] | None = None
-    ) -> None:
-        term_nodes: list[BaseNode] = [
-            TextNode(id_=n.node_id, text=str(n.metadata.get("terms", ""))) for n in nodes
-        ]
+    def __init__(self, lexical: Lexical, similarity_top_k: int) -> None:
         super().__init__(
-            nodes=term_nodes,
-            similarity_top_k=similarity_top_k,
+            existing_bm25=lexical.bm25,
+            similarity_top_k=max(1, min(similarity_top_k, len(lexical))),
             skip_stemming=True,
             token_pattern=r"\S+",
-            language=[],  # type: ignore[arg-type]  # no English stopword list
         )
-        self._by_id = {n.node_id: n for n in nodes}
-        self._chunk_keys = chunk_keys
-        self._vocabulary = frozenset(w for n in term_nodes for w in n.get_content().split())
+        self._lexical = lexical
+        self._vocabulary = lexical.bm25.vocab_dict
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        import bm25s
+
         words = terms(query_bundle.query_str)
         # and what the answerer looks for (规模以上 whole); not for the place query of a question
         # asking a kind of place (its words are terms and place names already, hundreds of them)
-        if self._chunk_keys is not None and len(words) <= MAX_ANALYSED:
+        if len(words) <= MAX_ANALYSED:
             from rag.question import analyse
 
-            asked = analyse(query_bundle.query_str, self._chunk_keys)[0].terms
+            asked = analyse(query_bundle.query_str, self._lexical.keys)[0].terms
             words += [w for w in asked if w not in words]
         query = " ".join(expand(words, self._vocabulary))
-        if not query:
+        if not query or not len(self._lexical):
             return []
-        hits = super()._retrieve(QueryBundle(query_str=query))
+        tokens = bm25s.tokenize(
+            query, stemmer=None, token_pattern=self.token_pattern, show_progress=False
+        )
+        found, scores = self.bm25.retrieve(tokens, k=self.similarity_top_k, show_progress=False)
         return [
-            NodeWithScore(node=self._by_id[h.node.node_id], score=h.score)
-            for h in hits
-            if (h.score or 0) > 0
+            NodeWithScore(node=self._lexical.node(int(i)), score=float(score))
+            for i, score in zip(found[0], scores[0], strict=True)
+            if score > 0
         ]
 
 
-def expand(words: list[str], vocabulary: frozenset[str]) -> list[str]:
+def expand(words: list[str], vocabulary: Container[str]) -> list[str]:
     """Question words, each the text never uses replaced by its forms and synonyms that it
     does use (`吸走` -> `虹吸`) or else by the dictionary words inside it (`服装行业` -> `服装`
     `行业`): a chunk's tokens are whole jieba words, so an absent word would find nothing."""
@@ -101,7 +103,7 @@ class FacetFusionRetriever(QueryFusionRetriever):
     """Reciprocal-rank fusion over the question and each of its facets (deterministic query
     generation: the base class would ask an LLM for rephrasings)."""
 
-    def __init__(self, retrievers: list[Any], chunk_keys: list[str], top_k: int) -> None:
+    def __init__(self, retrievers: list[Any], keys: KeyIndex, top_k: int) -> None:
         super().__init__(
             retrievers,
             llm=MockLLM(),  # never called: `_get_queries` is ours; keeps Settings.llm out
@@ -110,12 +112,12 @@ class FacetFusionRetriever(QueryFusionRetriever):
             num_queries=2 + MAX_FACETS,
             use_async=False,
         )
-        self._chunk_keys = chunk_keys
+        self._keys = keys
 
     def _get_queries(self, original_query: str) -> list[QueryBundle]:
         from rag.question import analyse, facets
 
-        query, _ = analyse(original_query, self._chunk_keys)
+        query, _ = analyse(original_query, self._keys)
         queries = [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]
         if query.asks_place:  # `哪个县级市…`: passages naming such a place, with the rest asked
             named = places_of_kind(query.asks_place, query.places)
@@ -130,33 +132,41 @@ class FacetFusionRetriever(QueryFusionRetriever):
         # question in 15-20 ms on 2 cores, so one call per question is the budget (vectors for
         # each facet too found no more answers on the outside corpora).
         vector, *lexical = self._retrievers
-        results = {}
+        results: list[list[NodeWithScore]] = []
         for query in queries:  # words first: the question's vector may still be on its way
-            for i, retriever in enumerate(lexical, 1):
-                results[(query.query_str, i)] = retriever.retrieve(query)
-        results[(query_bundle.query_str, 0)] = vector.retrieve(query_bundle)
-        fused = self._reciprocal_rerank_fusion(results)
+            for retriever in lexical:
+                results.append(retriever.retrieve(query))
+        results.append(vector.retrieve(query_bundle))
+        fused = fuse(results)
         # each facet brings its own best passages: the pool grows with the parts asked
         return fused[: self.similarity_top_k + FACET_EXTRA * (len(queries) - 1)]
 
 
-def stored_nodes(store: Store) -> list[BaseNode]:
-    """Every chunk of the store as the node `ChromaVectorStore.query` would return."""
-    return [metadata_dict_to_node(meta, text=text or "") for _, text, meta in store.chunk_records()]
+RRF_K = 60.0
+"""Reciprocal rank fusion's constant (Cormack et al. 2009; LlamaIndex's too)."""
+
+
+def fuse(results: list[list[NodeWithScore]]) -> list[NodeWithScore]:
+    """Reciprocal rank fusion by chunk id (a chunk found by BM25 and by the vectors is one,
+    though the two nodes differ in the metadata they carry): each list ranked by score, each
+    chunk scored the sum of 1 / (rank + `RRF_K`); ties keep the order chunks were first seen."""
+    fused: dict[str, float] = {}
+    node: dict[str, NodeWithScore] = {}
+    for found in results:
+        for rank, hit in enumerate(sorted(found, key=lambda x: x.score or 0.0, reverse=True)):
+            node[hit.node.node_id] = hit
+            fused[hit.node.node_id] = fused.get(hit.node.node_id, 0.0) + 1.0 / (rank + RRF_K)
+    ranked = sorted(fused.items(), key=lambda x: x[1], reverse=True)
+    return [NodeWithScore(node=node[i].node, score=score) for i, score in ranked]
 
 
 def build_retriever(
-    store: Store,
-    embedder: BaseEmbedding,
-    nodes: list[BaseNode],
-    top_k: int,
-    chunk_keys: list[str] | None = None,
+    store: Store, embedder: BaseEmbedding, lexical: Lexical, top_k: int
 ) -> QueryFusionRetriever:
-    """Hybrid retriever over the store; `nodes` are its chunks (for BM25)."""
+    """Hybrid retriever: Chroma's vectors and BM25 over the lexical index."""
     depth = max(top_k * 2, 10)
     vector = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
     retrievers: list[Any] = [vector.as_retriever(similarity_top_k=depth)]
-    keys = chunk_keys if chunk_keys is not None else [search_key(n.get_content()) for n in nodes]
-    if nodes:
-        retrievers.append(JiebaBM25Retriever(nodes, min(depth, len(nodes)), keys))
-    return FacetFusionRetriever(retrievers, keys, top_k)
+    if len(lexical):
+        retrievers.append(JiebaBM25Retriever(lexical, depth))
+    return FacetFusionRetriever(retrievers, lexical.keys, top_k)

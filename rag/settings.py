@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     chunk_overlap_sentences: int = Field(
         1, description="Sentences repeated from the end of one chunk at the start of the next."
     )
+    write_batch: int = Field(
+        2048,
+        ge=1,
+        description="Most chunks per Chroma write; a batch of documents is committed at once.",
+    )
     embedder: Literal["e5", "hashed"] = Field(
         "e5",
         description="Offline embedder: `e5` (multilingual-e5-small, bundled) or `hashed` (hashed "

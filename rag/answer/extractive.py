@@ -33,7 +33,7 @@ from rag.evidence import (
     FIGURE,
     MIN_COVER,
     Candidate,
-    about_document,
+    DocumentNames,
     frame,
     is_question,
     key_of,
@@ -44,6 +44,7 @@ from rag.evidence import (
     whole_sentence,
 )
 from rag.guard import is_instruction
+from rag.keyindex import Keys
 from rag.question import YEAR, Query, analyse, facets, mentions, split_description
 from rag.text import lexicon
 from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
@@ -123,8 +124,8 @@ def compose(chosen: Sequence[Candidate], query: Query) -> Extracted:
 def extract(
     question: str,
     hits: Sequence[tuple[Chunk, SourceDoc]],
-    chunk_keys: Sequence[str],
-    docs: Sequence[SourceDoc] = (),
+    chunk_keys: Keys,
+    docs: Sequence[SourceDoc] | DocumentNames = (),
     vector: Any = None,
 ) -> tuple[str, list[Citation]]:
     """`extract_answer`'s text and quotes."""
@@ -135,8 +136,8 @@ def extract(
 def extract_answer(
     question: str,
     hits: Sequence[tuple[Chunk, SourceDoc]],
-    chunk_keys: Sequence[str],
-    docs: Sequence[SourceDoc] = (),
+    chunk_keys: Keys,
+    docs: Sequence[SourceDoc] | DocumentNames = (),
     vector: Any = None,
 ) -> Extracted:
     """The extractive answer to `question` from ranked `hits` (and documents it names);
@@ -178,15 +179,15 @@ def _outermost(chosen: Sequence[Candidate]) -> list[Candidate]:
 def read_question(
     question: str,
     hits: Sequence[tuple[Chunk, SourceDoc]],
-    chunk_keys: Sequence[str],
-    docs: Sequence[SourceDoc],
+    chunk_keys: Keys,
+    docs: Sequence[SourceDoc] | DocumentNames,
 ) -> tuple[Query, dict[str, float], set[str]]:
     """The question's analysis and the documents it names (or describes: `…的那份报告是谁写的`
     names the one whose sentence answers the description, and asks only the rest)."""
     query, weights = analyse(question, chunk_keys)
     if not query.terms:
         return query, weights, set()
-    named = {d.doc_id for d in docs if about_document(query, d)}
+    named = _names(docs).named(query)
     if query.describes_doc and not named:
         named = described(query.describes_doc, hits, chunk_keys)
         if named:  # what is asked of it: the description is the document's, not the answer's
@@ -195,11 +196,15 @@ def read_question(
     return query, weights, named
 
 
+def _names(docs: Sequence[SourceDoc] | DocumentNames) -> DocumentNames:
+    return docs if isinstance(docs, DocumentNames) else DocumentNames(docs)
+
+
 def _candidates(
     query: Query,
     weights: dict[str, float],
     hits: Sequence[tuple[Chunk, SourceDoc]],
-    docs: Sequence[SourceDoc],
+    docs: Sequence[SourceDoc] | DocumentNames,
     named: set[str],
     vector: Any = None,
 ) -> list[Candidate]:
@@ -220,7 +225,7 @@ def _candidates(
                     pair = _with_outcome(query, weights, one, chunk.sentences[i + 1])
                     if pair is not None:
                         candidates.append(pair)
-    for doc in docs:  # a document the question names: its masthead and end are candidates
+    for doc in _names(docs).in_order(named):  # its masthead and end are candidates too
         if doc.doc_id in named:
             for s in frame(doc):
                 if (doc.doc_id, s.start) not in seen and not is_instruction(
@@ -269,7 +274,7 @@ def _with_outcome(
 
 
 def described(
-    description: str, hits: Sequence[tuple[Chunk, SourceDoc]], chunk_keys: Sequence[str]
+    description: str, hits: Sequence[tuple[Chunk, SourceDoc]], chunk_keys: Keys
 ) -> set[str]:
     """The document a question describes instead of naming (`提出建设氢能走廊的那份报告`):
     the one holding the sentence that best answers the description, if one fully does."""
@@ -288,7 +293,7 @@ def cover_facet(
     facet: tuple[str, str],
     chosen: list[Candidate],
     candidates: Sequence[Candidate],
-    chunk_keys: Sequence[str],
+    chunk_keys: Keys,
     own: set[str] | None = None,
 ) -> list[Candidate]:
     """Add the best sentence answering `facet` unless a chosen one already does: it answers the
@@ -435,8 +440,9 @@ class ExtractiveSynthesizer(NodeSynthesizer):
     def __init__(
         self,
         docs: dict[str, SourceDoc],
-        chunk_keys: Sequence[str],
+        chunk_keys: Keys,
         embedder: BaseEmbedding | None = None,
+        names: DocumentNames | None = None,
         **kwargs: Any,
     ):
         from llama_index.core.llms import MockLLM
@@ -444,7 +450,8 @@ class ExtractiveSynthesizer(NodeSynthesizer):
         # The base class falls back to Settings.llm (OpenAI, needs a key): this answerer uses none.
         super().__init__(llm=MockLLM(), **kwargs)
         self._docs = docs
-        self._chunk_keys = list(chunk_keys)
+        self._chunk_keys = chunk_keys
+        self._names = names or DocumentNames(docs.values())
         self._embedder = embedder
         """The embedder of the index when it is a model: the question's vector (the one the
         retriever computed, carried by the query bundle) meets the stored sentence vectors."""
@@ -466,7 +473,7 @@ class ExtractiveSynthesizer(NodeSynthesizer):
                 )
                 hits.append((chunk, doc))
         vector = question_vector(self._embedder, query)
-        found = extract_answer(question, hits, self._chunk_keys, list(self._docs.values()), vector)
+        found = extract_answer(question, hits, self._chunk_keys, self._names, vector)
         claims = [Claim(c.quote, (c.n,), True) for c in found.citations]  # quotes: verified
         if found.short is not None:  # a verbatim span of the quote it cites
             claims.insert(0, Claim(found.short.text, (found.short.n,), True))

@@ -8,7 +8,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.clean import search_key
-from rag.retrieve import JiebaBM25Retriever, stored_nodes
+from rag.retrieve import JiebaBM25Retriever
 
 TOP = 5
 
@@ -133,8 +133,13 @@ WORD = "营收"  # inside "苏州市人工智能产业实现营收超2300亿元"
 
 
 @pytest.fixture(scope="module")
-def nodes(seed_engine):
-    return stored_nodes(seed_engine.store)
+def lexical(seed_engine):
+    return seed_engine.lexical
+
+
+@pytest.fixture(scope="module")
+def nodes(lexical):
+    return [lexical.node(i) for i in range(len(lexical))]
 
 
 def contains(hit: NodeWithScore, word: str) -> bool:
@@ -147,21 +152,21 @@ def test_default_bm25_misses_a_word_inside_a_run_of_characters(nodes) -> None:
     assert not any((h.score or 0) > 0 and contains(h, WORD) for h in hits)
 
 
-def test_jieba_bm25_finds_a_word_inside_a_run_of_characters(nodes) -> None:
-    hits = JiebaBM25Retriever(nodes, similarity_top_k=5).retrieve(WORD)
+def test_jieba_bm25_finds_a_word_inside_a_run_of_characters(lexical) -> None:
+    hits = JiebaBM25Retriever(lexical, similarity_top_k=5).retrieve(WORD)
     assert hits and all((h.score or 0) > 0 for h in hits)
     assert contains(hits[0], WORD)
 
 
-def test_jieba_bm25_matches_a_traditional_passage_from_a_simplified_word(nodes) -> None:
-    hits = JiebaBM25Retriever(nodes, similarity_top_k=10).retrieve(WORD)
+def test_jieba_bm25_matches_a_traditional_passage_from_a_simplified_word(lexical) -> None:
+    hits = JiebaBM25Retriever(lexical, similarity_top_k=10).retrieve(WORD)
     assert any(
         h.node.ref_doc_id == "003_3d025acabf282a01" and "營收" in h.node.get_content() for h in hits
     )
 
 
-def test_jieba_bm25_returns_nothing_for_a_question_without_terms(nodes) -> None:
-    assert JiebaBM25Retriever(nodes, similarity_top_k=5).retrieve("什么？") == []
+def test_jieba_bm25_returns_nothing_for_a_question_without_terms(lexical) -> None:
+    assert JiebaBM25Retriever(lexical, similarity_top_k=5).retrieve("什么？") == []
 
 
 # -------------------------------------------------------------------------------------- rerank

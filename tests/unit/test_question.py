@@ -288,11 +288,12 @@ def test_a_run_of_single_characters_no_chunk_uses_is_split_into_pieces_they_use(
 
 
 def _place_queries(question: str) -> list[str]:
+    from rag.keyindex import KeyIndex
     from rag.retrieve import FacetFusionRetriever
 
     fusion = FacetFusionRetriever.__new__(FacetFusionRetriever)
-    fusion._chunk_keys = [search_key("河畔城是一座港口城市。")]
-    asked = analyse(question, fusion._chunk_keys)[0]
+    fusion._keys = KeyIndex.build([search_key("河畔城是一座港口城市。")])
+    asked = analyse(question, fusion._keys)[0]
     return [q.query_str for q in fusion._get_queries(question) if asked.asks_place]
 
 
