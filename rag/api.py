@@ -114,7 +114,7 @@ def open_engine(
     from rag.index import semantic
 
     model = embedder if semantic(embedder) else None  # sentence vectors are stored with it
-    names = DocumentNames(docs.values())
+    names = DocumentNames(docs.values(), lexical.keys)
     extractive = ExtractiveSynthesizer(docs, lexical.keys, model, names)
     if llm is None and settings.llm_configured:
         from rag.llm import build_llm

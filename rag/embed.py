@@ -53,6 +53,14 @@ def _features(text: str) -> Counter[str]:
     return grams
 
 
+@lru_cache(maxsize=1 << 18)
+def _slot(gram: str, dim: int) -> tuple[int, float]:
+    """A gram's bucket and signed weight (its hash's low bit is the sign); grams recur across
+    chunks, so each is hashed once."""
+    h = zlib.crc32(gram.encode("utf-8"))
+    return (h >> 1) % dim, (1.0 if h & 1 else -1.0) * _NGRAM_WEIGHTS[int(gram[0])]
+
+
 class HashedCharNgramEmbedding(BaseEmbedding):
     """Deterministic offline embedder: hashed, signed character n-gram counts (not semantic)."""
 
@@ -68,9 +76,8 @@ class HashedCharNgramEmbedding(BaseEmbedding):
     def _vector(self, text: str) -> list[float]:
         vec = [0.0] * self.dim
         for gram, count in _features(text).items():
-            h = zlib.crc32(gram.encode("utf-8"))
-            sign = 1.0 if h & 1 else -1.0
-            vec[(h >> 1) % self.dim] += sign * _NGRAM_WEIGHTS[int(gram[0])] * (1 + math.log(count))
+            bucket, weight = _slot(gram, self.dim)
+            vec[bucket] += weight * (1 + math.log(count))
         norm = math.sqrt(sum(v * v for v in vec)) or 1.0
         return [v / norm for v in vec]
 

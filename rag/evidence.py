@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from rag.clean import search_key
+from rag.keyindex import KeyIndex
 from rag.places import kind_of, places_in, subject_places, subjects_in, within
 from rag.question import YEAR, Query, forms, mentions
 from rag.text import lexicon, names
@@ -235,6 +236,8 @@ def _naming_parts(name: str) -> set[str]:
 
 
 _DIGITS = re.compile(r"\d+")
+TOPIC_SHARE = 0.1
+"""Share of the chunks above which a word is the corpus's topic (`DocumentNames`)."""
 
 
 class DocumentNames:
@@ -242,8 +245,20 @@ class DocumentNames:
     own substrings in maps built once from the titles, issuers and numbers: the cost of naming
     the documents a question names grows with the question, not with the corpus."""
 
-    def __init__(self, docs: Iterable[SourceDoc]) -> None:
+    def __init__(self, docs: Iterable[SourceDoc], keys: KeyIndex | None = None) -> None:
+        """`keys`: the chunks' search keys; a part of an issuer's name that more than
+        `TOPIC_SHARE` of the chunks hold is the corpus's topic, not a name (`人工智能` of
+        `某市人工智能产业协会` in a knowledge base about AI)."""
         self.docs = list(docs)
+        common: dict[str, bool] = {}
+
+        def topical(part: str) -> bool:
+            if keys is None or not keys.n:
+                return False
+            if part not in common:
+                common[part] = keys.count([part]) > TOPIC_SHARE * keys.n
+            return common[part]
+
         self._titles: dict[str, set[int]] = {}
         self._parts: dict[str, set[int]] = {}
         self._numbers: dict[str, set[int]] = {}
@@ -255,7 +270,8 @@ class DocumentNames:
                 self._titles.setdefault(title, set()).add(i)
             for name in names_of(doc):
                 for part in _naming_parts(name):
-                    self._parts.setdefault(part, set()).add(i)
+                    if not topical(part):
+                        self._parts.setdefault(part, set()).add(i)
             for n in _numbers_of(doc):
                 self._numbers.setdefault(n, set()).add(i)
             self._sizes.append(len(words))

@@ -1,20 +1,24 @@
 """Index: chunks -> Chroma, through LlamaIndex's `ChromaVectorStore`; content-hash incremental.
 
 Two collections per index identity (`Settings.index_identity()`): `<id>` holds chunk vectors and
-the metadata citations need (offsets, section, jieba terms for BM25, the document's content hash);
+the metadata citations need (offsets, section, sentence spans, the document's content hash);
 `<id>-docs` holds one record per document: its display text and catalog metadata, so `rag show`
-and citations work against a Chroma server too. Vectors are always computed here and passed in:
+and citations work against a Chroma server too. The lexical index (`rag.lexical`: BM25, substring
+postings, the documents in one file) is built from them at the end of `sync`. Vectors are always computed here and passed in:
 Chroma's default embedding function (which downloads a model) is never used.
 
-Incremental: a document whose content hash is already recorded costs nothing. A new or changed
-one is written atomically as far as answers can tell: its new chunks are added, then its record
+Incremental: a document whose content hash is already recorded costs nothing. New and changed
+ones are written in batches of documents (`Settings.write_batch` chunks), each batch atomically
+as far as answers can tell, as one document was before: its new chunks are added, then its record
 (the commit point) is upserted, then its old chunks are deleted. Retrieval serves only chunks whose
 hash equals the record's, so until the record is written the old version (or nothing) is served,
 and after it the new one. A failure before the commit deletes the chunks it added; a crash (kill)
 leaves unserved chunks (added before the commit, old ones not yet deleted, or a removed document's
 chunks after its record went), which the document's next write removes (chunk ids carry the hash)
-and, in embedded mode, every ingest sweeps away: under the writer lock no other writer can have
-chunks awaiting their commit. A Chroma server has no such lock, so there they stay, never served,
+and, in embedded mode, the next ingest sweeps away: a marker file (`Store.marker`) is present
+while an ingest writes, so one that finds it knows a write was interrupted (a sweep reads every
+chunk's metadata: not done when nothing can be left over); under the writer lock no other writer
+can have chunks awaiting their commit. A Chroma server has no such lock, so there they stay, never served,
 until the document's next write (sweeping could delete another ingest's chunks in flight).
 
 Embedded mode allows one writer (`rag.lock.writer_lock`), which callers of `sync` hold.
@@ -35,7 +39,7 @@ alone).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +53,7 @@ from rag.clean import search_key
 from rag.embed import endpoint_errors
 from rag.errors import ServiceError, UserError
 from rag.settings import Settings
-from rag.terms import terms, terms_of_key
+from rag.terms import terms_of_key
 from rag.types import Chunk, DocMeta, Sentence, SourceDoc
 
 if TYPE_CHECKING:
@@ -197,6 +201,13 @@ class Store:
         self.docs.delete(ids=[doc_id])
         self.vector_store.delete(ref_doc_id=doc_id)
 
+    def marker(self) -> Path | None:
+        """The file that says a write is under way (embedded mode): present when an ingest
+        starts, a write before it was interrupted, and its unserved chunks need sweeping."""
+        if self.settings.chroma_host:
+            return None
+        return Path(self.settings.data_dir) / f"{self.name}.writing"
+
     def max_batch(self) -> int:
         """Records per Chroma call: the client's limit, at most `Settings.write_batch`."""
         try:
@@ -254,10 +265,8 @@ class Store:
         nodes: list[BaseNode] = []
         for w in batch:
             packed = w.packed or [""] * len(w.chunks)
-            words = w.terms or [" ".join(terms(c.text)) for c in w.chunks]
             nodes += [
-                _node(w.doc, c, v, p, t)
-                for c, v, p, t in zip(w.chunks, w.vectors, packed, words, strict=True)
+                _node(w.doc, c, v, p) for c, v, p in zip(w.chunks, w.vectors, packed, strict=True)
             ]
         doc_ids = [w.doc.doc_id for w in batch]
         before = set(self.chunks.get(where={"document_id": {"$in": doc_ids}}, include=[])["ids"])
@@ -291,8 +300,6 @@ class Written:
     chunks: list[Chunk]
     vectors: list[list[float]]
     packed: list[str] = field(default_factory=list)
-    terms: list[str] = field(default_factory=list)
-    """Per chunk, its jieba terms (space separated); computed from its text when empty."""
 
 
 def _doc_record(doc: SourceDoc, n_chunks: int) -> dict[str, Any]:
@@ -322,9 +329,7 @@ def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
     return SourceDoc(doc_id, meta, text, str(m.get("sha", "")), str(m.get("source", "")))
 
 
-def _node(
-    doc: SourceDoc, chunk: Chunk, vector: list[float], packed: str = "", words: str = ""
-) -> TextNode:
+def _node(doc: SourceDoc, chunk: Chunk, vector: list[float], packed: str = "") -> TextNode:
     spans = ",".join(f"{s.start}:{s.end}" for s in chunk.sentences)
     metadata: dict[str, Any] = {
         "start": chunk.start,
@@ -333,7 +338,6 @@ def _node(
         "sentences": spans,
         "doc_sha": doc.sha,
         "tokens": chunk.tokens,
-        "terms": words or " ".join(terms(chunk.text)),
     }
     if packed:
         metadata[SENTENCE_VECTORS] = packed
@@ -465,19 +469,23 @@ def _under(source: str, roots: Sequence[Path]) -> bool:
 
 
 def _batches(
-    docs: Sequence[SourceDoc], chunked: dict[str, list[Chunk]], size: int
-) -> list[list[SourceDoc]]:
-    """Documents in order, grouped so a group holds at most `size` chunks (or one document)."""
-    groups: list[list[SourceDoc]] = []
+    docs: Sequence[SourceDoc], settings: Settings, size: int
+) -> Iterator[tuple[list[SourceDoc], dict[str, list[Chunk]]]]:
+    """Documents in order, chunked as they come, in groups of about `size` chunks (a document
+    is never split): only one group's chunks are in memory at a time."""
+    group: list[SourceDoc] = []
+    chunked: dict[str, list[Chunk]] = {}
     count = 0
     for doc in docs:
-        n = len(chunked[doc.doc_id])
-        if not groups or count + n > size:
-            groups.append([])
-            count = 0
-        groups[-1].append(doc)
-        count += n
-    return groups
+        chunks = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_sentences)
+        if group and count + len(chunks) > size:
+            yield group, chunked
+            group, chunked, count = [], {}, 0
+        group.append(doc)
+        chunked[doc.doc_id] = chunks
+        count += len(chunks)
+    if group:
+        yield group, chunked
 
 
 def _reusable(stored: dict[str, Any], chunked: dict[str, list[Chunk]]) -> Reusable:
@@ -521,20 +529,23 @@ def sync(
     manifest = store.manifest()
     settings = store.settings
     changed = [d for d in docs if manifest.get(d.doc_id, {}).get("sha") != d.sha]
-    chunked = {
-        d.doc_id: chunk_document(d, settings.chunk_tokens, settings.chunk_overlap_sentences)
-        for d in changed
-    }
-    total = sum(len(c) for c in chunked.values())
     changing = {d.doc_id for d in changed}
     for doc in docs:
         if doc.doc_id not in changing:
             report.unchanged.append(doc.doc_id)
             if progress:
                 progress(doc.doc_id)
+    marker = store.marker()
+    interrupted = marker is not None and (
+        marker.exists() or (not lexical.saved(store) and store.count() > 0)
+    )
+    if marker is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
     written: list[lexical.Row] = []
     size = min(EMBED_BATCH, store.max_batch()) if semantic(embedder) else store.max_batch()
-    for group in _batches(changed, chunked, size):
+    chars = sum(len(d.text) for d in changed)
+    for group, chunked in _batches(changed, settings, size):
         known = [d.doc_id for d in group if d.doc_id in manifest]
         reuse = _reusable(store.existing(known), chunked) if known else {}
         with endpoint_errors(settings):
@@ -544,7 +555,7 @@ def sync(
             chunks = chunked[doc.doc_id]
             keys = [search_key(c.text) for c in chunks]
             terms = [" ".join(terms_of_key(k)) for k in keys]
-            batch.append(Written(doc, chunks, vectors, packed, terms))
+            batch.append(Written(doc, chunks, vectors, packed))
             written += [
                 _row(doc, c, k, t, p) for c, k, t, p in
                 zip(chunks, keys, terms, packed or [""] * len(chunks), strict=True)
@@ -556,18 +567,22 @@ def sync(
             (report.updated if doc.doc_id in manifest else report.added).append(doc.doc_id)
             if progress:
                 progress(doc.doc_id)
-        if embedded:
-            embedded(report.chunks_written, total)
+        if embedded:  # chunks to come estimated from the characters to come
+            chars -= sum(len(d.text) for d in group)
+            per_char = report.chunks_written / max(1, sum(len(d.text) for d in changed) - chars)
+            embedded(report.chunks_written, report.chunks_written + round(chars * per_char))
     present = {d.doc_id for d in docs}
     resolved = [r.resolve() for r in roots]
     for doc_id, meta in manifest.items():
         if doc_id not in present and _under(str(meta.get("source", "")), resolved):
             store.remove(doc_id)
             report.removed.append(doc_id)
-    if not settings.chroma_host:  # callers hold `writer_lock`: no other chunks are in flight
+    if interrupted:  # callers hold `writer_lock`: no other chunks are in flight
         report.swept = store.sweep()
     report.chunks_total = store.count()
     lexical.update(store, written)
+    if marker is not None:
+        marker.unlink(missing_ok=True)
     return report
 
 

@@ -22,11 +22,30 @@ from functools import lru_cache
 
 import numpy as np
 
-VERIFY_MAX = 2048
+VERIFY_MAX = 512
 """Candidate chunks checked for a word of three or more characters; more are sampled."""
 _SHIFT = 21  # bits of a code point
 _CHUNK_BITS = 22  # up to 4 million chunks per index
 _SEPARATOR = 0  # between keys in the joined text: no key holds NUL (`clean` drops controls)
+
+
+_BLOCK = 2048
+"""Keys whose grams are paired and deduplicated at once when building."""
+
+
+def _pairs(keys: Sequence[str], first: int) -> np.ndarray:
+    """Distinct (gram code, chunk number) pairs of a block of keys, as one sorted uint64 each:
+    unigram codes are `char << 21`, bigram codes `char << 21 | next char`."""
+    joined = "".join(k + "\x00" for k in keys)
+    chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    counts = np.fromiter((len(k) + 1 for k in keys), dtype=np.int64, count=len(keys))
+    owner = np.repeat(np.arange(first, first + len(keys), dtype=np.uint64), counts)
+    real = chars != _SEPARATOR
+    shift, chunk = np.uint64(_SHIFT), np.uint64(_CHUNK_BITS)
+    unigrams = ((chars[real] << shift) << chunk) | owner[real]
+    pair = real[:-1] & real[1:]
+    bigrams = (((chars[:-1][pair] << shift) | chars[1:][pair]) << chunk) | owner[:-1][pair]
+    return np.unique(np.concatenate([unigrams, bigrams]))
 
 
 class KeyIndex:
@@ -50,25 +69,24 @@ class KeyIndex:
     @classmethod
     def build(cls, keys: Sequence[str]) -> KeyIndex:
         keys = [k.replace("\x00", " ") for k in keys]
+        if len(keys) >= 1 << _CHUNK_BITS:
+            raise ValueError(f"too many chunks for one key index ({len(keys)})")
         lengths = np.fromiter((len(k) + 1 for k in keys), dtype=np.int64, count=len(keys))
         offsets = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        joined = "".join(k + "\x00" for k in keys)
-        if len(keys) >= 1 << _CHUNK_BITS:
-            raise ValueError(f"too many chunks for one key index ({len(keys)})")
-        chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        owner = np.repeat(np.arange(len(keys), dtype=np.uint64), lengths)
-        real = chars != _SEPARATOR
-        unigrams = (chars[real] << np.uint64(_SHIFT)) << np.uint64(_CHUNK_BITS) | owner[real]
-        pair = real[:-1] & real[1:]
-        bigrams = ((chars[:-1][pair] << np.uint64(_SHIFT)) | chars[1:][pair]) << np.uint64(
-            _CHUNK_BITS
-        ) | owner[:-1][pair]
-        combined = np.unique(np.concatenate([unigrams, bigrams]))
+        # (gram, chunk) pairs, deduplicated a block of keys at a time: memory stays a few
+        # times the pairs, not the grams of the whole corpus at once
+        pairs = [
+            _pairs(keys[at : at + _BLOCK], at) for at in range(0, len(keys), _BLOCK)
+        ]
+        combined = np.sort(np.concatenate(pairs)) if pairs else np.zeros(0, np.uint64)
+        del pairs
         codes = combined >> np.uint64(_CHUNK_BITS)
         postings = (combined & np.uint64((1 << _CHUNK_BITS) - 1)).astype(np.uint32)
+        del combined
         grams, first = np.unique(codes, return_index=True)
         starts = np.append(first, len(codes)).astype(np.int64)
+        joined = "".join(k + "\x00" for k in keys)
         return cls(joined[:-1] if joined else "", offsets, grams, starts, postings)
 
     def arrays(self) -> dict[str, np.ndarray]:

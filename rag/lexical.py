@@ -43,6 +43,7 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from rag.clean import search_key
 from rag.keyindex import KeyIndex
+from rag.terms import terms_of_key
 from rag.types import DocMeta, SourceDoc
 
 FORMAT = 1
@@ -75,7 +76,10 @@ class Row:
 
 
 def row_of(chunk_id: str, text: str, meta: dict[str, Any]) -> Row:
-    """A row from what Chroma stores for a chunk (the slow path: its key is recomputed)."""
+    """A row from what Chroma stores for a chunk (the slow path: its key and terms are
+    recomputed; indexes written before the lexical index existed stored the terms)."""
+    key = search_key(text)
+    words = str(meta.get("terms", "")) or " ".join(terms_of_key(key))
     return Row(
         chunk_id=chunk_id,
         doc_id=str(meta.get("document_id", "")),
@@ -85,8 +89,8 @@ def row_of(chunk_id: str, text: str, meta: dict[str, Any]) -> Row:
         section=str(meta.get("section", "")),
         sentences=str(meta.get("sentences", "")),
         tokens=int(meta.get("tokens", 0)),
-        terms=str(meta.get("terms", "")),
-        key=search_key(text),
+        terms=words,
+        key=key,
         vectors=str(meta.get("sentence_vectors", "")),
     )
 
@@ -340,6 +344,11 @@ def save(store: Any, archive: bytes, stamp: str) -> None:
     stale = [i for i in collection.get(include=[])["ids"] if i != "head" and i not in ids]
     if stale:
         collection.delete(ids=stale)
+
+
+def saved(store: Any) -> bool:
+    """Is there a saved lexical index (embedded store: its file)?"""
+    return _path(store).exists() if not store.settings.chroma_host else True
 
 
 def _read(store: Any) -> Any:

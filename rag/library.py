@@ -113,8 +113,13 @@ def delete_document(doc_id: str, settings: Settings) -> None:
         record = store.manifest().get(doc_id)
         if record is None:
             raise UserError(f"no document '{doc_id}' in the index; the documents table lists ids")
+        marker = store.marker()
+        if marker is not None:  # removing may be cut short: the next ingest then sweeps
+            marker.touch()
         store.remove(doc_id)
         lexical.update(store, [])  # the other documents' rows are reused: no chunk is read
+        if marker is not None:
+            marker.unlink(missing_ok=True)
         source = Path(str(record.get("source", "")))
         if source.parent == uploads_dir(settings).resolve():
             source.unlink(missing_ok=True)

@@ -188,12 +188,22 @@ def read_question(
     if not query.terms:
         return query, weights, set()
     named = _names(docs).named(query)
+    if len(named) > MAX_NAMED:  # a name many documents share picks none out: those retrieved
+        retrieved = dict.fromkeys(doc.doc_id for _, doc in hits if doc.doc_id in named)
+        named = set(list(retrieved)[:MAX_NAMED])
     if query.describes_doc and not named:
         named = described(query.describes_doc, hits, chunk_keys)
         if named:  # what is asked of it: the description is the document's, not the answer's
             ask = split_description(query.key)[1]
             query, weights = analyse(in_script(ask, query.traditional), chunk_keys)
     return query, weights, named
+
+
+MAX_NAMED = 3
+"""Documents a question can name. An issuer with dozens of reports in the knowledge base
+(`市工业和信息化局的报告…`) names none of them in particular: then the best retrieved of those
+it names stand for it, and only their mastheads and end matter join the candidates, so the work
+per question does not grow with how many documents one body issued."""
 
 
 def _names(docs: Sequence[SourceDoc] | DocumentNames) -> DocumentNames:

@@ -1,0 +1,124 @@
+"""The lexical index kept beside the store (`rag.lexical`): built at ingest, opened without
+reading a chunk from Chroma, rebuilt when it does not match the store, brought up to date by a
+delete, kept in the data of a Chroma server; and only chunks whose text changed are embedded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag import lexical
+from rag.api import ask, delete_document, ingest, open_engine
+from rag.index import Store
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTION = "2024年苏州人工智能产业营收是多少？"
+
+
+def make_settings(data: Path, **extra: Any) -> Settings:
+    fields: dict[str, Any] = {"data_dir": data, "embedder": "hashed", "llm_model": ""}
+    return Settings(**{"chroma_host": "", **fields, **extra})
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    shutil.copytree(ROOT / "seeds", folder)
+    return folder
+
+
+def _no_chunk_reads(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = store.chunks.get
+
+    def get(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"chunks read at open: {kwargs}")
+
+    monkeypatch.setattr(store.chunks, "get", get)
+    assert real  # the collection is still there for queries
+
+
+def test_open_reads_no_chunk_and_answers_as_a_rebuilt_index(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    ingest(settings, [corpus])
+    path = settings.data_dir / f"{settings.index_identity()}.lexical.npz"
+    assert path.exists()
+    store = Store(settings, create=False)
+    _no_chunk_reads(store, monkeypatch)
+    engine = open_engine(settings, store=store)
+    first = ask(QUESTION, settings, engine=engine)
+    assert first.answerable and "2300" in first.answer
+    monkeypatch.undo()
+    path.unlink()  # the slow path: rebuilt from Chroma, saved again
+    again = ask(QUESTION, settings, engine=open_engine(settings))
+    assert path.exists()
+    assert (again.answer, [h.chunk_id for h in again.hits]) == (
+        first.answer,
+        [h.chunk_id for h in first.hits],
+    )
+
+
+def test_a_stale_index_is_never_served(tmp_path: Path, corpus: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    ingest(settings, [corpus])
+    path = settings.data_dir / f"{settings.index_identity()}.lexical.npz"
+    kept = path.read_bytes()
+    delete_document("003_3d025acabf282a01", settings)  # updates the file
+    engine = open_engine(settings)
+    assert "003_3d025acabf282a01" not in engine.docs
+    assert engine.lexical is not None and not engine.lexical.chunks_of("003_3d025acabf282a01")
+    path.write_bytes(kept)  # an older file, built before the delete: its fingerprint differs
+    engine = open_engine(settings)
+    assert "003_3d025acabf282a01" not in engine.docs
+    assert all(h.doc_id != "003_3d025acabf282a01" for h in ask(QUESTION, settings, engine).hits)
+
+
+def test_unchanged_reingest_keeps_the_file_and_a_changed_document_embeds_its_new_chunks(
+    tmp_path: Path, corpus: Path
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    ingest(settings, [corpus])
+    path = settings.data_dir / f"{settings.index_identity()}.lexical.npz"
+    stamp = path.stat().st_mtime_ns
+    report, _ = ingest(settings, [corpus])
+    assert report.embedded == 0 and path.stat().st_mtime_ns == stamp
+    doc = corpus / "000_c6996910d4f2c89e.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n河畔城港口2024年吞吐量增长8.5%。\n")
+    report, _ = ingest(settings, [corpus])
+    store = Store(settings, create=False)
+    chunks = store.chunk_counts()["000_c6996910d4f2c89e"]
+    assert report.updated == ["000_c6996910d4f2c89e"]
+    assert 0 < report.embedded < chunks  # the chunks whose text is new, not the document's all
+    answer = ask("2024年河畔城港口吞吐量增长了多少？", settings)
+    assert answer.answerable and "8.5%" in answer.answer
+
+
+def test_batches_of_documents_give_the_same_index(tmp_path: Path, corpus: Path) -> None:
+    one = make_settings(tmp_path / "one")
+    small = make_settings(tmp_path / "small", write_batch=20)
+    ingest(one, [corpus])
+    ingest(small, [corpus])
+    a, b = open_engine(one), open_engine(small)
+    assert a.lexical is not None and b.lexical is not None
+    assert [r.chunk_id for r in a.lexical.rows()] == [r.chunk_id for r in b.lexical.rows()]
+    assert ask(QUESTION, one, a).answer == ask(QUESTION, small, b).answer
+
+
+def test_the_index_is_kept_with_a_chroma_server(
+    tmp_path: Path, corpus: Path, chroma_server: int
+) -> None:
+    settings = make_settings(
+        tmp_path / "unused", chroma_host="127.0.0.1", chroma_port=chroma_server
+    )
+    ingest(settings, [corpus])
+    assert not (tmp_path / "unused" / f"{settings.index_identity()}.lexical.npz").exists()
+    store = Store(settings, create=False)
+    saved = lexical.previous(store)
+    assert saved is not None
+    assert saved.fingerprint == lexical.fingerprint(store.name, store.manifest())
+    assert "2300" in ask(QUESTION, settings).answer
