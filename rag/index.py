@@ -4,8 +4,9 @@ Two collections per index identity (`Settings.index_identity()`): `<id>` holds c
 the metadata citations need (offsets, section, sentence spans, the document's content hash);
 `<id>-docs` holds one record per document: its display text and catalog metadata, so `rag show`
 and citations work against a Chroma server too. The lexical index (`rag.lexical`: BM25, substring
-postings, the documents in one file) is built from them at the end of `sync`. Vectors are always computed here and passed in:
-Chroma's default embedding function (which downloads a model) is never used.
+postings, the documents in one file) is built from them at the end of `sync`. Vectors are always
+computed here and passed in: Chroma's default embedding function (which downloads a model) is
+never used.
 
 Incremental: a document whose content hash is already recorded costs nothing. New and changed
 ones are written in batches of documents (`Settings.write_batch` chunks), each batch atomically
@@ -18,8 +19,8 @@ chunks after its record went), which the document's next write removes (chunk id
 and, in embedded mode, the next ingest sweeps away: a marker file (`Store.marker`) is present
 while an ingest writes, so one that finds it knows a write was interrupted (a sweep reads every
 chunk's metadata: not done when nothing can be left over); under the writer lock no other writer
-can have chunks awaiting their commit. A Chroma server has no such lock, so there they stay, never served,
-until the document's next write (sweeping could delete another ingest's chunks in flight).
+can have chunks awaiting their commit. A Chroma server has no such lock, so there they stay, never
+served, until the document's next write (sweeping could delete another ingest's chunks in flight).
 
 Embedded mode allows one writer (`rag.lock.writer_lock`), which callers of `sync` hold.
 
