@@ -124,7 +124,7 @@ def open_engine(
     if llm is not None:
         from rag.generate import LLMSynthesizer
 
-        synthesizer = LLMSynthesizer(docs, llm, settings, extractive)
+        synthesizer = LLMSynthesizer(docs, llm, settings, extractive, lexical.names)
     query_engine = RetrieverQueryEngine(
         retriever=retriever,
         response_synthesizer=synthesizer,

@@ -45,7 +45,7 @@ are exact (a rank paraphrased, `第一版` for `头样`, is flagged too).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -264,6 +264,11 @@ _BRACKETED = re.compile(r"[（(]([^（）()\n]{2,20})[）)]")
 _LISTED = re.compile(r"(?<=、)([^、，,。；;：:\s“”《》（）()]{2,12})(?=、)")
 
 
+def quoted_names(key: str) -> list[str]:
+    """What a text quotes in quotation marks or book marks (`「…」`, `“…”`, `《…》`)."""
+    return [m.group(1) for m in _QUOTED.finditer(key)]
+
+
 def _names(text: str) -> list[str]:
     """Names a source must state as written, as search keys: quoted or bracketed ones
     (`“苏智云”`, `《…规划》`, `(寒武纪)`), and the inner items of an enumeration
@@ -476,10 +481,33 @@ def _main_place(doc: SourceDoc) -> frozenset[str]:
     return subject_places("", "", search_key(doc.meta.title), search_key(doc.text))
 
 
-def _entity_missing(key: str, reads: Sequence[_Read]) -> str:
+def _vocabulary_names(key: str, vocabulary: Collection[str]) -> list[str]:
+    """The corpus's names (`vocabulary`) a claim's key states, each starting where a jieba
+    word starts (`华为` is in `华为公司发布`, not in `中华为民`), longest first, none inside
+    another."""
+    if not vocabulary:
+        return []
+    found: list[tuple[int, int]] = []
+    for _, _, i in tagged(key):
+        for j in range(min(len(key), i + MAX_VOCABULARY_NAME), i + 1, -1):
+            if key[i:j] in vocabulary:
+                found.append((i, j))
+                break
+    kept: list[tuple[int, int]] = []
+    for i, j in sorted(found, key=lambda s: s[0] - s[1]):
+        if not any(a <= i and j <= b for a, b in kept):
+            kept.append((i, j))
+    return [key[i:j] for i, j in sorted(kept)]
+
+
+MAX_VOCABULARY_NAME = 20
+
+
+def _entity_missing(key: str, reads: Sequence[_Read], vocabulary: Collection[str] = ()) -> str:
     """The first name of the claim that no cited source holds, in its chunk or in its document's
     title and issuer (a place also by another spelling of it, 苏州市 for 苏州, or as the place
-    its document is about)."""
+    its document is about). Names are jieba's (`_entities`) and the corpus's own
+    (`vocabulary`: `rag.lexical.corpus_names`)."""
     text = " ".join(f"{r.key} {r.issuer}" for r in reads)
     places: set[str] = set()  # the places the sources hold, read once a name needs them
 
@@ -493,7 +521,14 @@ def _entity_missing(key: str, reads: Sequence[_Read]) -> str:
             places.update(p for r in reads for p in _main_place(r.source.doc))
         return any(p in places for p, _ in place_spans(part))
 
-    for name, flag in _entities(key).items():
+    from rag.question import word_tags
+
+    names = _entities(key)
+    tags = word_tags()
+    for name in _vocabulary_names(key, vocabulary):
+        if not any(name in n for n in names):
+            names.setdefault(name, tags.get(name, "nz"))
+    for name, flag in names.items():
         # a place by another spelling (苏州市 for 苏州), not a body named after one (中国科学技术
         # 大学); a word jieba glued from two the source holds (`苏州企业`: 苏州, 企业)
         if held(name, flag.startswith("ns")) or any(
@@ -561,6 +596,7 @@ def _verdict(
     reads: dict[int, _Read],
     min_overlap: float,
     asked: frozenset[str] = frozenset(),
+    vocabulary: Collection[str] = (),
 ) -> tuple[tuple[Support, ...], str]:
     """The claim's support among its cited sources, and "" or the reason it has none."""
     stated = figure_list(text)
@@ -575,7 +611,7 @@ def _verdict(
         return (), NOT_SUPPORTED
     reason = (
         _first_missing(stated, names, relevant, key)
-        or _entity_missing(key, relevant)
+        or _entity_missing(key, relevant, vocabulary)
         or _outer_item_missing(key, relevant)
         or _binding_error(key, relevant)
         or _clause_unsupported(text, relevant, asked)
@@ -585,7 +621,7 @@ def _verdict(
         rest = text.replace(clause, "", 1).rstrip("，,；;：: ")
         if not rest:
             return (), reason
-        support, why = _verdict(rest, cited, reads, min_overlap, asked)
+        support, why = _verdict(rest, cited, reads, min_overlap, asked, vocabulary)
         return (() if why else support), reason
     if reason:
         return (), reason
@@ -597,12 +633,18 @@ def _verdict(
 
 
 def check(
-    answer: str, sources: Sequence[Source], min_overlap: float = MIN_OVERLAP, question: str = ""
+    answer: str,
+    sources: Sequence[Source],
+    min_overlap: float = MIN_OVERLAP,
+    question: str = "",
+    names: Collection[str] = (),
 ) -> list[CheckedClaim]:
     """Every claim of `answer`, checked against the sources it cites (numbered `Source.n`).
 
     `min_overlap`: see `MIN_OVERLAP` (a parameter so the eval can sweep it). `question`: what
-    was asked; a clause restating it needs no support of its own."""
+    was asked; a clause restating it needs no support of its own. `names`: the corpus's own
+    vocabulary of names (`rag.lexical.corpus_names`), each one a claim states to be held by
+    its source like the names jieba tags."""
     by_n = {s.n: s for s in sources}
     asked = bigrams(search_key(question))
     reads: dict[int, _Read] = {}
@@ -616,6 +658,6 @@ def check(
         for n in cited:
             if n not in reads:
                 reads[n] = _read(by_n[n])
-        support, reason = _verdict(text, cited, reads, min_overlap, asked)
+        support, reason = _verdict(text, cited, reads, min_overlap, asked, names)
         out.append(CheckedClaim(text, cited, support, not reason, reason))
     return out

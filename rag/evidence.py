@@ -573,9 +573,15 @@ def _is_title_line(doc: SourceDoc, own: str) -> bool:
 def _news(own: str, query: Query) -> int:
     """How many word characters of a sentence key are not the question's (in any form)."""
     rest = own
-    for term in sorted({f for t in query.terms for f in forms(t)}, key=len, reverse=True):
+    for term in _all_forms(query.terms):
         rest = rest.replace(term, "")
-    return sum(ch.isalnum() for ch in rest)
+    return sum(map(str.isalnum, rest))
+
+
+@lru_cache(maxsize=256)
+def _all_forms(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Every form of the terms, longest first."""
+    return tuple(sorted({f for t in terms for f in forms(t)}, key=len, reverse=True))
 
 
 @lru_cache(maxsize=64)

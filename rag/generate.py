@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from llama_index.core.base.response.schema import Response
@@ -55,12 +55,15 @@ class LLMSynthesizer(NodeSynthesizer):
         llm: LLM,
         settings: Settings,
         fallback: ExtractiveSynthesizer,
+        names: Collection[str] = (),
         **kwargs: Any,
     ) -> None:
+        """`names`: the corpus's vocabulary of names the claim checker holds claims to."""
         super().__init__(llm=llm, **kwargs)
         self._docs = docs
         self._settings = settings
         self._fallback = fallback
+        self._names = names
 
     def synthesize(  # type: ignore[override]
         self,
@@ -88,7 +91,7 @@ class LLMSynthesizer(NodeSynthesizer):
         # sentences repeating the system prompt or withheld text (a model asked for its
         # instructions, or obeying them) are dropped, not shown as unverified
         protected = [system.replace(CANNOT_ANSWER, ""), *withheld]
-        claims_all = check(reply, sources, question=question)
+        claims_all = check(reply, sources, question=question, names=self._names)
         checked = [c for c in claims_all if not echoes(c.text, protected)]
         dropped = len(claims_all) - len(checked)
         if not any(c.verified for c in checked):

@@ -148,8 +148,17 @@ class Store:
         got = self.docs.get(include=["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
-    def documents(self) -> list[SourceDoc]:
-        got = self.docs.get(include=["metadatas", "documents"])
+    def documents(self, ids: Sequence[str] | None = None) -> list[SourceDoc]:
+        """Every document (or those of `ids` that exist), in store order."""
+        if ids is not None:
+            out: list[SourceDoc] = []
+            for at in range(0, len(ids), self.max_batch()):
+                out += self._documents(list(ids[at : at + self.max_batch()]))
+            return out
+        return self._documents(None)
+
+    def _documents(self, ids: list[str] | None) -> list[SourceDoc]:
+        got = self.docs.get(ids=ids, include=["metadatas", "documents"])
         return [
             _doc_from_record(i, t or "", m or {})
             for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)

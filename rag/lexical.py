@@ -21,8 +21,9 @@ are taken from the previous file, the chunks it wrote come from memory, and only
 to neither are read back from Chroma.
 
 Embedded store: the file is `<data_dir>/<identity>.lexical.npz`, replaced atomically. Chroma
-server: it is kept with the data, as base64 parts in the collection `<identity>-lexical`
-(written parts first, then its head record, the commit point), and read into memory at open.
+server: it is kept with the data, compressed, as base64 parts in the collection
+`<identity>-lexical` (written parts first, then its head record, the commit point), and read into
+memory at open.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ import io
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +48,11 @@ from rag.keyindex import KeyIndex
 from rag.terms import terms_of_key
 from rag.types import DocMeta, SourceDoc
 
-FORMAT = 1
+FORMAT = 2
 PART_BYTES = 4 << 20
 """Bytes of the archive per record of the `-lexical` collection on a Chroma server."""
+NODE_CACHE = 4096
+"""Chunk nodes a loaded index keeps once built (a question's BM25 hits, its documents' frames)."""
 _DOC_FIELDS = ("title", "date", "issuer", "kind", "script", "note")
 
 
@@ -131,6 +135,30 @@ class _Strings:
         return (self[i] for i in range(len(self)))
 
 
+MAX_NAME = 20
+"""Longest name the corpus's vocabulary keeps (a quoted sentence is no name)."""
+
+
+def corpus_names(docs: Sequence[SourceDoc], rows: Sequence[Row]) -> list[str]:
+    """The corpus's own vocabulary of names, as search keys: what its chunks quote in
+    quotation or book marks (`「苏州市人工智能算力中心」`, `《…规划》`) and its documents'
+    issuers. Such a name is one jieba does not know whole (it tags its pieces), so the claim
+    checker requires each of them a claim states, quoted or not, to be in the cited source: a
+    name known elsewhere in the corpus is how a model swaps one body for another. The words
+    jieba's dictionary tags as names are left to jieba's tagging of the claim itself (taken
+    from the corpus too they caught no swap more on the seeds, and flagged faithful answers
+    naming the corpus's topic, `人工智能`)."""
+    from rag.claims import quoted_names
+    from rag.evidence import names_of
+
+    found: set[str] = set()
+    for row in rows:
+        found.update(quoted_names(row.key))
+    for doc in docs:
+        found.update(names_of(doc))
+    return sorted(n for n in found if 1 < len(n) <= MAX_NAME and not n.isdigit())
+
+
 def _bm25(term_texts: Sequence[str]) -> Any:
     """BM25 over the terms, as `llama_index.retrievers.bm25.BM25Retriever` builds it with the
     options `rag.retrieve` gives it."""
@@ -193,6 +221,15 @@ class Lexical:
         )
         self.bm25 = _bm25_from(archive)
         self._by_doc: dict[str, list[int]] | None = None
+        self._names: frozenset[str] | None = None
+        self._nodes: dict[int, TextNode] = {}
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The corpus's vocabulary of names (`corpus_names`)."""
+        if self._names is None:
+            self._names = frozenset(_Strings.load(self._archive, "names"))
+        return self._names
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -223,7 +260,16 @@ class Lexical:
         return [self.row(i) for i in range(len(self))]
 
     def node(self, i: int) -> TextNode:
-        """Chunk `i` as the node Chroma's search returns for it (text, metadata, document)."""
+        """Chunk `i` as the node Chroma's search returns for it (text, metadata, document);
+        the last `NODE_CACHE` built are kept (nothing downstream changes a node)."""
+        node = self._nodes.get(i)
+        if node is None:
+            node = self._nodes[i] = self._node(i)
+            if len(self._nodes) > NODE_CACHE:
+                del self._nodes[next(iter(self._nodes))]
+        return node
+
+    def _node(self, i: int) -> TextNode:
         if self._vectors is None:
             self._vectors = _Strings.load(self._archive, "chunk_vectors")
         doc = self.docs[self.doc_id(i)]
@@ -278,6 +324,7 @@ def build(identity: str, manifest: dict[str, dict[str, Any]], docs: Sequence[Sou
         **_Strings.arrays("chunk_sentences", (r.sentences for r in rows)),
         **_Strings.arrays("chunk_terms", (r.terms for r in rows)),
         **_Strings.arrays("chunk_vectors", (r.vectors for r in rows)),
+        **_Strings.arrays("names", corpus_names(docs, rows)),
         "chunk_doc": np.array([order[r.doc_id] for r in rows], dtype=np.int32),
         "chunk_start": np.array([r.start for r in rows], dtype=np.int64),
         "chunk_end": np.array([r.end for r in rows], dtype=np.int64),
@@ -329,7 +376,9 @@ def save(store: Any, archive: bytes, stamp: str) -> None:
             raise
         return
     collection = _collection(store, create=True)
-    encoded = base64.b64encode(archive).decode("ascii")
+    # compressed for the wire: text and postings shrink to about a third, zlib's fastest level
+    # costs less than sending the rest
+    encoded = base64.b64encode(zlib.compress(archive, 1)).decode("ascii")
     parts = [encoded[i : i + PART_BYTES] for i in range(0, len(encoded), PART_BYTES)] or [""]
     ids = [f"{stamp}-{i:04d}" for i in range(len(parts))]
     for part_id, part in zip(ids, parts, strict=True):
@@ -371,7 +420,10 @@ def _read(store: Any) -> Any:
     by_id = dict(zip(got["ids"], got["documents"], strict=True))
     if any(i not in by_id for i in ids):
         return None  # a writer replaced it meanwhile: rebuilt below
-    archive = base64.b64decode("".join(by_id[i] or "" for i in ids))
+    try:
+        archive = zlib.decompress(base64.b64decode("".join(by_id[i] or "" for i in ids)))
+    except (ValueError, zlib.error):
+        return None
     if hashlib.sha256(archive).hexdigest() != meta.get("sha"):
         return None
     return np.load(io.BytesIO(archive), allow_pickle=False)
@@ -413,7 +465,15 @@ def refresh(store: Any, written: Sequence[Row], saved: Lexical | None) -> bytes:
     `written` (the chunks this ingest wrote), else from `saved` (an earlier archive) for each
     document whose hash has not changed since, else from Chroma; each only when cut from the
     document's current version. Store order: reused and read documents first, written last."""
-    docs = store.documents()
+    records = store.manifest()
+    known = {}  # documents whose text the saved index holds already: not read again
+    if saved is not None:
+        for doc_id, meta in records.items():
+            doc = saved.docs.get(doc_id)
+            if doc is not None and doc.sha == meta.get("sha"):
+                known[doc_id] = replace(doc, source=str(meta.get("source", doc.source)))
+    fetched = {d.doc_id: d for d in store.documents([d for d in records if d not in known])}
+    docs = [known.get(d) or fetched[d] for d in records if d in known or d in fetched]
     manifest = {d.doc_id: {"sha": d.sha} for d in docs}
     current = {d.doc_id: d.sha for d in docs}
     fresh: dict[str, list[Row]] = {}

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rag.chunk import split_sentences
 from rag.cite import CANNOT_ANSWER, in_script
 from rag.claims import (
+    _vocabulary_names,
     BAD_MARKER,
     NO_SOURCE,
     NOT_SUPPORTED,
@@ -337,6 +338,21 @@ def test_a_name_the_source_does_not_hold_is_a_swap() -> None:
 
 def test_the_names_the_source_holds_pass() -> None:
     assert one("龙腾科技、青禾智能和远帆数据三家企业入选名单。[1]", [BOTH]).verified
+
+
+def test_a_name_the_corpus_quotes_elsewhere_is_a_swap_unquoted_too() -> None:
+    # jieba knows neither name whole; the corpus quotes one of them in another document
+    claim = "宁波现有人工智能人才7000人，由启明算力中心统一培训。[1]"
+    vocabulary = {"启明算力中心", "宁波"}
+    checked = check(claim, [BOTH], names=vocabulary)
+    assert [c.reason for c in checked] == ["entity_not_in_source:启明算力中心"]
+    assert check("宁波现有人工智能人才7000人。[1]", [BOTH], names=vocabulary)[0].verified
+
+
+def test_a_corpus_name_counts_only_as_whole_words_of_the_claim() -> None:
+    # `华为` of the vocabulary is not in `中华为民`: jieba's words do not break there
+    assert not _vocabulary_names("中华为民族复兴而奋斗", {"华为"})
+    assert _vocabulary_names("华为公司发布新品", {"华为"}) == ["华为"]
 
 
 def test_a_figure_stated_of_another_place_is_a_subject_mismatch() -> None:
