@@ -244,6 +244,7 @@ def _new_kinds(
             out.append((both, "combined"))
     made = {
         "entity_swap": claimkinds.entity_swap(claim, chunk, names, index),
+        "quoted_swap": claimkinds.quoted_swap(claim, chunk, names.get("quoted", []), index),
         "subject_swap": claimkinds.subject_swap(claim, chunk),
         "year_shift": claimkinds.year_shift(claim, src.doc.meta.date),
         "resolved": claimkinds.resolved(claim, src.doc.meta.date),
@@ -305,7 +306,8 @@ def build_cases(engine: Any, questions: Sequence[dict[str, Any]]) -> list[Case]:
     by_id = {q["id"]: q for q in questions}
     cases: list[Case] = []
     previous: Gold | None = None
-    names = claimkinds.vocabulary([d.text for d in engine.docs.values()])
+    texts = [d.text for d in engine.docs.values()]
+    names = claimkinds.vocabulary(texts) | {"quoted": claimkinds.quoted_vocabulary(texts)}
     for index, q in enumerate(qq for qq in questions if qq["answerable"]):
         asked = q["question"]
         if q.get("follows") in by_id:

@@ -7,6 +7,9 @@ Wrong kinds (the checker must flag them):
 - `entity_swap`: a name of the claim (a person, body, place or other proper name, by jieba's
   tags) replaced by another name of the same tag from the corpus that the cited chunk does not
   hold (企查查 for 清睿教育);
+- `quoted_swap`: a name the claim quotes (`「…研究院」`, `《…规划》`) replaced by another the
+  corpus quotes that the cited chunk does not hold, written without quotation marks (what the
+  corpus's own vocabulary of names catches: jieba knows neither name whole);
 - `subject_swap`: the two places of a claim that states figures exchanged (苏州's figure
   stated for 杭州 and the other way round), both still in the cited chunk;
 - `appended_clause`: a clause of another passage appended to the true claim (`…，目前已在某地
@@ -25,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.claims import quoted_names
 from rag.clean import search_key
 from rag.figures import PCT, PP, figure_list
 from rag.places import place_spans, places_in
@@ -89,6 +93,40 @@ def entity_swap(claim: str, chunk: str, vocab: dict[str, list[str]], index: int)
     if not pool:
         return None
     return claim.replace(name, pool[(index * 7) % len(pool)], 1)
+
+
+def quoted_vocabulary(texts: Sequence[str]) -> list[str]:
+    """What the corpus quotes in quotation or book marks (`「…中心」`, `《…规划》`), as written:
+    the names jieba does not know whole, that a quoted swap draws from."""
+    found = {n for text in texts for n in quoted_names(text)}
+    return sorted(n for n in found if len(_HAN.findall(n)) >= MIN_QUOTED_HAN)
+
+
+MIN_QUOTED_HAN = 4
+"""Han characters of a quoted name a swap draws (shorter quotes are slogans: `加速器`)."""
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_QUOTE_MARKS = "“”「」『』《》\""
+
+
+def quoted_swap(claim: str, chunk: str, vocab: Sequence[str], index: int) -> str | None:
+    """A name the claim quotes replaced by another the corpus quotes that the chunk does not
+    hold, written without its quotation marks: the swap a model makes when it paraphrases
+    (`由启明算力中心承担` for `由「星河研究院」承担`)."""
+    chunk_key = search_key(chunk)
+    found = [n for n in quoted_names(claim) if n in vocab]
+    if not found:
+        return None
+    name = found[index % len(found)]
+    pool = [
+        o
+        for o in vocab
+        if search_key(o) not in chunk_key and name not in o and o not in name
+    ]
+    if not pool:
+        return None
+    at = claim.find(name)
+    before, after = claim[: at].rstrip(_QUOTE_MARKS), claim[at + len(name) :].lstrip(_QUOTE_MARKS)
+    return before + pool[(index * 7) % len(pool)] + after
 
 
 def subject_swap(claim: str, chunk: str) -> str | None:

@@ -487,11 +487,12 @@ def _vocabulary_names(key: str, vocabulary: Collection[str]) -> list[str]:
     another."""
     if not vocabulary:
         return []
+    lengths = _lengths_by_first(frozenset(vocabulary))
     found: list[tuple[int, int]] = []
     for _, _, i in tagged(key):
-        for j in range(min(len(key), i + MAX_VOCABULARY_NAME), i + 1, -1):
-            if key[i:j] in vocabulary:
-                found.append((i, j))
+        for size in lengths.get(key[i], ()):
+            if key[i : i + size] in vocabulary:
+                found.append((i, i + size))
                 break
     kept: list[tuple[int, int]] = []
     for i, j in sorted(found, key=lambda s: s[0] - s[1]):
@@ -500,7 +501,13 @@ def _vocabulary_names(key: str, vocabulary: Collection[str]) -> list[str]:
     return [key[i:j] for i, j in sorted(kept)]
 
 
-MAX_VOCABULARY_NAME = 20
+@lru_cache(maxsize=4)
+def _lengths_by_first(vocabulary: frozenset[str]) -> dict[str, tuple[int, ...]]:
+    """First character -> the lengths of the names starting with it, longest first."""
+    out: dict[str, set[int]] = {}
+    for name in vocabulary:
+        out.setdefault(name[0], set()).add(len(name))
+    return {c: tuple(sorted(sizes, reverse=True)) for c, sizes in out.items()}
 
 
 def _entity_missing(key: str, reads: Sequence[_Read], vocabulary: Collection[str] = ()) -> str:

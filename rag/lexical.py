@@ -48,7 +48,7 @@ from rag.keyindex import KeyIndex
 from rag.terms import terms_of_key
 from rag.types import DocMeta, SourceDoc
 
-FORMAT = 2
+FORMAT = 3
 PART_BYTES = 4 << 20
 """Bytes of the archive per record of the `-lexical` collection on a Chroma server."""
 NODE_CACHE = 4096
@@ -139,7 +139,9 @@ MAX_NAME = 20
 """Longest name the corpus's vocabulary keeps (a quoted sentence is no name)."""
 
 
-def corpus_names(docs: Sequence[SourceDoc], rows: Sequence[Row]) -> list[str]:
+def corpus_names(
+    docs: Sequence[SourceDoc], rows: Sequence[Row], keys: KeyIndex | None = None
+) -> list[str]:
     """The corpus's own vocabulary of names, as search keys: what its chunks quote in
     quotation or book marks (`「苏州市人工智能算力中心」`, `《…规划》`) and its documents'
     issuers. Such a name is one jieba does not know whole (it tags its pieces), so the claim
@@ -147,7 +149,8 @@ def corpus_names(docs: Sequence[SourceDoc], rows: Sequence[Row]) -> list[str]:
     name known elsewhere in the corpus is how a model swaps one body for another. The words
     jieba's dictionary tags as names are left to jieba's tagging of the claim itself (taken
     from the corpus too they caught no swap more on the seeds, and flagged faithful answers
-    naming the corpus's topic, `人工智能`)."""
+    naming the corpus's topic, `人工智能`). A quoted word most chunks hold (`keys`: more than
+    `rag.evidence.TOPIC_SHARE` of them) is that topic too, not a name."""
     from rag.claims import quoted_names
     from rag.evidence import names_of
 
@@ -156,7 +159,12 @@ def corpus_names(docs: Sequence[SourceDoc], rows: Sequence[Row]) -> list[str]:
         found.update(quoted_names(row.key))
     for doc in docs:
         found.update(names_of(doc))
-    return sorted(n for n in found if 1 < len(n) <= MAX_NAME and not n.isdigit())
+    from rag.evidence import TOPIC_SHARE
+
+    names = [n for n in found if 1 < len(n) <= MAX_NAME and not n.isdigit()]
+    if keys is not None and keys.n:
+        names = [n for n in names if keys.count([n]) <= TOPIC_SHARE * keys.n]
+    return sorted(names)
 
 
 def _bm25(term_texts: Sequence[str]) -> Any:
@@ -313,6 +321,7 @@ def build(identity: str, manifest: dict[str, dict[str, Any]], docs: Sequence[Sou
         for d in docs
     ]
     model = _bm25([r.terms for r in rows])
+    keys = KeyIndex.build([r.key for r in rows])
     arrays: dict[str, np.ndarray] = {
         "format": np.array([FORMAT], dtype=np.int64),
         "fingerprint": np.frombuffer(fingerprint(identity, manifest).encode("ascii"), np.uint8),
@@ -324,12 +333,12 @@ def build(identity: str, manifest: dict[str, dict[str, Any]], docs: Sequence[Sou
         **_Strings.arrays("chunk_sentences", (r.sentences for r in rows)),
         **_Strings.arrays("chunk_terms", (r.terms for r in rows)),
         **_Strings.arrays("chunk_vectors", (r.vectors for r in rows)),
-        **_Strings.arrays("names", corpus_names(docs, rows)),
+        **_Strings.arrays("names", corpus_names(docs, rows, keys)),
         "chunk_doc": np.array([order[r.doc_id] for r in rows], dtype=np.int32),
         "chunk_start": np.array([r.start for r in rows], dtype=np.int64),
         "chunk_end": np.array([r.end for r in rows], dtype=np.int64),
         "chunk_tokens": np.array([r.tokens for r in rows], dtype=np.int32),
-        **KeyIndex.build([r.key for r in rows]).arrays(),
+        **keys.arrays(),
         "bm25_vocab": np.frombuffer(
             json.dumps(model.vocab_dict, ensure_ascii=False).encode("utf-8"), np.uint8
         ),

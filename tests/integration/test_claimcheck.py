@@ -20,11 +20,13 @@ MIN_RECALL_BY_KIND = {
     "appended_clause": 0.95,
     "direction": 0.95,
     "entity_swap": 0.95,
+    "quoted_swap": 0.95,
     "subject_swap": 0.95,
     "unit": 0.95,
     "year_shift": 0.95,
 }
-"""Measured on the seeds: 97.8%, 100%, 95.1%, 100%, 100%, 100%."""
+"""Measured on the seeds: 97.8%, 100%, 95.1%, 100% (45% without the corpus's vocabulary of
+names), 100%, 100%, 100%."""
 
 
 @pytest.fixture(scope="module")
