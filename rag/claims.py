@@ -474,7 +474,7 @@ def _entities(key: str) -> dict[str, str]:
     return names
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _main_place(doc: SourceDoc) -> frozenset[str]:
     """The place a document is about (its title's, else the one it names most): a chunk saying
     全市 of it holds it."""

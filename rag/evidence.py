@@ -152,11 +152,16 @@ def _figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
     return False
 
 
+PER_DOCUMENT = 1024
+"""Documents whose derived text (search keys, sentences, masthead) is kept once computed: a
+knowledge base of hundreds of documents is held whole, so a question touching a document
+another question touched before does not split or convert it again."""
+
 # Sentence keys are asked for again by every facet of a question: computed once.
 key_of = lru_cache(maxsize=8192)(search_key)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=PER_DOCUMENT)
 def names_of(doc: SourceDoc) -> tuple[str, ...]:
     """Issuer and author names from the catalog, whitespace-free search keys."""
     parts = _NAME_SPLIT.split(search_key(doc.meta.issuer))
@@ -184,19 +189,19 @@ def _shares_name(flat: str, name: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=PER_DOCUMENT)
 def _identity_key(doc: SourceDoc) -> str:
     """Search key of a document's title, issuer and kind: who issued it says what it is about,
     and `那篇文章` or `那份建议` names its kind."""
     return search_key(f"{doc.meta.title} {doc.meta.issuer} {doc.meta.kind}")
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=PER_DOCUMENT)
 def _doc_key(doc: SourceDoc) -> str:
     return search_key(doc.text)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=PER_DOCUMENT)
 def _title_words(doc: SourceDoc) -> tuple[str, frozenset[str]]:
     from rag.terms import terms_of_key
 
@@ -312,7 +317,7 @@ class DocumentNames:
         return {self.docs[i].doc_id for i in found}
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=PER_DOCUMENT)
 def _numbers_of(doc: SourceDoc) -> tuple[str, ...]:
     """Numbers in a document's issuer line: its issue or proposal number."""
     return tuple(re.findall(r"\d+", doc.meta.issuer))
@@ -584,7 +589,7 @@ def _all_forms(terms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({f for t in terms for f in forms(t)}, key=len, reverse=True))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=PER_DOCUMENT)
 def title_start(doc: SourceDoc) -> int:
     """Where a document's title line starts: the first masthead sentence that holds the
     catalog title, else its first sentence."""
@@ -599,12 +604,12 @@ def title_start(doc: SourceDoc) -> int:
 _WHOLE_SENTENCE_CHARS = 400
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=PER_DOCUMENT)
 def _sentence_spans(doc: SourceDoc) -> tuple[tuple[int, int], ...]:
     return tuple((s.start, s.end) for s in sentences_of(doc))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=PER_DOCUMENT)
 def sentences_of(doc: SourceDoc) -> tuple[Sentence, ...]:
     from rag.chunk import split_sentences
 
@@ -623,7 +628,7 @@ def whole_sentence(doc: SourceDoc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=PER_DOCUMENT)
 def frame(doc: SourceDoc) -> tuple[Sentence, ...]:
     """A document's masthead and end matter: its first and last few sentences (title, issuer,
     date, authors; author units, references, handling notes)."""
@@ -633,6 +638,6 @@ def frame(doc: SourceDoc) -> tuple[Sentence, ...]:
     return tuple(sentences[:_FRONT_SENTENCES] + sentences[-_BACK_SENTENCES:])
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=PER_DOCUMENT * 16)
 def _in_frame(doc: SourceDoc, start: int) -> bool:
     return any(s.start == start for s in frame(doc))

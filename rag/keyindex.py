@@ -24,6 +24,8 @@ import numpy as np
 
 VERIFY_MAX = 512
 """Candidate chunks checked for a word of three or more characters; more are sampled."""
+MEMO = 65536
+"""Words whose counts an index remembers (then it starts over)."""
 _SHIFT = 21  # bits of a code point
 _CHUNK_BITS = 22  # up to 4 million chunks per index
 _SEPARATOR = 0  # between keys in the joined text: no key holds NUL (`clean` drops controls)
@@ -65,6 +67,8 @@ class KeyIndex:
         self._starts = starts
         self._postings = postings
         self.n = len(offsets) - 1
+        self._counts: dict[tuple[str, ...], int] = {}
+        self._used: dict[tuple[str, ...], bool] = {}
 
     @classmethod
     def build(cls, keys: Sequence[str]) -> KeyIndex:
@@ -141,7 +145,18 @@ class KeyIndex:
         return any(self._joined.find(w, start, end) >= 0 for w in words)
 
     def count(self, words: Sequence[str]) -> int:
-        """Chunks holding any of `words` (a term's forms)."""
+        """Chunks holding any of `words` (a term's forms); remembered, since the same words
+        come back in question after question (a corpus's topic words)."""
+        asked = tuple(words)
+        found = self._counts.get(asked)
+        if found is None:
+            found = self._count(asked)
+            if len(self._counts) >= MEMO:
+                self._counts.clear()
+            self._counts[asked] = found
+        return found
+
+    def _count(self, words: Sequence[str]) -> int:
         words = [w for w in words if w]
         if not words:
             return 0
@@ -161,7 +176,17 @@ class KeyIndex:
         return exact + round(held * len(unsure) / VERIFY_MAX)
 
     def used(self, words: Sequence[str]) -> bool:
-        """Does any chunk hold any of `words`?"""
+        """Does any chunk hold any of `words`? (remembered like `count`)"""
+        asked = tuple(words)
+        found = self._used.get(asked)
+        if found is None:
+            found = self._use(asked)
+            if len(self._used) >= MEMO:
+                self._used.clear()
+            self._used[asked] = found
+        return found
+
+    def _use(self, words: Sequence[str]) -> bool:
         for word in words:
             if not word:
                 continue

@@ -196,7 +196,7 @@ def subject_places(paragraph_before: str, section: str, title: str, body: str) -
     )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def main_place(key: str) -> frozenset[str]:
     """The place a whole text names most often (empty when it names none)."""
     counts = Counter(name for name, _ in _scan(key))
