@@ -145,9 +145,14 @@ def _timed(call: Callable[[], T]) -> tuple[float, T]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory (Linux's VmHWM), MB."""
+    """This process's peak resident memory (Linux's VmHWM) plus the largest peak of the
+    processes it waited for (ingest's helper process, `rag.index._prepared`), MB: an upper
+    bound of what the run held at once."""
+    import resource
+
     status = Path("/proc/self/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024  # type: ignore[index]
+    own = int(re.search(r"VmHWM:\s+(\d+)", status)[1])  # type: ignore[index]
+    return (own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 def sentence_texts(settings: Settings, paths: Sequence[Path]) -> tuple[list[str], list[Chunk]]:

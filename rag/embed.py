@@ -45,20 +45,20 @@ from rag.settings import Settings, shown_url
 _NGRAM_WEIGHTS = {1: 0.5, 2: 1.0, 3: 1.0}
 
 
-def _features(text: str) -> Counter[str]:
+def _features(text: str) -> list[tuple[int, Counter[str]]]:
+    """Per n-gram size, the counts of the text's n-grams (of its letters and digits)."""
     chars = "".join(ch for ch in search_key(text) if ch.isalnum())
-    grams: Counter[str] = Counter()
-    for n in _NGRAM_WEIGHTS:
-        grams.update(f"{n}:{chars[i : i + n]}" for i in range(len(chars) - n + 1))
-    return grams
+    return [
+        (n, Counter(chars[i : i + n] for i in range(len(chars) - n + 1))) for n in _NGRAM_WEIGHTS
+    ]
 
 
 @lru_cache(maxsize=1 << 18)
-def _slot(gram: str, dim: int) -> tuple[int, float]:
-    """A gram's bucket and signed weight (its hash's low bit is the sign); grams recur across
-    chunks, so each is hashed once."""
-    h = zlib.crc32(gram.encode("utf-8"))
-    return (h >> 1) % dim, (1.0 if h & 1 else -1.0) * _NGRAM_WEIGHTS[int(gram[0])]
+def _slot(n: int, gram: str, dim: int) -> tuple[int, float]:
+    """An n-gram's bucket and signed weight, from the hash of `n:gram` (its low bit is the
+    sign); grams recur across chunks, so each is hashed once."""
+    h = zlib.crc32(f"{n}:{gram}".encode())
+    return (h >> 1) % dim, (1.0 if h & 1 else -1.0) * _NGRAM_WEIGHTS[n]
 
 
 class HashedCharNgramEmbedding(BaseEmbedding):
@@ -75,9 +75,10 @@ class HashedCharNgramEmbedding(BaseEmbedding):
 
     def _vector(self, text: str) -> list[float]:
         vec = [0.0] * self.dim
-        for gram, count in _features(text).items():
-            bucket, weight = _slot(gram, self.dim)
-            vec[bucket] += weight * (1 + math.log(count))
+        for n, grams in _features(text):
+            for gram, count in grams.items():
+                bucket, weight = _slot(n, gram, self.dim)
+                vec[bucket] += weight * (1 + math.log(count))
         norm = math.sqrt(sum(v * v for v in vec)) or 1.0
         return [v / norm for v in vec]
 

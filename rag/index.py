@@ -39,7 +39,9 @@ alone).
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -555,22 +557,21 @@ def sync(
     written: list[lexical.Row] = []
     size = min(EMBED_BATCH, store.max_batch()) if semantic(embedder) else store.max_batch()
     chars = sum(len(d.text) for d in changed)
-    for group, chunked in _batches(changed, settings, size):
-        known = [d.doc_id for d in group if d.doc_id in manifest]
-        reuse = _reusable(store.existing(known), chunked) if known else {}
-        with endpoint_errors(settings):
-            found = embed_batch([(d, chunked[d.doc_id]) for d in group], embedder, reuse)
+    for group, chunked, found in _prepared(
+        _batches(changed, settings, size), store, embedder, set(manifest)
+    ):
         batch = []
-        for doc, (vectors, packed, count) in zip(group, found, strict=True):
+        for doc, ready in zip(group, found, strict=True):
             chunks = chunked[doc.doc_id]
-            keys = [search_key(c.text) for c in chunks]
-            terms = [" ".join(terms_of_key(k)) for k in keys]
-            batch.append(Written(doc, chunks, vectors, packed))
+            batch.append(Written(doc, chunks, ready.vectors, ready.packed))
             written += [
-                _row(doc, c, k, t, p) for c, k, t, p in
-                zip(chunks, keys, terms, packed or [""] * len(chunks), strict=True)
+                _row(doc, c, k, t, p)
+                for c, k, t, p in zip(
+                    chunks, ready.keys, ready.terms, ready.packed or [""] * len(chunks),
+                    strict=True,
+                )
             ]
-            report.embedded += count
+            report.embedded += ready.embedded
         store.write_batch(batch)
         for doc in group:
             report.chunks_written += len(chunked[doc.doc_id])
@@ -594,6 +595,101 @@ def sync(
     if marker is not None:
         marker.unlink(missing_ok=True)
     return report
+
+
+@dataclass
+class Ready:
+    """What a document's chunks need before they are written: vectors, packed sentence vectors,
+    how many were embedded (not reused), search keys and terms."""
+
+    vectors: list[list[float]]
+    packed: list[str]
+    embedded: int
+    keys: list[str]
+    terms: list[str]
+
+
+Group = tuple[list[SourceDoc], dict[str, list[Chunk]]]
+PIPELINE_GROUPS = 3
+"""New-document groups an ingest must have before a helper process prepares them (below)."""
+
+
+def prepare(
+    group: Sequence[tuple[SourceDoc, list[Chunk]]], embedder: BaseEmbedding, reuse: Reusable
+) -> list[Ready]:
+    """Vectors (`embed_batch`), search keys and jieba terms of each document's chunks."""
+    out = []
+    for (_, chunks), (vectors, packed, count) in zip(
+        group, embed_batch(group, embedder, reuse), strict=True
+    ):
+        keys = [search_key(c.text) for c in chunks]
+        out.append(Ready(vectors, packed, count, keys, [" ".join(terms_of_key(k)) for k in keys]))
+    return out
+
+
+def _prepare_hashed(group: Sequence[tuple[SourceDoc, list[Chunk]]], dim: int) -> list[Ready]:
+    """`prepare` in the helper process, with a hashed embedder of its own."""
+    from rag.embed import HashedCharNgramEmbedding
+
+    return prepare(group, HashedCharNgramEmbedding(dim=dim), {})
+
+
+def _prepared(
+    groups: Iterator[Group], store: Store, embedder: BaseEmbedding, known: set[str]
+) -> Iterator[tuple[list[SourceDoc], dict[str, list[Chunk]], list[Ready]]]:
+    """Each group with its documents prepared, in order. With the hashed embedder and a large
+    ingest of new documents, one helper process prepares the groups (segmenting, hashing:
+    Python, bound to one core) one group ahead while this one writes (Chroma's writes hold
+    this process's interpreter): the two cores work at once. A group holding a document
+    already stored, and every group of a small ingest or with a model, is prepared here (a
+    model uses both cores itself; stored chunks' vectors are reused)."""
+    from rag.embed import HashedCharNgramEmbedding
+
+    pending: list[Group] = []
+    hashed = isinstance(embedder, HashedCharNgramEmbedding)
+    for group in groups:
+        pending.append(group)
+        if not hashed or len(pending) >= PIPELINE_GROUPS:
+            break
+    if not hashed or len(pending) < PIPELINE_GROUPS:
+        for docs, chunked in itertools.chain(pending, groups):
+            yield docs, chunked, _prepare_here(docs, chunked, store, embedder, known)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # never fork a process running Chroma
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        queued: collections.deque[Any] = collections.deque()
+        for docs, chunked in itertools.chain(pending, groups):
+            if any(d.doc_id in known for d in docs):
+                while queued:  # in order: what is queued is written first
+                    d0, c0, f0 = queued.popleft()
+                    yield d0, c0, f0.result()
+                yield docs, chunked, _prepare_here(docs, chunked, store, embedder, known)
+                continue
+            work = [(d, chunked[d.doc_id]) for d in docs]
+            dim = embedder.dim  # type: ignore[attr-defined]  # hashed, checked above
+            queued.append((docs, chunked, pool.submit(_prepare_hashed, work, dim)))
+            if len(queued) > 1:
+                d0, c0, f0 = queued.popleft()
+                yield d0, c0, f0.result()
+        while queued:
+            d0, c0, f0 = queued.popleft()
+            yield d0, c0, f0.result()
+
+
+def _prepare_here(
+    docs: list[SourceDoc],
+    chunked: dict[str, list[Chunk]],
+    store: Store,
+    embedder: BaseEmbedding,
+    known: set[str],
+) -> list[Ready]:
+    stored = [d.doc_id for d in docs if d.doc_id in known]
+    reuse = _reusable(store.existing(stored), chunked) if stored else {}
+    with endpoint_errors(store.settings):
+        return prepare([(d, chunked[d.doc_id]) for d in docs], embedder, reuse)
 
 
 def _row(doc: SourceDoc, chunk: Chunk, key: str, terms: str, packed: str) -> Row:

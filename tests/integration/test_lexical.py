@@ -99,6 +99,7 @@ def test_unchanged_reingest_keeps_the_file_and_a_changed_document_embeds_its_new
 
 
 def test_batches_of_documents_give_the_same_index(tmp_path: Path, corpus: Path) -> None:
+    # 244 chunks in batches of 20: a helper process prepares them (`rag.index._prepared`)
     one = make_settings(tmp_path / "one")
     small = make_settings(tmp_path / "small", write_batch=20)
     ingest(one, [corpus])
@@ -107,6 +108,13 @@ def test_batches_of_documents_give_the_same_index(tmp_path: Path, corpus: Path) 
     assert a.lexical is not None and b.lexical is not None
     assert [r.chunk_id for r in a.lexical.rows()] == [r.chunk_id for r in b.lexical.rows()]
     assert ask(QUESTION, one, a).answer == ask(QUESTION, small, b).answer
+    ids = [r.chunk_id for r in a.lexical.rows()]
+    stored = [
+        {i: list(v) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+        for got in (e.store.chunks.get(ids=ids, include=["embeddings"]) for e in (a, b))
+    ]
+    assert stored[0] == stored[1]
+    assert [r.terms for r in a.lexical.rows()] == [r.terms for r in b.lexical.rows()]
 
 
 def test_the_index_is_kept_with_a_chroma_server(
