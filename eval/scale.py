@@ -5,7 +5,8 @@ of every seed: variant 0 is the seeds unchanged; variant i>0 gets the id `<seed 
 cities for 苏州 (蘇州 in the Traditional document) and the compared 杭州, another issuer, and its
 figures scaled by a per-document factor (years kept), drawn from `random.Random(i)`, so every run
 builds the same corpus. Each N and store (embedded; with `--server` also a `chroma run` of its own
-on loopback) runs in a fresh child process, so peak RSS (VmHWM) is per run. The child ingests
+on loopback) runs in a fresh child process, so peak RSS is per run (the child and ingest's helper
+process together, sampled every 50 ms, and never below the child's own VmHWM). The child ingests
 from empty (s, chunks/s), again unchanged, and again after one document got a sentence more (s,
 chunks embedded: ideally that document's alone); opens the engine (s); asks every question of
 eval/questions.jsonl (p50/p95 of each answer's `timings_ms["total"]`). With e5 a second child
@@ -144,15 +145,48 @@ def _timed(call: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - started, result
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (Linux's VmHWM) plus the largest peak of the
-    processes it waited for (ingest's helper process, `rag.index._prepared`), MB: an upper
-    bound of what the run held at once."""
-    import resource
+def _rss_kb(pid: int | str) -> int:
+    """A process's resident memory now (VmRSS), KB; 0 when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"VmRSS:\s+(\d+)", status)
+    return int(found[1]) if found else 0
 
-    status = Path("/proc/self/status").read_text()
-    own = int(re.search(r"VmHWM:\s+(\d+)", status)[1])  # type: ignore[index]
-    return (own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+def _children(pid: int | str) -> list[str]:
+    out: list[str] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out += (task / "children").read_text().split()
+    return out
+
+
+class PeakMemory:
+    """The largest resident memory of this process and its children together (ingest's helper
+    process, `rag.index._prepared`), sampled every `every` seconds in a thread."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._every = every
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            total = _rss_kb("self") + sum(_rss_kb(c) for c in _children("self"))
+            self.peak_kb = max(self.peak_kb, total)
+
+    def stop_mb(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        status = Path("/proc/self/status").read_text()
+        own = int(re.search(r"VmHWM:\s+(\d+)", status)[1])  # type: ignore[index]
+        return max(self.peak_kb, own) / 1024
 
 
 def sentence_texts(settings: Settings, paths: Sequence[Path]) -> tuple[list[str], list[Chunk]]:
@@ -175,6 +209,7 @@ def measure_run(corpus: Path, questions: Path) -> Row:
     """Ingest (empty, unchanged, one changed), open and ask, in this process (a child)."""
     from rag.api import ask, ingest, open_engine
 
+    memory = PeakMemory()
     settings = Settings()
     planned: list[int] = []  # ingest's own count of the chunks it has to embed
     ingest_s, (report, rejected) = _timed(
@@ -208,7 +243,7 @@ def measure_run(corpus: Path, questions: Path) -> Row:
         "open_s": open_s,
         "p50_ms": percentile(totals, 50),
         "p95_ms": percentile(totals, 95),
-        "rss_mb": peak_rss_mb(),
+        "rss_mb": memory.stop_mb(),
     }
 
 
