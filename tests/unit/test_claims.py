@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from rag.chunk import split_sentences
 from rag.cite import CANNOT_ANSWER, in_script
 from rag.claims import (
-    _vocabulary_names,
     BAD_MARKER,
     NO_SOURCE,
     NOT_SUPPORTED,
     CheckedClaim,
     Source,
+    _vocabulary_names,
     check,
     split_claims,
 )
