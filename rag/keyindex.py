@@ -17,8 +17,9 @@ Below that (every corpus of a few hundred documents) the counts are exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -147,14 +148,7 @@ class KeyIndex:
     def count(self, words: Sequence[str]) -> int:
         """Chunks holding any of `words` (a term's forms); remembered, since the same words
         come back in question after question (a corpus's topic words)."""
-        asked = tuple(words)
-        found = self._counts.get(asked)
-        if found is None:
-            found = self._count(asked)
-            if len(self._counts) >= MEMO:
-                self._counts.clear()
-            self._counts[asked] = found
-        return found
+        return _remembered(self._counts, tuple(words), self._count)
 
     def _count(self, words: Sequence[str]) -> int:
         words = [w for w in words if w]
@@ -177,14 +171,7 @@ class KeyIndex:
 
     def used(self, words: Sequence[str]) -> bool:
         """Does any chunk hold any of `words`? (remembered like `count`)"""
-        asked = tuple(words)
-        found = self._used.get(asked)
-        if found is None:
-            found = self._use(asked)
-            if len(self._used) >= MEMO:
-                self._used.clear()
-            self._used[asked] = found
-        return found
+        return _remembered(self._used, tuple(words), self._use)
 
     def _use(self, words: Sequence[str]) -> bool:
         for word in words:
@@ -196,6 +183,22 @@ class KeyIndex:
             if any(self._holds(int(i), [word]) for i in found[:VERIFY_MAX]):
                 return True
         return False
+
+
+T = TypeVar("T")
+
+
+def _remembered(
+    table: dict[tuple[str, ...], T], words: tuple[str, ...], compute: Callable[[tuple[str, ...]], T]
+) -> T:
+    """`compute(words)`, looked up in `table` first (emptied once it holds `MEMO` entries)."""
+    found = table.get(words)
+    if found is None:
+        found = compute(words)
+        if len(table) >= MEMO:
+            table.clear()
+        table[words] = found
+    return found
 
 
 @lru_cache(maxsize=8)
