@@ -130,7 +130,7 @@ def open_engine(
         response_synthesizer=synthesizer,
         node_postprocessors=[
             CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
-            EvidenceReranker(docs, lexical.keys, lexical, model, names),
+            EvidenceReranker(lexical, model, names),
         ],
     )
     info = {

@@ -273,7 +273,7 @@ def _names(text: str) -> list[str]:
     """Names a source must state as written, as search keys: quoted or bracketed ones
     (`“苏智云”`, `《…规划》`, `(寒武纪)`), and the inner items of an enumeration
     (`甲、乙、丙、丁`: 乙 and 丙; the first and the last run into the words around them)."""
-    found = [m.group(1) for m in _QUOTED.finditer(text)]
+    found = quoted_names(text)
     found += [  # a bracketed name, not a date or a figure (`（2025-02）`)
         m.group(1) for m in _BRACKETED.finditer(text) if not re.search(r"\d", m.group(1))
     ]

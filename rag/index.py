@@ -342,20 +342,43 @@ def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
 
 
 def _node(doc: SourceDoc, chunk: Chunk, vector: list[float], packed: str = "") -> TextNode:
-    spans = ",".join(f"{s.start}:{s.end}" for s in chunk.sentences)
+    return chunk_node(
+        chunk.chunk_id, doc, chunk.start, chunk.end, chunk.section, spans_of(chunk),
+        chunk.tokens, packed, vector,
+    )
+
+
+def spans_of(chunk: Chunk) -> str:
+    """A chunk's sentence spans as stored (`a:b,c:d`)."""
+    return ",".join(f"{s.start}:{s.end}" for s in chunk.sentences)
+
+
+def chunk_node(
+    chunk_id: str,
+    doc: SourceDoc,
+    start: int,
+    end: int,
+    section: str,
+    sentences: str,
+    tokens: int,
+    packed: str = "",
+    vector: list[float] | None = None,
+) -> TextNode:
+    """A chunk as the node written to Chroma (with its `vector`) and as Chroma's search
+    returns it; the lexical index builds the same node for a BM25 hit (`rag.lexical`)."""
     metadata: dict[str, Any] = {
-        "start": chunk.start,
-        "end": chunk.end,
-        "section": chunk.section,
-        "sentences": spans,
+        "start": start,
+        "end": end,
+        "section": section,
+        "sentences": sentences,
         "doc_sha": doc.sha,
-        "tokens": chunk.tokens,
+        "tokens": tokens,
     }
     if packed:
         metadata[SENTENCE_VECTORS] = packed
     return TextNode(
-        id_=chunk.chunk_id,
-        text=chunk.text,
+        id_=chunk_id,
+        text=doc.text[start:end],
         embedding=vector,
         metadata=metadata,
         excluded_embed_metadata_keys=list(metadata),
@@ -656,27 +679,36 @@ def _prepared(
             yield docs, chunked, _prepare_here(docs, chunked, store, embedder, known)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")  # never fork a process running Chroma
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        queued: collections.deque[Any] = collections.deque()
+        queued: collections.deque[tuple[list[SourceDoc], dict[str, list[Chunk]], Any]] = (
+            collections.deque()
+        )
         for docs, chunked in itertools.chain(pending, groups):
-            if any(d.doc_id in known for d in docs):
-                while queued:  # in order: what is queued is written first
-                    d0, c0, f0 = queued.popleft()
-                    yield d0, c0, f0.result()
-                yield docs, chunked, _prepare_here(docs, chunked, store, embedder, known)
-                continue
-            work = [(d, chunked[d.doc_id]) for d in docs]
-            dim = embedder.dim  # type: ignore[attr-defined]  # hashed, checked above
-            queued.append((docs, chunked, pool.submit(_prepare_hashed, work, dim)))
-            if len(queued) > 1:
-                d0, c0, f0 = queued.popleft()
-                yield d0, c0, f0.result()
+            if any(d.doc_id in known for d in docs):  # here: its stored vectors are reused
+                work: Any = _prepare_here(docs, chunked, store, embedder, known)
+            else:
+                dim = embedder.dim  # type: ignore[attr-defined]  # hashed, checked above
+                items = [(d, chunked[d.doc_id]) for d in docs]
+                work = pool.submit(_prepare_hashed, items, dim)
+            queued.append((docs, chunked, work))
+            # in order; the helper's latest group is left running while this one writes
+            while len(queued) > 1 or (queued and not isinstance(queued[0][2], Future)):
+                yield _resolved(queued.popleft())
         while queued:
-            d0, c0, f0 = queued.popleft()
-            yield d0, c0, f0.result()
+            yield _resolved(queued.popleft())
+
+
+def _resolved(
+    item: tuple[list[SourceDoc], dict[str, list[Chunk]], Any],
+) -> tuple[list[SourceDoc], dict[str, list[Chunk]], list[Ready]]:
+    """A queued group with its preparation, waited for when the helper is still on it."""
+    from concurrent.futures import Future
+
+    docs, chunked, work = item
+    return docs, chunked, work.result() if isinstance(work, Future) else work
 
 
 def _prepare_here(
@@ -702,7 +734,7 @@ def _row(doc: SourceDoc, chunk: Chunk, key: str, terms: str, packed: str) -> Row
         start=chunk.start,
         end=chunk.end,
         section=chunk.section,
-        sentences=",".join(f"{s.start}:{s.end}" for s in chunk.sentences),
+        sentences=spans_of(chunk),
         tokens=chunk.tokens,
         terms=terms,
         key=key,

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import TextNode
 
 from rag.clean import search_key
 from rag.keyindex import KeyIndex
@@ -143,7 +143,7 @@ def corpus_names(
     docs: Sequence[SourceDoc], rows: Sequence[Row], keys: KeyIndex | None = None
 ) -> list[str]:
     """The corpus's own vocabulary of names, as search keys: what its chunks quote in
-    quotation or book marks (`「苏州市人工智能算力中心」`, `《…规划》`) and its documents'
+    quotation or book marks (`「河畔城星河研究院」`, `《…规划》`) and its documents'
     issuers. Such a name is one jieba does not know whole (it tags its pieces), so the claim
     checker requires each of them a claim states, quoted or not, to be in the cited source: a
     name known elsewhere in the corpus is how a model swaps one body for another. The words
@@ -221,8 +221,7 @@ class Lexical:
         self._tokens = archive["chunk_tokens"]
         self._sections = _Strings.load(archive, "chunk_sections")
         self._sentences = _Strings.load(archive, "chunk_sentences")
-        self._vectors: _Strings | None = None
-        self._terms: _Strings | None = None
+        self._columns: dict[str, _Strings] = {}
         self.keys = KeyIndex.from_arrays(
             {k: archive[k] for k in ("key_text", "key_offsets", "key_grams", "key_starts",
                                      "key_postings")}
@@ -236,7 +235,7 @@ class Lexical:
     def names(self) -> frozenset[str]:
         """The corpus's vocabulary of names (`corpus_names`)."""
         if self._names is None:
-            self._names = frozenset(_Strings.load(self._archive, "names"))
+            self._names = frozenset(self._column("names"))
         return self._names
 
     def __len__(self) -> int:
@@ -245,11 +244,13 @@ class Lexical:
     def doc_id(self, i: int) -> str:
         return self._doc_order[int(self._doc_of[i])]
 
+    def _column(self, name: str) -> _Strings:
+        """A string column read only when first needed (vectors and terms are large)."""
+        if name not in self._columns:
+            self._columns[name] = _Strings.load(self._archive, name)
+        return self._columns[name]
+
     def row(self, i: int) -> Row:
-        if self._vectors is None:
-            self._vectors = _Strings.load(self._archive, "chunk_vectors")
-        if self._terms is None:
-            self._terms = _Strings.load(self._archive, "chunk_terms")
         return Row(
             chunk_id=self.chunk_ids[i],
             doc_id=self.doc_id(i),
@@ -259,9 +260,9 @@ class Lexical:
             section=self._sections[i],
             sentences=self._sentences[i],
             tokens=int(self._tokens[i]),
-            terms=self._terms[i],
+            terms=self._column("chunk_terms")[i],
             key=self.keys.key(i),
-            vectors=self._vectors[i],
+            vectors=self._column("chunk_vectors")[i],
         )
 
     def rows(self) -> list[Row]:
@@ -278,28 +279,12 @@ class Lexical:
         return node
 
     def _node(self, i: int) -> TextNode:
-        if self._vectors is None:
-            self._vectors = _Strings.load(self._archive, "chunk_vectors")
+        from rag.index import chunk_node
+
         doc = self.docs[self.doc_id(i)]
-        start, end = int(self._start[i]), int(self._end[i])
-        metadata: dict[str, Any] = {
-            "start": start,
-            "end": end,
-            "section": self._sections[i],
-            "sentences": self._sentences[i],
-            "doc_sha": doc.sha,
-            "tokens": int(self._tokens[i]),
-        }
-        packed = self._vectors[i]
-        if packed:
-            metadata["sentence_vectors"] = packed
-        return TextNode(
-            id_=self.chunk_ids[i],
-            text=doc.text[start:end],
-            metadata=metadata,
-            excluded_embed_metadata_keys=list(metadata),
-            excluded_llm_metadata_keys=list(metadata),
-            relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.doc_id)},
+        return chunk_node(
+            self.chunk_ids[i], doc, int(self._start[i]), int(self._end[i]), self._sections[i],
+            self._sentences[i], int(self._tokens[i]), self._column("chunk_vectors")[i],
         )
 
     def chunks_of(self, doc_id: str) -> list[int]:
@@ -312,9 +297,9 @@ class Lexical:
         return self._by_doc.get(doc_id, [])
 
 
-def build(identity: str, manifest: dict[str, dict[str, Any]], docs: Sequence[SourceDoc],
-          rows: Sequence[Row]) -> bytes:
+def build(identity: str, docs: Sequence[SourceDoc], rows: Sequence[Row]) -> bytes:
     """The archive for these documents and rows (rows in store order)."""
+    manifest = {d.doc_id: {"sha": d.sha} for d in docs}
     order = {d.doc_id: i for i, d in enumerate(docs)}
     metas = [
         {**{f: getattr(d.meta, f) for f in _DOC_FIELDS}, "sha": d.sha, "source": d.source}
@@ -502,6 +487,6 @@ def refresh(store: Any, written: Sequence[Row], saved: Lexical | None) -> bytes:
         if doc_id not in fresh:
             rows += reuse.get(doc_id) or read.get(doc_id, [])
     rows += [r for doc_id in fresh for r in fresh[doc_id]]
-    data = build(store.name, manifest, docs, rows)
+    data = build(store.name, docs, rows)
     save(store, data, fingerprint(store.name, manifest)[:16])
     return data

@@ -27,7 +27,6 @@ from pydantic import PrivateAttr
 from rag.answer import continue_list, read_question
 from rag.evidence import Candidate, DocumentNames, frame, question_vector, score_chunk_sentences
 from rag.index import chunk_from_node
-from rag.keyindex import KeyIndex
 from rag.lexical import Lexical
 from rag.question import Query, analyse, facets
 from rag.types import Chunk, SourceDoc
@@ -47,17 +46,16 @@ class EvidenceReranker(BaseNodePostprocessor):
 
     def __init__(
         self,
-        docs: dict[str, SourceDoc],
-        keys: KeyIndex,
         lexical: Lexical,
         embedder: BaseEmbedding | None = None,
         names: DocumentNames | None = None,
     ) -> None:
+        """`lexical`: the index's documents, chunks and key postings."""
         super().__init__()
         self._embedder = embedder
-        self._docs = docs
-        self._names = names or DocumentNames(docs.values())
-        self._keys = keys
+        self._docs = lexical.docs
+        self._names = names or DocumentNames(self._docs.values(), lexical.keys)
+        self._keys = lexical.keys
         self._lexical = lexical
 
     def _doc_nodes(self, doc_id: str) -> list[BaseNode]:
