@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from rag.clean import search_key
 from rag.keyindex import KeyIndex
@@ -428,6 +428,48 @@ def score_chunk_sentences(
     ]
 
 
+class _Facts(NamedTuple):
+    """What `score_sentence` reads of a sentence whatever the question: its search key (with
+    its relative years resolved against the document's date), the places it is about, and
+    whether it is a question or the document's title line."""
+
+    sentence: str
+    own: str
+    flat_own: str
+    key: str
+    flat_key: str
+    identity: str
+    context: str
+    about: frozenset[str]
+    question: bool
+    title_line: bool
+
+
+SENTENCE_FACTS = 8192
+"""Sentences whose facts are kept: the candidates of one question are scored once per part of
+it and again by the answerer, and later questions often reach the same sentences."""
+
+
+@lru_cache(maxsize=SENTENCE_FACTS)
+def _sentence_facts(doc: SourceDoc, start: int, end: int, section: str) -> _Facts:
+    sentence = doc.text[start:end]
+    own = key_of(sentence)
+    key = _with_resolved_years(own, doc)
+    identity = _identity_key(doc)
+    return _Facts(
+        sentence,
+        own,
+        "".join(own.split()),
+        key,
+        "".join(key.split()),
+        identity,
+        f"{key_of(section)} {identity}",
+        _about_places(doc, start, own, section),
+        is_question(sentence),
+        _is_title_line(doc, own),
+    )
+
+
 def score_sentence(
     query: Query,
     weights: dict[str, float],
@@ -449,18 +491,17 @@ def score_sentence(
     `outcome_end`: the kind of answer asked (a person, figure, date) may be in the text from the
     sentence's end to here instead (the sentence after it); the candidate then spans both.
     """
-    sentence = doc.text[start:end]
-    own = key_of(sentence)
+    facts = _sentence_facts(doc, start, end, section)
+    sentence, own, about = facts.sentence, facts.own, facts.about
     held = sentence if outcome_end is None else doc.text[start:outcome_end]
     held_own = own if outcome_end is None else key_of(held)
-    key = _with_resolved_years(own, doc)
-    title = _identity_key(doc)
+    key, flat_key, title = facts.key, facts.flat_key, facts.identity
     if named:
         key = key + " " + title
-    own_context = f"{key_of(section)} {title}"  # where an anchor may be given: not the chunk
+        flat_key = "".join(key.split())
+    own_context = facts.context  # where an anchor may be given: not the chunk
     context = f"{own_context} {chunk_key}"
     total = sum(weights.values()) or 1.0
-    about = _about_places(doc, start, own, section)
 
     def credit(term: str) -> float:
         # a place is covered by a sentence about it (`全市…` in a paragraph about 苏州)
@@ -495,7 +536,7 @@ def score_sentence(
         and (not years or any(found(a) for a in years))
         and (not places or any(found(a) for a in places))
     )
-    flat = "".join(own.split())  # the sentence itself must name the issuer
+    flat = facts.flat_own  # the sentence itself must name the issuer
     typed = (
         (not query.asks_figure or _has_figure(query.unit, held, held_own))
         and (not query.asks_date or bool(_DATE.search(held)))
@@ -514,9 +555,9 @@ def score_sentence(
         score += 0.1
         # the figure follows the asked phrase itself (`生物医药企业超500家`), not a narrower one
         pairs = [a + b for a, b in zip(query.terms, query.terms[1:], strict=False)]
-        if _figure_follows([p for p in pairs if not p.isdigit()], "".join(key.split())):
+        if _figure_follows([p for p in pairs if not p.isdigit()], flat_key):
             score += 0.1
-    score += PHRASE_BONUS * _phrases(query.terms, "".join(key.split()))
+    score += PHRASE_BONUS * _phrases(query.terms, flat_key)
     if query.places & about:  # about 北京 itself, not one of its districts (海淀…)
         score += PLACE_BONUS
     if query.asks_who and named:
@@ -533,9 +574,9 @@ def score_sentence(
     # words (a title line `约化群` for `什么是约化群`), nor the document's title repeated as its
     # first line (`莫城 (古城)`): none is an answer
     states = (
-        not is_question(sentence)
+        not facts.question
         and _news(own, query) >= MIN_NEW_CHARS
-        and (query.asks_title or not _is_title_line(doc, own))
+        and (query.asks_title or not facts.title_line)
     )
     # who wrote a named document is checked by its issuer's names above; else a name of a person
     # or body the question does not hold

@@ -244,7 +244,10 @@ def forms(term: str) -> tuple[str, ...]:
 
 def mentions(term: str, key: str) -> bool:
     """Does `key` contain the term in any of its forms?"""
-    return any(f in key for f in forms(term))
+    for f in forms(term):
+        if f in key:
+            return True
+    return False
 
 
 _CLAIMED = re.compile(
