@@ -25,10 +25,7 @@ for very large corpora and for most tests.
 from __future__ import annotations
 
 import logging
-import math
 import os
-import zlib
-from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,26 +37,8 @@ from pydantic import Field, PrivateAttr
 
 from rag.clean import search_key
 from rag.errors import ServiceError, UserError
+from rag.hashing import hashed_vector
 from rag.settings import Settings, shown_url
-
-_NGRAM_WEIGHTS = {1: 0.5, 2: 1.0, 3: 1.0}
-
-
-def _features(text: str) -> list[tuple[int, Counter[str]]]:
-    """Per n-gram size, the counts of the text's n-grams (of its letters and digits)."""
-    chars = "".join(ch for ch in search_key(text) if ch.isalnum())
-    return [
-        (n, Counter(chars[i : i + n] for i in range(len(chars) - n + 1))) for n in _NGRAM_WEIGHTS
-    ]
-
-
-@lru_cache(maxsize=1 << 18)
-def _slot(n: int, gram: str, dim: int) -> tuple[int, float]:
-    """An n-gram's bucket and signed weight, from the hash of `n:gram` (its low bit is the
-    sign); grams recur across chunks, so each is hashed once."""
-    h = zlib.crc32(f"{n}:{gram}".encode())
-    return (h >> 1) % dim, (1.0 if h & 1 else -1.0) * _NGRAM_WEIGHTS[n]
-
 
 class HashedCharNgramEmbedding(BaseEmbedding):
     """Deterministic offline embedder: hashed, signed character n-gram counts (not semantic)."""
@@ -74,13 +53,7 @@ class HashedCharNgramEmbedding(BaseEmbedding):
         return "HashedCharNgramEmbedding"
 
     def _vector(self, text: str) -> list[float]:
-        vec = [0.0] * self.dim
-        for n, grams in _features(text):
-            for gram, count in grams.items():
-                bucket, weight = _slot(n, gram, self.dim)
-                vec[bucket] += weight * (1 + math.log(count))
-        norm = math.sqrt(sum(v * v for v in vec)) or 1.0
-        return [v / norm for v in vec]
+        return hashed_vector(text, self.dim)
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._vector(query)
@@ -254,7 +227,11 @@ def _endpoint_embedding_class() -> type[BaseEmbedding]:
 @contextmanager
 def endpoint_errors(settings: Settings) -> Iterator[None]:
     """An embeddings endpoint's failure (after its retries) as one `ServiceError` line that says
-    what to check; other errors pass through."""
+    what to check; other errors pass through. Without an endpoint it adds nothing (importing
+    the openai package costs the first question about a second)."""
+    if not settings.embed_base_url:
+        yield
+        return
     import httpx
     import openai
 

@@ -56,6 +56,7 @@ from rag.clean import search_key
 from rag.embed import endpoint_errors
 from rag.errors import ServiceError, UserError
 from rag.settings import Settings
+from rag.hashing import Prepared, prepare_hashed
 from rag.terms import terms_of_key
 from rag.types import Chunk, DocMeta, Sentence, SourceDoc
 
@@ -310,7 +311,8 @@ class Written:
 
     doc: SourceDoc
     chunks: list[Chunk]
-    vectors: list[list[float]]
+    vectors: Sequence[Any]
+    """Per chunk, a list of floats or a float32 row (`_node`)."""
     packed: list[str] = field(default_factory=list)
 
 
@@ -341,10 +343,11 @@ def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
     return SourceDoc(doc_id, meta, text, str(m.get("sha", "")), str(m.get("source", "")))
 
 
-def _node(doc: SourceDoc, chunk: Chunk, vector: list[float], packed: str = "") -> TextNode:
+def _node(doc: SourceDoc, chunk: Chunk, vector: Any, packed: str = "") -> TextNode:
+    """`vector`: a list of floats or a float32 row (from the helper process)."""
     return chunk_node(
         chunk.chunk_id, doc, chunk.start, chunk.end, chunk.section, spans_of(chunk),
-        chunk.tokens, packed, vector,
+        chunk.tokens, packed, vector if isinstance(vector, list) else vector.tolist(),
     )
 
 
@@ -625,7 +628,8 @@ class Ready:
     """What a document's chunks need before they are written: vectors, packed sentence vectors,
     how many were embedded (not reused), search keys and terms."""
 
-    vectors: list[list[float]]
+    vectors: Sequence[Any]
+    """Per chunk, a list of floats or a float32 row (`_node`)."""
     packed: list[str]
     embedded: int
     keys: list[str]
@@ -650,11 +654,9 @@ def prepare(
     return out
 
 
-def _prepare_hashed(group: Sequence[tuple[SourceDoc, list[Chunk]]], dim: int) -> list[Ready]:
-    """`prepare` in the helper process, with a hashed embedder of its own."""
-    from rag.embed import HashedCharNgramEmbedding
-
-    return prepare(group, HashedCharNgramEmbedding(dim=dim), {})
+def _from_helper(prepared: list[Prepared]) -> list[Ready]:
+    """The helper process's results (`rag.hashing.prepare_hashed`): every chunk embedded."""
+    return [Ready(v, [], len(v), keys, terms) for v, keys, terms in prepared]
 
 
 def _prepared(
@@ -692,7 +694,7 @@ def _prepared(
             else:
                 dim = embedder.dim  # type: ignore[attr-defined]  # hashed, checked above
                 items = [(d, chunked[d.doc_id]) for d in docs]
-                work = pool.submit(_prepare_hashed, items, dim)
+                work = pool.submit(prepare_hashed, items, dim)
             queued.append((docs, chunked, work))
             # in order; the helper's latest group is left running while this one writes
             while len(queued) > 1 or (queued and not isinstance(queued[0][2], Future)):
@@ -708,7 +710,7 @@ def _resolved(
     from concurrent.futures import Future
 
     docs, chunked, work = item
-    return docs, chunked, work.result() if isinstance(work, Future) else work
+    return docs, chunked, _from_helper(work.result()) if isinstance(work, Future) else work
 
 
 def _prepare_here(
