@@ -40,6 +40,7 @@ from rag.errors import ServiceError, UserError
 from rag.hashing import hashed_vector
 from rag.settings import Settings, shown_url
 
+
 class HashedCharNgramEmbedding(BaseEmbedding):
     """Deterministic offline embedder: hashed, signed character n-gram counts (not semantic)."""
 

@@ -55,8 +55,8 @@ from rag.chunk import chunk_document
 from rag.clean import search_key
 from rag.embed import endpoint_errors
 from rag.errors import ServiceError, UserError
-from rag.settings import Settings
 from rag.hashing import Prepared, prepare_hashed
+from rag.settings import Settings
 from rag.terms import terms_of_key
 from rag.types import Chunk, DocMeta, Sentence, SourceDoc
 
