@@ -47,6 +47,26 @@ def hashed_vector(text: str, dim: int) -> list[float]:
     return [v / norm for v in vec]
 
 
+ORPHAN_CHECK_S = 1.0
+
+
+def exit_with_parent(parent: int) -> None:
+    """The helper process's initializer: it exits when the ingest that started it (`parent`,
+    its pid, passed in: it may be gone before this runs) is gone. A killed ingest (`kill -9`)
+    cannot stop its pool, and the helper, waiting for work that never comes, would hold its
+    memory until the machine restarts."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 Prepared = tuple[Any, list[str], list[str]]
 """One document's chunk vectors (a float32 matrix: a list of Python floats takes eight times
 the memory, and the results are pickled back to the ingest), search keys and jieba terms

@@ -17,14 +17,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from eval.crash import crash_runs, disk_state, edited, expected_store, settings_for
-from tests.conftest import CLI_TIMEOUT, ROOT, SEED_IDS, SEEDS, rag_env, run_rag
+from tests.conftest import CLI_TIMEOUT, ROOT, SEED_IDS, SEEDS, rag_env, run_rag, start_rag
 
 RUNS = 10
 SEED = 20240601
@@ -141,3 +143,46 @@ def test_next_ingest_removes_what_a_kill_left_unserved(tmp_path: Path) -> None:
     assert {d: m["sha"] for d, m in store.manifest().items()} == want_records
     served = store.chunk_counts()
     assert sum(served.values()) == len(want_ids) and set(served) == set(want_records)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_ingest_leaves_no_helper_process(tmp_path: Path) -> None:
+    # batches of 20 chunks: the seeds make 12 groups, which a helper process prepares
+    proc = start_rag(
+        ["ingest", str(SEEDS)],
+        tmp_path / "data",
+        env=rag_env(tmp_path / "data", RAG_WRITE_BATCH="20"),
+    )
+    helpers: list[int] = []
+    deadline = time.monotonic() + CLI_TIMEOUT
+    while not helpers and proc.poll() is None and time.monotonic() < deadline:
+        helpers = [c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)]
+        time.sleep(0.01)
+    assert helpers, "the ingest finished before its helper process was seen"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=CLI_TIMEOUT)
+    gone = time.monotonic() + 10
+    while any(_alive(h) for h in helpers) and time.monotonic() < gone:
+        time.sleep(0.1)
+    assert not any(_alive(h) for h in helpers)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
