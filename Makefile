@@ -28,34 +28,34 @@ test: install
 
 # pip-audit on the lock; says loudly what it could not audit (AUDIT_REQUIRE_SERVICE=1: fail on it)
 audit: install
-	$(PY) -m eval.audit
+	$(PY) -m bench.audit
 
 eval: index
 	$(VENV)/bin/rag eval
 
 bench: install
-	$(PY) -m eval.bench
+	$(PY) -m bench.speed
 	$(PY) -m eval.claimcheck
 	$(PY) -m eval.claimcheck --corpus eval/corpora/cmrc-trial
 	$(PY) -m eval.claimcheck --corpus eval/corpora/rgb-int
 
 # ingest, open, ask and peak memory at 1, 10 and 100 times the seeds (exits 1 on a missed target)
 bench-scale: install
-	$(PY) -m eval.scale
+	$(PY) -m bench.scale
 
 uibench: index
-	$(PY) -m eval.uibench
+	$(PY) -m bench.ui
 
 # Reliability and security, measured (each prints its figures and exits 1 on a failed check)
 reliability: install
-	$(PY) -m eval.crash --runs 20
-	$(PY) -m eval.concurrency
-	$(PY) -m eval.loadbench
-	$(PY) -m eval.faults
-	$(PY) -m eval.injection
+	$(PY) -m bench.crash --runs 20
+	$(PY) -m bench.concurrency
+	$(PY) -m bench.load
+	$(PY) -m bench.faults
+	$(PY) -m bench.injection
 
 lint: install
-	$(VENV)/bin/ruff check rag ui eval tests
+	$(VENV)/bin/ruff check rag ui eval bench tests
 	$(VENV)/bin/mypy
 
 clean:

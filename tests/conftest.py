@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -23,7 +22,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from bench.harness import clean_env, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["free_port"]  # the tests' free port is the benchmarks'
 SEEDS = ROOT / "seeds"
 SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
 ANSWER_KEYS = {
@@ -142,9 +144,7 @@ def seed_engine(seed_index):
 
 def rag_env(data_dir: Path | None = None, **extra: str) -> dict[str, str]:
     """The environment of a CLI child: no inherited RAG_*, an explicit data dir."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    env["ANONYMIZED_TELEMETRY"] = "False"
-    env["RAG_EMBEDDER"] = TEST_EMBEDDER
+    env = clean_env(RAG_EMBEDDER=TEST_EMBEDDER)
     if data_dir is not None:
         env["RAG_DATA_DIR"] = str(data_dir)
     env.update(extra)
@@ -214,7 +214,3 @@ def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in shown if line.strip()]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

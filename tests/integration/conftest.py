@@ -1,5 +1,5 @@
 """Fixtures of the integration tests: a real `chroma run` server on loopback, one per module
-(started by `eval.concurrency.chroma_server`, as the concurrency benchmark starts its own), and
+(started by `bench.concurrency.chroma_server`, as the concurrency benchmark starts its own), and
 Debian's Chromium driven by Playwright, one per module."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from eval.uibench import CHROMIUM, CHROMIUM_ARGS
+from bench.ui import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A `chroma run` child on a free loopback port, stopped at teardown; yields the port. A
     module has its own server, so what one module stores never shows in another's counts."""
-    from eval.concurrency import chroma_server as serve
+    from bench.harness import chroma_server as serve
 
     with serve(tmp_path_factory.mktemp("chroma-server")) as port:
         yield port
@@ -25,7 +25,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium (never a downloaded one), headless, with the flags of `eval.uibench`."""
+    """Debian's Chromium (never a downloaded one), headless, with the flags of `bench.ui`."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), (

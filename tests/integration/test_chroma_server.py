@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eval.concurrency import heartbeat
+from bench.harness import heartbeat
 from tests.conftest import (
     ANSWER_KEYS,
     CITATION_KEYS,

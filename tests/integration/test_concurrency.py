@@ -2,14 +2,14 @@
 ingest or delete) is refused at once with one line naming the process that writes, and writes
 nothing; against a real `chroma run` server, 2 writer processes uploading 10 documents each
 beside 50 reader threads leave exactly the chunks a single writer would, with 0 errors, and the
-new documents answer their questions. The scenarios are `eval.concurrency`'s; it prints timings,
+new documents answer their questions. The scenarios are `bench.concurrency`'s; it prints timings,
 these tests assert outcomes (and only a generous ceiling on time)."""
 
 from __future__ import annotations
 
 import pytest
 
-from eval.concurrency import (
+from bench.concurrency import (
     CLI,
     CLI_QUIET,
     EmbeddedReport,

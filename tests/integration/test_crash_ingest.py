@@ -1,13 +1,13 @@
 """`rag ingest` killed with SIGKILL, then run again, leaves exactly what one clean ingest leaves.
 
-- Random points (`eval.crash`, the real CLI in child processes): RUNS kills at seeded-random
+- Random points (`bench.crash`, the real CLI in child processes): RUNS kills at seeded-random
   points of the ingest's CPU time, half over the whole ingest and half over its writing (from
   its first write on disk), while the corpus changes between runs (edits, reverts, a document
   removed and added); then one normal ingest. The store opens, no chunk is lost, duplicated or
   extra, served counts and vectors equal the clean ingest's, every chunk is found by its own
   vector, and the answers to 10 questions (text and citations) are identical. Some kills must
   have left a partly written store (some, not all, of the run's new chunks), or the test proves
-  nothing. RUNS is 10 here; the benchmark `python -m eval.crash` does 20, which takes about
+  nothing. RUNS is 10 here; the benchmark `python -m bench.crash` does 20, which takes about
   90 s on 2 cores (each run is a fresh interpreter, about 3-4 s of CPU), too long for a test.
 - Exact points: a child dies (SIGKILL) at each step of `rag.index` where a kill leaves chunks
   retrieval does not serve (new chunks added but not committed; record committed, old chunks
@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from eval.crash import crash_runs, disk_state, edited, expected_store, settings_for
+from bench.crash import crash_runs, disk_state, edited, expected_store, settings_for
 from tests.conftest import CLI_TIMEOUT, ROOT, SEED_IDS, SEEDS, rag_env, run_rag, start_rag
 
 RUNS = 10

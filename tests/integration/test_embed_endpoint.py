@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.openai_server import OpenAIServer, Reply, Request, fault
 from rag.api import ask, ingest, open_engine
 from rag.embed import EMBED_ATTEMPTS
 from rag.errors import ServiceError
+from rag.testing.openai_server import OpenAIServer, Reply, Request, fault
 from tests.conftest import SEED_IDS, SEEDS, make_settings
 
 

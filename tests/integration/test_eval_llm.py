@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from eval.openai_server import OpenAIServer
-from eval.quoting_model import QuotingModel
 from rag.cli import main as rag_main
+from rag.testing.openai_server import OpenAIServer
+from rag.testing.quoting_model import QuotingModel
 
 
 @pytest.fixture(scope="module")

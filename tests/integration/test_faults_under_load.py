@@ -1,4 +1,4 @@
-"""Provider faults under load (`eval.faults`): 10 questions at once while the loopback OpenAI
+"""Provider faults under load (`bench.faults`): 10 questions at once while the loopback OpenAI
 server answers every call with one fault. Each question gets its answer (the extractive one), a
 one-line notice naming the fault, and a wait within the bound its settings imply; none waits for
 the 30 s the slow server takes, none raises."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval.faults import FAULTS, measure
+from bench.faults import FAULTS, measure
 
 NOTICES = {
     "timeout": "did not answer within 2 s",

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eval.openai_server import OpenAIServer
 from rag.api import MODE_LLM, Engine, ask, ask_stream, open_engine
 from rag.errors import UserError
+from rag.testing.openai_server import OpenAIServer
 from tests.conftest import CLI_TIMEOUT, ROOT, rag_env
 
 LIMIT = 2000  # Settings.max_question_chars' default, which these tests use

@@ -1,5 +1,5 @@
 """Injection: documents and questions that try to steer the model never get a canary into an
-answer or make anything fetch an outside address, measured by `eval.injection` over 100+
+answer or make anything fetch an outside address, measured by `bench.injection` over 100+
 attempts against a model that obeys every instruction it sees; and the same harness with the
 guards turned off does leak, so the measurement can fail.
 """
@@ -13,9 +13,9 @@ import pytest
 
 import rag.clean
 import rag.guard
-from eval.injection import SYSTEM_CANARY, measure, planted_system_prompt
-from eval.openai_server import OpenAIServer, Reply, Request
+from bench.injection import SYSTEM_CANARY, measure, planted_system_prompt
 from rag.api import ask, open_engine
+from rag.testing.openai_server import OpenAIServer, Reply, Request
 
 
 @pytest.fixture(scope="module")

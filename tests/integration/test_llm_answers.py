@@ -1,4 +1,4 @@
-"""LLM answers through a real OpenAI-API server on loopback (`eval.openai_server`): the real
+"""LLM answers through a real OpenAI-API server on loopback (`rag.testing.openai_server`): the real
 `openai` client and LlamaIndex's `OpenAILike` go through HTTP, streaming and error codes.
 
 Each test scripts the model: good answers, invented numbers, wrong or missing markers, markers
@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
-from eval.openai_server import (
+from rag.api import MODE_LLM, ask, open_engine
+from rag.cite import CANNOT_ANSWER, MARKER, is_traditional
+from rag.generate import UNVERIFIED
+from rag.testing.openai_server import (
     InTurn,
     OpenAIServer,
     Reply,
@@ -23,10 +26,7 @@ from eval.openai_server import (
     refused_url,
     slow,
 )
-from eval.quoting_model import QuotingModel, parse_prompt
-from rag.api import MODE_LLM, ask, open_engine
-from rag.cite import CANNOT_ANSWER, MARKER, is_traditional
-from rag.generate import UNVERIFIED
+from rag.testing.quoting_model import QuotingModel, parse_prompt
 
 QUESTION = "2024年苏州人工智能产业营收是多少？"
 FACT = "2300"

@@ -24,7 +24,8 @@ from llama_index.core.llms import ChatMessage
 from llama_index.embeddings.openai_like import OpenAILikeEmbedding
 from llama_index.llms.openai_like import OpenAILike
 
-from eval.openai_server import (
+from rag.cite import CANNOT_ANSWER
+from rag.testing.openai_server import (
     EMBED_DIM,
     InTurn,
     OpenAIServer,
@@ -37,8 +38,7 @@ from eval.openai_server import (
     refused_url,
     slow,
 )
-from eval.quoting_model import QuotingModel, invent_figure, parse_prompt
-from rag.cite import CANNOT_ANSWER
+from rag.testing.quoting_model import QuotingModel, invent_figure, parse_prompt
 from tests.conftest import ROOT
 
 TEXT = "2024年，苏州人工智能产业规模突破1200亿元。"
@@ -366,7 +366,7 @@ def test_quoting_model_over_http_with_the_system_prompt() -> None:
 
 def test_main_serves_until_interrupted() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "eval.openai_server", "--invent-every", "2"],
+        [sys.executable, "-m", "rag.testing.openai_server", "--invent-every", "2"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -4,7 +4,7 @@ writes, in normal runs and under every fault, while the fake server proves they 
 Each key variable gets its own canary (`sk-canary-<random hex>`): `RAG_LLM_API_KEY`,
 `OPENAI_API_KEY` (the fallback; the eval run uses it alone), `RAG_EMBED_API_KEY` and the
 password of `RAG_UI_AUTH`. The product talks to the loopback OpenAI-API server
-(`eval.openai_server`), whose script plays a good model (`QuotingModel`) or, for a question
+(`rag.testing.openai_server`), whose script plays a good model (`QuotingModel`) or, for a question
 tagged `FAULT…`/`EMBED…`, a fault: 401, 429, 500, 503, a timeout, a dropped connection, a cut
 stream, and refused connections. Error bodies echo the key the server received, as a careless
 provider or gateway might: the product must not pass them on.
@@ -37,8 +37,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from eval.openai_server import OpenAIServer, Reply, Request, refused_url
-from eval.quoting_model import QuotingModel
+from rag.testing.openai_server import OpenAIServer, Reply, Request, refused_url
+from rag.testing.quoting_model import QuotingModel
 from tests.conftest import CLI_TIMEOUT, ROOT, SEEDS, free_port, rag_env
 
 QUESTION = "2024年苏州人工智能产业营收是多少？"

@@ -8,7 +8,6 @@ Playwright (never `playwright install`). Screenshots go to tests/artifacts/ for 
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from gradio_client.exceptions import AppError, AuthenticationError
 from playwright.sync_api import Browser, Locator, Page, expect
 from pydantic import SecretStr
 
+from bench.harness import free_port
 from rag.api import ingest
 from rag.settings import Settings
 from ui.app import build_app
@@ -49,18 +49,12 @@ def _settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, chroma_host="", embed_base_url="")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _serving(settings: Settings) -> Iterator[str]:
     """The page on a free loopback port, engine opened lazily as `rag serve` may."""
     app = build_app(settings)
     _, url, _ = app.launch(
-        server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
     )
     try:
         yield url
@@ -202,8 +196,8 @@ def test_page_answers_a_follow_up_in_the_context_of_the_question_before(
 
 def _fact_and_invention(request: Any) -> Any:
     """A model that states the fact with its source's marker, then invents a figure."""
-    from eval.openai_server import Reply
-    from eval.quoting_model import parse_prompt
+    from rag.testing.openai_server import Reply
+    from rag.testing.quoting_model import parse_prompt
 
     sources, _ = parse_prompt(request.last_user) or ({}, "")
     for n, body in sources.items():
@@ -216,7 +210,7 @@ def _fact_and_invention(request: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def llm_server() -> Iterator[Any]:
-    from eval.openai_server import OpenAIServer
+    from rag.testing.openai_server import OpenAIServer
 
     with OpenAIServer(_fact_and_invention) as server:
         yield server
@@ -309,7 +303,7 @@ def test_the_script_switch_overrides_the_question_script(page: Page, seeds_url: 
 def test_the_stop_button_stops_an_answer_in_progress(
     page: Page, llm_url: str, llm_server: Any
 ) -> None:
-    from eval.openai_server import Reply
+    from rag.testing.openai_server import Reply
 
     llm_server.script = lambda request: Reply(text="这个回答不应出现。[1]", delay=3.0)
     try:
@@ -430,7 +424,7 @@ def test_a_login_is_required_when_configured(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "data").model_copy(
         update={"ui_auth": SecretStr("staff:s3cret")}
     )
-    options = launch_options(settings) | {"server_port": _free_port(), "quiet": True}
+    options = launch_options(settings) | {"server_port": free_port(), "quiet": True}
     app = build_app(settings)
     _, url, _ = app.launch(prevent_thread_lock=True, **options)
     try:

@@ -1,6 +1,6 @@
 """Load on the chat page: 50 sessions at once, and a flood past the queue limit told "busy".
 
-The real page (`ui.app`, served as `rag serve` serves it, by `eval.loadbench.serving`) on a free
+The real page (`ui.app`, served as `rag serve` serves it, by `bench.load.serving`) on a free
 loopback port, real `gradio_client` clients, and for LLM mode the loopback OpenAI-API server
 answering through `QuotingModel`; the flood holds that model (it answers only once released, as
 a very slow model would) so the queue really fills. Every client call is bounded by a timeout,
@@ -16,10 +16,10 @@ so a hang fails the test instead of stalling it. Proves:
   (the next question is told busy, not piled onto the stuck model) until the model answers;
 - a model failing (HTTP 500) while 10 questions come at once: every page answer is the
   extractive one with a one-line notice, none raises, all within the settings' bound per turn
-  of the page's queue (the other faults are printed by `eval.loadbench`);
+  of the page's queue (the other faults are printed by `bench.load`);
 - in Chromium, with the queue full the page shows the busy message and writes nothing into the
   chat; once the queue empties the same page answers.
-Speed is printed by `python -m eval.loadbench`, never asserted here.
+Speed is printed by `python -m bench.load`, never asserted here.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import pytest
 from gradio_client.exceptions import AppError
 from playwright.sync_api import Browser, expect
 
-from eval.faults import bound
-from eval.loadbench import (
+from bench.faults import bound
+from bench.load import (
     CALL_TIMEOUT,
     HeldModel,
     ask,
@@ -46,11 +46,11 @@ from eval.loadbench import (
     serving,
     sessions,
 )
-from eval.openai_server import OpenAIServer, fault
-from eval.quoting_model import QuotingModel
 from rag.api import ask as rag_ask
 from rag.api import open_engine
 from rag.settings import Settings
+from rag.testing.openai_server import OpenAIServer, fault
+from rag.testing.quoting_model import QuotingModel
 from ui.app import BUSY, Limits
 
 SESSIONS = 50

@@ -1,4 +1,4 @@
-"""The scale benchmark's corpus (eval/scale.py `build_corpus`): N variants of the seeds, variant 0
+"""The scale benchmark's corpus (bench/scale.py `build_corpus`): N variants of the seeds, variant 0
 the seeds themselves, the same on every build, read by `rag.load.read_corpus` as it is."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from random import Random
 
 import pytest
 
-from eval.scale import SEED_CITIES, build_corpus, scaled, variant
+from bench.scale import SEED_CITIES, build_corpus, scaled, variant
 from rag.cite import in_script
 from rag.load import CATALOG, read_corpus
 from tests.conftest import SEED_IDS, SEEDS

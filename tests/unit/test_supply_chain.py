@@ -1,4 +1,4 @@
-"""Supply chain: `requirements.lock` pins exactly what the venv holds, and `eval.audit` never
+"""Supply chain: `requirements.lock` pins exactly what the venv holds, and `bench.audit` never
 calls an audit that checked nothing a pass.
 
 The lock: every distribution of the project's dependency closure (runtime and test extra, from
@@ -29,8 +29,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from eval import audit
-from eval.audit import NOT_ON_PYPI, Waiver, WaiverError, judge, read_lock, read_waivers
+from bench import audit
+from bench.audit import NOT_ON_PYPI, Waiver, WaiverError, judge, read_lock, read_waivers
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "suzhou-rag"

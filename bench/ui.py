@@ -1,25 +1,25 @@
 """Benchmark the chat page on loopback: page load, time to the first answer text, 20 sessions.
 
-`python -m eval.uibench [--data-dir DIR] [--sessions 20]` (also `make uibench`). Serves the page
+`python -m bench.ui [--data-dir DIR] [--sessions 20]` (also `make uibench`). Serves the page
 on a free loopback port over the existing index (offline mode), then:
 - page load: Chromium (Debian's, through Playwright) opens the page until the 发送 button shows;
 - first answer text: a question typed and sent until the answer bubble shows text;
 - sessions: N `gradio_client` clients ask at the same moment, each a different question; errors
   and latency percentiles (the queue runs 2 answers at a time, by design on 2 cores).
-Prints figures; asserts nothing (targets are read by a person, as for `eval.bench`).
+Prints figures; asserts nothing (targets are read by a person, as for `bench.speed`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.harness import QUESTIONS, free_port
 from eval.score import percentile
 from rag.settings import Settings
 
@@ -32,14 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-QUESTIONS = Path(__file__).with_name("questions.jsonl")
 RUNS = 5
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def page_figures(url: str, question: str) -> tuple[list[float], list[float]]:
@@ -87,7 +80,7 @@ def sessions(url: str, questions: list[str], n: int) -> tuple[int, list[float]]:
 def main(argv: list[str] | None = None) -> None:
     from ui.app import build_app
 
-    parser = argparse.ArgumentParser(prog="python -m eval.uibench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.ui", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--sessions", type=int, default=20)
     args = parser.parse_args(argv)
@@ -96,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     questions = [r["question"] for r in rows if r["answerable"] and not r.get("follows")]
     app = build_app(settings)
     _, url, _ = app.launch(
-        server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
     )
     try:
         loads, firsts = page_figures(url, questions[0])

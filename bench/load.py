@@ -1,6 +1,6 @@
 """Load on the chat page's API: concurrent sessions, then a flood past the queue limit.
 
-`python -m eval.loadbench [--sessions 50] [--data-dir DIR]`. Serves `ui.app` on a free loopback
+`python -m bench.load [--sessions 50] [--data-dir DIR]`. Serves `ui.app` on a free loopback
 port over the seed index (ingested into a temporary folder unless `--data-dir` holds an index):
 - sessions, offline, then in LLM mode (the loopback OpenAI-API server answering through
   `QuotingModel`): N `gradio_client` clients at once, each asking a question of the eval's
@@ -10,7 +10,7 @@ port over the seed index (ingested into a temporary folder unless `--data-dir` h
   would, so the queue really fills): 4 x the queue limit of questions at once; how many were told
   busy and how fast, then the model is released: the admitted ones must all be answered (none
   hung), and a question asked afterwards is answered (recovery);
-- provider faults through the page (`--faults N`, default 10): for each fault of `eval.faults`
+- provider faults through the page (`--faults N`, default 10): for each fault of `bench.faults`
   (timeout, 429, 500, 503, 401, hang-up, refused connection; not the cut stream: `/ask` does
   not stream), N questions at once through `/ask`: errors, busy answers, answers without a
   one-line notice, and the longest wait against the bound the settings imply once the page's
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import tempfile
 import threading
 import time
@@ -36,13 +35,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from eval.openai_server import MODELS, OpenAIServer, Reply, Request, Script
-from eval.quoting_model import QuotingModel
+from bench.harness import QUESTIONS, SEEDS, exit_status, free_port
 from eval.score import percentile
 from rag.settings import Settings
+from rag.testing.openai_server import MODELS, OpenAIServer, Reply, Request, Script
+from rag.testing.quoting_model import QuotingModel
 
-QUESTIONS = Path(__file__).with_name("questions.jsonl")
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 CALL_TIMEOUT = 120.0
 """Seconds any one client call may take before it counts as hung."""
 HOLD_MAX = 120.0
@@ -73,12 +71,6 @@ def ask(url_or_client: Any, question: str, history: list[str] | None = None) -> 
     return c.submit(question, history or [], api_name="/ask").result(timeout=CALL_TIMEOUT)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(settings: Settings, limits: Any = None) -> Iterator[str]:
     """The page as `rag serve` serves it (its index opened first, its launch options), on a
@@ -88,7 +80,7 @@ def serving(settings: Settings, limits: Any = None) -> Iterator[str]:
 
     limits = limits or Limits()
     app = build_app(settings, open_engine(settings), limits=limits)
-    options = launch_options(settings, limits) | {"server_port": _free_port(), "quiet": True}
+    options = launch_options(settings, limits) | {"server_port": free_port(), "quiet": True}
     _, url, _ = app.launch(prevent_thread_lock=True, **options)
     try:
         yield url
@@ -279,10 +271,10 @@ class Faulted:
 
 
 def questions_at_once(url: str, n: int) -> Faulted:
-    """`n` clients asking one question each (`eval.faults.QUESTIONS`) at the same moment."""
+    """`n` clients asking one question each (`bench.faults.QUESTIONS`) at the same moment."""
     from gradio_client.exceptions import AppError
 
-    from eval.faults import QUESTIONS
+    from bench.faults import QUESTIONS
     from ui.app import BUSY
 
     run = Faulted()
@@ -313,8 +305,8 @@ def questions_at_once(url: str, n: int) -> Faulted:
 
 
 def fault_settings(settings: Settings, base_url: str) -> Settings:
-    """LLM mode at `base_url` with `eval.faults`' short timeout and single retry."""
-    from eval.faults import RETRIES, TIMEOUT
+    """LLM mode at `base_url` with `bench.faults`' short timeout and single retry."""
+    from bench.faults import RETRIES, TIMEOUT
 
     update = {
         "llm_model": MODELS[0],
@@ -327,12 +319,12 @@ def fault_settings(settings: Settings, base_url: str) -> Settings:
 
 
 def faults_through_page(settings: Settings, n: int) -> dict[str, tuple[Faulted, float]]:
-    """`eval.faults`' faults, each met by `n` `/ask` calls at once through the page (its own
+    """`bench.faults`' faults, each met by `n` `/ask` calls at once through the page (its own
     limits: 2 at a time, so a fault's cost adds up in the queue); per fault, what they saw and
-    the wait the settings allow: `eval.faults.bound` for each of ceil(n / running) turns. No
-    "stream cut": `/ask` is not streamed (the chat's stream is `eval.faults`' own case)."""
-    from eval.faults import FAULTS, bound
-    from eval.openai_server import refused_url
+    the wait the settings allow: `bench.faults.bound` for each of ceil(n / running) turns. No
+    "stream cut": `/ask` is not streamed (the chat's stream is `bench.faults`' own case)."""
+    from bench.faults import FAULTS, bound
+    from rag.testing.openai_server import refused_url
     from ui.app import Limits
 
     turns = -(-n // Limits().running)
@@ -385,7 +377,7 @@ def _report_flood(hit: Flood, admitted: int) -> None:
 
 
 def _report_faults(figures: dict[str, tuple[Faulted, float]], n: int) -> None:
-    from eval.faults import RETRIES, TIMEOUT
+    from bench.faults import RETRIES, TIMEOUT
 
     print(
         f"provider faults through the page: {n} questions at once per fault "
@@ -408,11 +400,44 @@ def _first_answer(url: str, question: str) -> float:
     return time.perf_counter() - began
 
 
-def main(argv: list[str] | None = None) -> None:
+def session_failures(label: str, n: int, run: Sessions) -> list[str]:
+    """Every session answered twice, with citations, without errors."""
+    failed = [f"{label}: {e}" for e in run.errors[:3]]
+    if len(run.answers) != 2 * n:
+        failed.append(f"{label}: {len(run.answers)} answers for {2 * n} questions")
+    if run.uncited():
+        failed.append(f"{label}: answers without citations: {run.uncited()[:3]}")
+    return failed
+
+
+def flood_failures(hit: Flood, admitted: int) -> list[str]:
+    """Past the gate's places, each question told it is busy at once; none hung, none lost."""
+    failed = [f"flood: {e}" for e in hit.errors[:3]]
+    if hit.hung:
+        failed.append(f"flood: {hit.hung} questions hung")
+    if len(hit.answered) != admitted or len(hit.busy_seconds) != hit.asked - admitted:
+        failed.append(
+            f"flood: {len(hit.answered)} answered and {len(hit.busy_seconds)} told busy of"
+            f" {hit.asked}, {admitted} admitted"
+        )
+    return failed
+
+
+def fault_failures(figures: dict[str, tuple[Faulted, float]], n: int) -> list[str]:
+    """Under each provider fault every question answered (offline, with a one-line notice)."""
+    failed = []
+    for fault, (run, _) in figures.items():
+        failed += [f"fault {fault}: {e}" for e in run.errors[:3]]
+        if len(run.answers) != n or run.without_notice():
+            failed.append(f"fault {fault}: {len(run.answers)} of {n} answered with a notice")
+    return failed
+
+
+def main(argv: list[str] | None = None) -> int:
     from rag.api import ingest
     from ui.app import Limits
 
-    parser = argparse.ArgumentParser(prog="python -m eval.loadbench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None, help="an index (default: seeds)")
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument(
@@ -432,21 +457,28 @@ def main(argv: list[str] | None = None) -> None:
         with serving(settings) as url:
             first = _first_answer(url, pairs[0].first)
             print(f"offline: first answer after start {first:.2f} s (not counted below)")
-            _report_sessions("offline", args.sessions, sessions(url, args.sessions, pairs))
+            offline = sessions(url, args.sessions, pairs)
+            _report_sessions("offline", args.sessions, offline)
+            failed = session_failures("offline", args.sessions, offline)
         server = OpenAIServer(QuotingModel())
         with server, serving(llm_settings(settings, server)) as url:
             first = _first_answer(url, pairs[0].first)
             print(f"LLM (loopback fake model): first answer after start {first:.2f} s")
             run = sessions(url, args.sessions, pairs)
             _report_sessions("LLM (loopback fake model)", args.sessions, run)
+            failed += session_failures("LLM", args.sessions, run)
             held = HeldModel()
             server.script = held
             admitted = limits.running + limits.waiting
             hit = flood(url, 4 * limits.waiting, admitted, held, pairs[0].first)
         _report_flood(hit, admitted)
+        failed += flood_failures(hit, admitted)
         if args.faults:
-            _report_faults(faults_through_page(settings, args.faults), args.faults)
+            figures = faults_through_page(settings, args.faults)
+            _report_faults(figures, args.faults)
+            failed += fault_failures(figures, args.faults)
+    return exit_status(failed)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,7 +1,7 @@
 """Injection, measured: documents and questions that try to steer the model, against a model that
 obeys them whenever it sees them.
 
-`python -m eval.injection [--rounds 2] [--out FILE]` (also run by `make bench`). It builds a
+`python -m bench.injection [--rounds 2] [--out FILE]` (also run by `make bench`). It builds a
 knowledge base of the seeds plus `INJECTED` documents, each holding a real fact and an attack:
 an instruction in the text (Chinese, Traditional, English, split by invisible characters, a fake
 【系统】 notice), an HTML comment hiding one, markdown and HTML images pointing at an "outside"
@@ -32,9 +32,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from eval.openai_server import OpenAIServer, Reply, Request
-from eval.quoting_model import QuotingModel, parse_prompt
 from rag.cite import marker
+from rag.testing.openai_server import OpenAIServer, Reply, Request
+from rag.testing.quoting_model import QuotingModel, parse_prompt
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -255,7 +255,7 @@ def measure(data_dir: Path, rounds: int = 1) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.injection", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.injection", description=__doc__)
     parser.add_argument("--rounds", type=int, default=2, help="times each attempt is asked")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here too")
     args = parser.parse_args(argv)

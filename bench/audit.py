@@ -1,4 +1,4 @@
-"""Audit the pinned dependencies for known vulnerabilities: `python -m eval.audit` (`make audit`).
+"""Audit the pinned dependencies for known vulnerabilities: `python -m bench.audit` (`make audit`).
 
 Runs `pip-audit` (the test extra installs it; this module installs nothing) on every pin of
 `requirements.lock` (`-r requirements.lock --no-deps --disable-pip -f json`: the pins as they are,
@@ -23,7 +23,7 @@ service is unreachable exit 0 with the loud line by default, because CI in an of
 never reach the service and a CI that is always red lands nothing; `--require-service` (or
 `AUDIT_REQUIRE_SERVICE=1`), for machines with network, makes any dependency not audited exit 1.
 
-Usage: python -m eval.audit [--require-service] [--vulnerability-service pypi|osv] [--osv-url URL]
+Usage: python -m bench.audit [--require-service] [--vulnerability-service pypi|osv] [--osv-url URL]
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ def run_pip_audit(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m eval.audit", description=__doc__.split("\n")[0]
+        prog="python -m bench.audit", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--lock", type=Path, default=LOCK)
     parser.add_argument("--waivers", type=Path, default=WAIVERS)

@@ -6,7 +6,7 @@
 - `rag ask --json` batch: per-question latency after the index is loaded (median, p95), read from
   each answer's own `timings_ms.total`, over every question of the eval set.
 
-Usage: python -m eval.bench [--questions eval/questions.jsonl] [--runs 3]
+Usage: python -m bench.speed [--questions eval/questions.jsonl] [--runs 3]
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ is missed): ingest <= 60 s, re-ingest unchanged <= 10 s, open <= 1 s, p95 <= 50 
 baseline run is added when the plan has none). Trade-off: variants are the seeds' prose with names
 and figures changed, so retrieval runs among near-duplicates, harder than distinct documents.
 
-Usage: python -m eval.scale [--n 1 10 100] [--embedder hashed|e5] [--server] [--no-embedded]
+Usage: python -m bench.scale [--n 1 10 100] [--embedder hashed|e5] [--server] [--no-embedded]
                             [--questions eval/questions.jsonl] [--keep DIR]
 (default embedder: hashed for N >= 100, e5 below)
 """
@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from eval.concurrency import child_env, chroma_server
+from bench.concurrency import child_env, chroma_server
 from eval.score import percentile
 from rag.cite import in_script
 from rag.load import CATALOG, read_catalog
@@ -50,7 +50,7 @@ from rag.types import Chunk
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-QUESTIONS = Path(__file__).with_name("questions.jsonl")
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
 SEED_CITIES = ("苏州", "蘇州", "杭州")
 """The seeds' city (Simplified, Traditional) and the city document 004 compares it with."""
 _CITY_NAMES = (
@@ -264,7 +264,7 @@ def child(kind: str, corpus: Path, questions: Path, env: dict[str, str]) -> Row:
     """Run `measure_<kind>` in a fresh interpreter; the figures of its last output line."""
     args = ["--child", kind, "--corpus", str(corpus), "--questions", str(questions)]
     done = subprocess.run(
-        [sys.executable, "-m", "eval.scale", *args],
+        [sys.executable, "-m", "bench.scale", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

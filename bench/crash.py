@@ -27,7 +27,7 @@ integration test `tests/integration/test_crash_ingest.py` asserts them).
    version counts as extra), served chunk counts, vectors, whether every chunk is found by its
    own vector, and the answers (text and citations' doc_id/quote/start/end).
 
-Usage: python -m eval.crash [--runs 20] [--seed N] [--corpus DIR]
+Usage: python -m bench.crash [--runs 20] [--seed N] [--corpus DIR]
 The process runs with no inherited `RAG_*` / `OPENAI_*` variables (offline, embedded store).
 Exit code 0 when every check passes, 1 otherwise.
 """
@@ -51,8 +51,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ROOT / "eval" / "questions.jsonl"
+from bench import harness
+from bench.harness import QUESTIONS, ROOT
+
 N_QUESTIONS = 10
 EXTRA_DOC = "900_crash_extra.txt"
 """A document that comes and goes between runs (its removal is part of what a kill can hit)."""
@@ -241,9 +242,7 @@ CRASH_BATCH = 48
 def child_env(data_dir: Path) -> dict[str, str]:
     """The CLI's environment: no inherited RAG_* / OPENAI_*, an explicit data dir, and the
     hashed embedder unless `RAG_EMBEDDER` says otherwise (what a kill tests is the store)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    embedder = os.environ.get("RAG_EMBEDDER", "hashed")
-    env.update(ANONYMIZED_TELEMETRY="False", RAG_DATA_DIR=str(data_dir), RAG_EMBEDDER=embedder)
+    env = harness.child_env(RAG_DATA_DIR=str(data_dir))
     # batches of a few documents, as in a corpus a hundred times the seeds: kills then land
     # between one batch's commit and the next, not only before or after the only batch
     env.setdefault("RAG_WRITE_BATCH", str(CRASH_BATCH))

@@ -1,4 +1,4 @@
-"""The eval's fake model: a deterministic script for `eval.openai_server` that answers the
+"""The eval's fake model: a deterministic script for `rag.testing.openai_server` that answers the
 product's answer prompt by quoting.
 
 `QuotingModel` reads the numbered sources and the question out of the prompt (the format of
@@ -13,9 +13,9 @@ import hashlib
 import re
 import threading
 
-from eval.openai_server import Reply, Request
 from rag.cite import CANNOT_ANSWER, marker
 from rag.clean import search_key
+from rag.testing.openai_server import Reply, Request
 
 # ------------------------------------------------------------------------- the eval's fake model
 

@@ -1,6 +1,6 @@
 """Benchmark: one writer at a time on the embedded store; many writers and readers on a server.
 
-`python -m eval.concurrency [--readers 50] [--writers 2] [--docs 10] [--trials 5]` prints:
+`python -m bench.concurrency [--readers 50] [--writers 2] [--docs 10] [--trials 5]` prints:
 
 - embedded store: while a real writer holds the lock (a child process ingesting the seeds, paused
   after the first document), a second writer starts: `rag ingest` as a child process (wall
@@ -25,32 +25,24 @@ readers; their Chroma calls are real concurrent HTTP requests, and the writers a
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.harness import QUESTIONS, ROOT, SEEDS, child_env, chroma_server, exit_status
 from eval.score import percentile
 from rag.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-QUESTIONS = Path(__file__).with_name("questions.jsonl")
-CHROMA = Path(os.environ.get("CHROMA_BIN", Path(sys.executable).with_name("chroma")))
-STARTUP_SECONDS = 60
 CHILD_SECONDS = 300  # a child that takes longer is stuck: the run fails instead of hanging
 NAMES = "青松 白鹭 云帆 星河 松涛 鹿鸣 澄江 石湖 枫桥 木渎 横塘 胥口 甪直 同里 黎里 震泽 东山 西山"
 PLACES = ["", "湾", "港", "岭", "洲"]
@@ -102,65 +94,10 @@ def write_docs(folder: Path, prefix: str, count: int, first: int = 0) -> list[Ne
 # ------------------------------------------------------------------------ processes and servers
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    """The environment of a child: none of this shell's RAG_* / OPENAI_* settings but the
-    embedder, which is the hashed one unless `RAG_EMBEDDER` says otherwise (what is measured
-    here is the store, not the model)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    embedder = os.environ.get("RAG_EMBEDDER", "hashed")
-    return {**env, "ANONYMIZED_TELEMETRY": "False", "RAG_EMBEDDER": embedder, **extra}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def heartbeat(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-@contextlib.contextmanager
-def chroma_server(path: Path) -> Iterator[int]:
-    """A `chroma run` child storing under `path`, on a free loopback port; yields the port.
-    Raises RuntimeError with the end of its log if it does not answer within a minute."""
-    path.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    with (path / "server.log").open("wb") as log:
-        server = subprocess.Popen(
-            [CHROMA, "run", "--path", path / "db", "--host", "127.0.0.1", "--port", str(port)],
-            env=child_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while not heartbeat(port):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    tail = (path / "server.log").read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"chroma run did not start: {tail}")
-                time.sleep(0.2)
-            yield port
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
 def _start_role(role: str, args: Sequence[str | Path]) -> subprocess.Popen[str]:
     """This module as a child playing `role` (`ROLES`); talks in lines on stdin/stdout."""
     return subprocess.Popen(
-        [sys.executable, "-m", "eval.concurrency", role, *map(str, args)],
+        [sys.executable, "-m", "bench.concurrency", role, *map(str, args)],
         cwd=ROOT,
         env=child_env(),
         stdin=subprocess.PIPE,
@@ -608,6 +545,33 @@ def print_server(report: ServerReport) -> None:
         print(f"  error: {e}")
 
 
+def failed_checks(embedded: EmbeddedReport, server: ServerReport) -> list[str]:
+    """The outcomes that must hold (tests/integration/test_concurrency.py asserts each in
+    detail): every second writer refused in one line naming the holder, nothing of theirs
+    stored, no reader or writer error, the server's chunks those of one writer alone."""
+    failed = []
+    for r in embedded.refusals:
+        if len(r.lines) != 1 or f"(pid {embedded.holder_pid})" not in r.lines[0]:
+            failed.append(f"{r.writer}: not refused in one line naming the holder: {r.lines}")
+    if embedded.stored_ids != embedded.expected_ids:
+        failed.append(f"embedded: stored {embedded.stored_ids}, not the holder's alone")
+    if set(embedded.refused_files) & set(embedded.uploads):
+        failed.append("embedded: a refused upload was kept")
+    if embedded.chunks_in_store != embedded.chunks_in_table:
+        failed.append("embedded: stray chunks left in the store")
+    errors = [e for log in server.readers for e in log.errors]
+    errors += [e for w in server.writers for e in w["errors"]]
+    if errors:
+        failed.append(f"server: {len(errors)} reader or writer errors, first: {errors[0]}")
+    if server.actual != server.expected or set(server.actual_ids) != server.expected_ids:
+        failed.append("server: stored chunks differ from a single writer's")
+    if len(set(server.actual_ids)) != len(server.actual_ids):
+        failed.append("server: duplicated chunks")
+    if server.unanswered:
+        failed.append(f"server: new documents not answered from: {server.unanswered}")
+    return failed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import tempfile
 
@@ -625,13 +589,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         del os.environ[name]  # the defaults are measured, as the children (`child_env`) see them
     os.environ.update(ANONYMIZED_TELEMETRY="False", RAG_EMBEDDER=embedder)
     with tempfile.TemporaryDirectory() as tmp:
-        print_embedded(embedded_refusals(Path(tmp) / "embedded", args.trials))
+        embedded = embedded_refusals(Path(tmp) / "embedded", args.trials)
+        print_embedded(embedded)
         with chroma_server(Path(tmp) / "chroma") as port:
             report = server_concurrency(
                 port, Path(tmp) / "server", args.readers, args.writers, args.docs
             )
         print_server(report)
-    return 0
+    return exit_status(failed_checks(embedded, report))
 
 
 if __name__ == "__main__":

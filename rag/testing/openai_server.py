@@ -12,8 +12,8 @@ SSE parsing and the mapping of status codes to exceptions. Like pydantic-ai's `T
 in the package, because `rag eval --mode llm` runs against it in CI. Not for production: no
 authentication, no limits, loopback only.
 
-`eval.quoting_model.QuotingModel` is the deterministic script of that eval (the default script
-here, and what `python -m eval.openai_server` serves).
+`rag.testing.quoting_model.QuotingModel` is the deterministic script of that eval (the default
+script here, and what `python -m rag.testing.openai_server` serves).
 
 Trade-offs: streams use chunked transfer encoding, so a cut stream is a protocol error the client
 sees (the openai client does not require `[DONE]`: a close-delimited stream cut early would look
@@ -197,7 +197,7 @@ class OpenAIServer:
         models: tuple[str, ...] = MODELS,
     ) -> None:
         if script is None:
-            from eval.quoting_model import QuotingModel  # it builds on this module's types
+            from rag.testing.quoting_model import QuotingModel  # it builds on this module's types
 
             script = QuotingModel()
         self.script: Script = script
@@ -475,13 +475,13 @@ def _embeddings(request: Request, default_dim: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m eval.openai_server",
+        prog="python -m rag.testing.openai_server",
         description="Serve the quoting fake model on loopback until Ctrl-C (not for production).",
     )
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--invent-every", type=int, default=0, metavar="K")
     args = parser.parse_args(argv)
-    from eval.quoting_model import QuotingModel
+    from rag.testing.quoting_model import QuotingModel
 
     with OpenAIServer(QuotingModel(invent_every=args.invent_every), port=args.port) as srv:
         print(srv.base_url, flush=True)

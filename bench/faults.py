@@ -1,8 +1,8 @@
 """Provider faults under load: every fault gives a bounded wait and a clear one-line message.
 
-`python -m eval.faults [--sessions 20]` (also run by `make bench`). Over the seed index, in LLM
-mode against the loopback OpenAI server (`eval.openai_server`), `--sessions` questions are asked
-at the same moment while the server answers every call with one fault: a timeout (it answers
+`python -m bench.faults [--sessions 20]` (also run by `make bench`). Over the seed index, in LLM
+mode against the loopback OpenAI server (`rag.testing.openai_server`), `--sessions` questions are
+asked at the same moment while the server answers every call with one fault: a timeout (it answers
 after 30 s; the product waits `llm_timeout`), 429 with Retry-After, 500, 503, 401, a connection
 closed unanswered, a stream cut mid-answer; and once more against a port where nothing listens.
 Questions are streamed, as the chat page asks them. Per fault it prints the calls, errors (an
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.openai_server import OpenAIServer, Reply, Script, fault, hang_up, refused_url, slow
 from eval.score import percentile
+from rag.testing.openai_server import OpenAIServer, Reply, Script, fault, hang_up, refused_url, slow
 
 TIMEOUT = 2.0
 RETRIES = 1
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.api import ingest
     from rag.settings import Settings
 
-    parser = argparse.ArgumentParser(prog="python -m eval.faults", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__)
     parser.add_argument("--sessions", type=int, default=20)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:

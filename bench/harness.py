@@ -1,0 +1,92 @@
+"""What the benchmarks (and the tests that drive them) share: the repository's paths, a free
+loopback port, a child's clean environment, a real `chroma run` server, and the exit status of
+a run's checks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+CHROMA = Path(os.environ.get("CHROMA_BIN", Path(sys.executable).with_name("chroma")))
+STARTUP_SECONDS = 60
+"""How long a `chroma run` child may take to answer its heartbeat."""
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (the OS's choice)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any RAG_* / OPENAI_* setting (OPENAI_*: the LLM
+    settings' fallbacks), Chroma's telemetry off, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    return {**env, "ANONYMIZED_TELEMETRY": "False", **extra}
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """`clean_env` keeping the embedder: the hashed one unless `RAG_EMBEDDER` says otherwise
+    (what most benchmarks measure is the store or the page, not the model)."""
+    return clean_env(RAG_EMBEDDER=os.environ.get("RAG_EMBEDDER", "hashed"), **extra)
+
+
+def heartbeat(port: int) -> bool:
+    """Does a Chroma server answer on this loopback port?"""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def chroma_server(path: Path) -> Iterator[int]:
+    """A `chroma run` child storing under `path`, on a free loopback port; yields the port.
+    Raises RuntimeError with the end of its log if it does not answer within a minute."""
+    path.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    with (path / "server.log").open("wb") as log:
+        server = subprocess.Popen(
+            [CHROMA, "run", "--path", path / "db", "--host", "127.0.0.1", "--port", str(port)],
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while not heartbeat(port):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    tail = (path / "server.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"chroma run did not start: {tail}")
+                time.sleep(0.2)
+            yield port
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def exit_status(failed: Iterable[str]) -> int:
+    """A benchmark's exit status: 1 after printing each failed check, else 0."""
+    failures = list(failed)
+    for failure in failures:
+        print(f"FAILED: {failure}", file=sys.stderr)
+    return 1 if failures else 0
