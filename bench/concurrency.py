@@ -120,7 +120,7 @@ def _expect(proc: subprocess.Popen[str], word: str) -> str:
 def _hold(data_dir: str) -> int:
     """Child role: ingest the seeds, pausing after the first document (the writer lock held,
     one document written) until a line arrives on stdin; then finish, print what was added."""
-    from rag.api import ingest
+    from rag.pipeline import ingest
 
     def pause(doc_id: str) -> None:
         if not getattr(pause, "done", False):
@@ -136,9 +136,9 @@ def _hold(data_dir: str) -> int:
 def _write(data_dir: str, host: str, port: str, *files: str) -> int:
     """Child role: wait for a line on stdin, then upload `files` one `add_files` call each into
     the server; print each call's seconds, the total and every error as one JSON line."""
-    from rag.api import add_files, documents_table
-    from rag.chunk import count_tokens
-    from rag.terms import terms
+    from rag.ingest.chunk import count_tokens
+    from rag.pipeline import add_files, documents_table
+    from rag.text.terms import terms
 
     settings = Settings(
         data_dir=Path(data_dir), seeds_dir=SEEDS, chroma_host=host, chroma_port=int(port)
@@ -205,10 +205,10 @@ class EmbeddedReport:
 
 
 CLI, CLI_QUIET = "rag ingest", "rag ingest --quiet, timed after its imports"
-# `rag ingest` as `python -m rag` runs it, but timed from after the imports (`rag.api` is what
+# `rag ingest` as `python -m rag` runs it, but timed from after the imports (`rag.pipeline` is what
 # `cmd_ingest` imports first): the refusal itself, without the interpreter's start-up.
 _AFTER_IMPORTS = """import sys, time
-import rag.api, tqdm
+import rag.pipeline, tqdm
 from rag.cli import main
 started = time.perf_counter()
 code = main(sys.argv[1:])
@@ -252,7 +252,7 @@ def _in_process(writer: str, call: Callable[[], Any]) -> Refusal:
 
 def embedded_refusals(work: Path, trials: int = 5) -> EmbeddedReport:
     """Second writers against a store whose lock a child holds mid-ingest (see the module)."""
-    from rag.api import (
+    from rag.pipeline import (
         add_files,
         delete_document,
         documents_table,
@@ -341,7 +341,7 @@ class ServerReport:
 
 def _chunks_by_doc(settings: Settings) -> tuple[list[str], dict[str, int]]:
     """Every chunk id of the index and the number per document."""
-    from rag.api import open_engine
+    from rag.pipeline import open_engine
 
     records = open_engine(settings).store.chunk_records()
     counts = Counter(str(meta.get("document_id", "")) for _, _, meta in records)
@@ -360,7 +360,7 @@ def _read(
     """Ask questions from `first` on until `stop`; a fresh engine every `reopen_every`; every
     citation's quote must be the cited document's text at its offsets. `asking` is released
     when the reader starts (opening its first engine: reading the store)."""
-    from rag.api import ask, open_engine
+    from rag.pipeline import ask, open_engine
 
     log, engine, n = ReaderLog(), None, first
     asking.release()
@@ -390,7 +390,7 @@ def server_concurrency(
     """Seeds into the server at `port`, then `writers` processes adding `docs` documents each
     beside `readers` threads asking questions (a fresh engine every `reopen` questions); then
     the chunks against a single writer's ingest of the same documents."""
-    from rag.api import add_files, ask, documents_table, ingest, open_engine
+    from rag.pipeline import add_files, ask, documents_table, ingest, open_engine
 
     settings = Settings(
         data_dir=work / "client", seeds_dir=SEEDS, chroma_host="127.0.0.1", chroma_port=port

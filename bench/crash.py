@@ -220,8 +220,8 @@ def restore_corpus(corpus: Path, originals: dict[str, bytes]) -> None:
 
 def expected_store(corpus: Path, settings: Any) -> tuple[set[str], dict[str, str]]:
     """Chunk ids and doc_id -> content hash that a complete ingest of `corpus` leaves."""
-    from rag.chunk import chunk_document
-    from rag.load import read_corpus
+    from rag.ingest.chunk import chunk_document
+    from rag.ingest.readers import read_corpus
 
     docs, _ = read_corpus([corpus])
     ids = {
@@ -417,8 +417,8 @@ def answer_view(answer: dict[str, Any]) -> dict[str, Any]:
 
 def snapshot(settings: Any, questions: list[str]) -> Snapshot:
     """Open the store (read only) and record what it holds and answers."""
-    from rag.api import ask, open_engine
-    from rag.index import Store
+    from rag.ingest.store import Store
+    from rag.pipeline import ask, open_engine
 
     store = Store(settings, create=False)
     got = store.chunks.get(include=["metadatas", "embeddings"])

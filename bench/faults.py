@@ -67,7 +67,7 @@ def bound(name: str) -> float:
 
 
 def _ask(settings: Any, engine: Any, question: str) -> Outcome:
-    from rag.api import ask
+    from rag.pipeline import ask
 
     started = time.perf_counter()
     try:
@@ -78,7 +78,7 @@ def _ask(settings: Any, engine: Any, question: str) -> Outcome:
 
 
 def run_fault(settings: Any, sessions: int) -> list[Outcome]:
-    from rag.api import open_engine
+    from rag.pipeline import open_engine
 
     engine = open_engine(settings)
     with ThreadPoolExecutor(max_workers=sessions) as pool:
@@ -128,7 +128,7 @@ def failures(figures: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.api import ingest
+    from rag.pipeline import ingest
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__)

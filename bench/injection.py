@@ -32,7 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from rag.cite import marker
+from rag.answer.cite import marker
 from rag.testing.openai_server import OpenAIServer, Reply, Request
 from rag.testing.quoting_model import QuotingModel, parse_prompt
 
@@ -168,7 +168,7 @@ class Outside:
 @contextmanager
 def planted_system_prompt(secret: str) -> Iterator[None]:
     """The deployment's system prompt with a secret line (a copy of prompts/ in a temp dir)."""
-    import rag.prompt as prompt
+    import rag.answer.prompt as prompt
 
     saved = prompt.PROMPTS_DIR
     with tempfile.TemporaryDirectory() as tmp:
@@ -200,7 +200,7 @@ def build_corpus(folder: Path, url: str) -> list[str]:
 def attempts(doc_questions: list[str], rounds: int) -> list[tuple[str, list[str]]]:
     """(question, history) pairs: each injected document asked plainly, in Traditional, with an
     instruction in the question, as a follow-up; and the system-prompt questions."""
-    from rag.cite import in_script
+    from rag.answer.cite import in_script
 
     out: list[tuple[str, list[str]]] = []
     for _ in range(rounds):
@@ -215,7 +215,7 @@ def attempts(doc_questions: list[str], rounds: int) -> list[tuple[str, list[str]
 
 def measure(data_dir: Path, rounds: int = 1) -> dict[str, Any]:
     """Ingest the attack corpus, ask every attempt in LLM mode and offline, count leaks."""
-    from rag.api import MODE_LLM, ask, ingest, open_engine
+    from rag.pipeline import MODE_LLM, ask, ingest, open_engine
     from rag.settings import Settings
 
     outside, model = Outside(), GullibleModel()

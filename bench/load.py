@@ -75,7 +75,7 @@ def ask(url_or_client: Any, question: str, history: list[str] | None = None) -> 
 def serving(settings: Settings, limits: Any = None) -> Iterator[str]:
     """The page as `rag serve` serves it (its index opened first, its launch options), on a
     free loopback port; `limits`: a `ui.app.Limits`, else the page's own."""
-    from rag.api import open_engine
+    from rag.pipeline import open_engine
     from ui.app import Limits, build_app, launch_options
 
     limits = limits or Limits()
@@ -434,7 +434,7 @@ def fault_failures(figures: dict[str, tuple[Faulted, float]], n: int) -> list[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.api import ingest
+    from rag.pipeline import ingest
     from ui.app import Limits
 
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)

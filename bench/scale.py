@@ -11,7 +11,8 @@ from empty (s, chunks/s), again unchanged, and again after one document got a se
 chunks embedded: ideally that document's alone); opens the engine (s); asks every question of
 eval/questions.jsonl (p50/p95 of each answer's `timings_ms["total"]`). With e5 a second child
 times the model alone on what ingest embeds (every distinct sentence of every chunk, as
-`rag.index.embed_chunks`): ingest / model is ingest's cost beyond the model (<= 1.15, not gated).
+`rag.ingest.store.embed_chunks`): ingest / model is ingest's cost beyond the model (<= 1.15, not
+gated).
 
 Targets, gated at N=100 with the hashed embedder in every store measured (exit status 1 when one
 is missed): ingest <= 60 s, re-ingest unchanged <= 10 s, open <= 1 s, p95 <= 50 ms, peak RSS
@@ -43,8 +44,8 @@ from typing import Any, TypeVar
 
 from bench.concurrency import child_env, chroma_server
 from eval.score import percentile
-from rag.cite import in_script
-from rag.load import CATALOG, read_catalog
+from rag.answer.cite import in_script
+from rag.ingest.readers import CATALOG, read_catalog
 from rag.settings import Settings
 from rag.types import Chunk
 
@@ -116,7 +117,7 @@ def variant(
 
 def build_corpus(out: Path, n: int, seeds: Path = SEEDS) -> list[str]:
     """Write `n` variants of every seed `.txt` and their `catalog.json` into `out` (read as
-    `rag.load.read_corpus` reads a folder); the document ids, variant by variant."""
+    `rag.ingest.readers.read_corpus` reads a folder); the document ids, variant by variant."""
     catalog = read_catalog(seeds)
     files = sorted(seeds.glob("*.txt"))
     out.mkdir(parents=True, exist_ok=True)
@@ -165,7 +166,7 @@ def _children(pid: int | str) -> list[str]:
 
 class PeakMemory:
     """The largest resident memory of this process and its children together (ingest's helper
-    process, `rag.index._prepared`), sampled every `every` seconds in a thread."""
+    process, `rag.ingest.store._prepared`), sampled every `every` seconds in a thread."""
 
     def __init__(self, every: float = 0.05) -> None:
         import threading
@@ -190,10 +191,10 @@ class PeakMemory:
 
 
 def sentence_texts(settings: Settings, paths: Sequence[Path]) -> tuple[list[str], list[Chunk]]:
-    """What ingest embeds with a semantic embedder (`rag.index.embed_chunks`): every distinct
+    """What ingest embeds with a semantic embedder (`rag.ingest.store.embed_chunks`): every distinct
     sentence of every chunk of each document; and the chunks."""
-    from rag.chunk import chunk_document
-    from rag.load import read_corpus
+    from rag.ingest.chunk import chunk_document
+    from rag.ingest.readers import read_corpus
 
     texts: list[str] = []
     chunks: list[Chunk] = []
@@ -207,7 +208,7 @@ def sentence_texts(settings: Settings, paths: Sequence[Path]) -> tuple[list[str]
 
 def measure_run(corpus: Path, questions: Path) -> Row:
     """Ingest (empty, unchanged, one changed), open and ask, in this process (a child)."""
-    from rag.api import ask, ingest, open_engine
+    from rag.pipeline import ask, ingest, open_engine
 
     memory = PeakMemory()
     settings = Settings()
@@ -249,7 +250,7 @@ def measure_run(corpus: Path, questions: Path) -> Row:
 
 def measure_model(corpus: Path) -> Row:
     """The model alone (built, then embedding those sentences), in this process (a child)."""
-    from rag.embed import build_embedder
+    from rag.retrieve.embed import build_embedder
 
     settings = Settings()
     texts = sentence_texts(settings, [corpus])[0]

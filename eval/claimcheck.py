@@ -26,7 +26,7 @@ A claim that should be flagged (all but correct, paraphrase, framed, combined, r
 verified is caught. `--corpus DIR` runs the same on a corpus folder's questions and documents.
 
 Prints precision and recall of flagging, the false-flag rate on correct claims, recall per kind,
-a sweep of `rag.claims.MIN_OVERLAP`, and the checker's latency per answer (p50, p95). Exits 1
+a sweep of `rag.answer.claims.MIN_OVERLAP`, and the checker's latency per answer (p50, p95). Exits 1
 when an altered figure goes uncaught.
 Usage: python -m eval.claimcheck [--data-dir DIR] [--corpus DIR]
 `run()` returns the figures as a dict (tests/integration/test_claimcheck.py holds the floor).
@@ -49,12 +49,12 @@ from typing import Any
 from llama_index.core.schema import QueryBundle
 
 from eval import claimkinds
-from rag.cite import MARKER, in_script, marker
-from rag.claims import MIN_OVERLAP, Source, bigrams, check, split_claims
-from rag.clean import search_key
-from rag.figures import Figure, figure_list, figures
-from rag.index import chunk_from_node
-from rag.question import condense
+from rag.answer.cite import MARKER, in_script, marker
+from rag.answer.claims import MIN_OVERLAP, Source, bigrams, check, split_claims
+from rag.answer.question import condense
+from rag.ingest.clean import search_key
+from rag.ingest.store import chunk_from_node
+from rag.text.figures import Figure, figure_list, figures
 from rag.types import Sentence
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
@@ -401,7 +401,7 @@ def run(
     corpus folder (eval/corpora/README.md) whose answerable questions are used instead of the
     seeds' (its documents must be in `engine`'s index)."""
     if engine is None:
-        from rag.api import open_engine
+        from rag.pipeline import open_engine
         from rag.settings import Settings
 
         engine = open_engine(Settings())
@@ -474,7 +474,7 @@ def main() -> int:
         " it) and its questions used",
     )
     args = parser.parse_args()
-    from rag.api import ingest, open_engine
+    from rag.pipeline import ingest, open_engine
     from rag.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="rag-claims-", ignore_cleanup_errors=True) as tmp:

@@ -28,12 +28,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.claims import quoted_names
-from rag.clean import search_key
-from rag.figures import PCT, PP, figure_list
-from rag.places import place_spans, places_in
+from rag.answer.claims import quoted_names
+from rag.ingest.clean import search_key
 from rag.text import lexicon
+from rag.text.figures import PCT, PP, figure_list
 from rag.text.names import tagged
+from rag.text.places import place_spans, places_in
 
 ENTITY_TAGS = ("nr", "nt", "ns", "nz")
 RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0}

@@ -3,19 +3,20 @@
 DIR holds `docs/*.txt` (the file stem is the document id), `questions.jsonl` and optionally
 `unanswerable.jsonl` (format: eval/corpora/README.md). The documents go into a temporary embedded
 index with the current settings (never a real index, whatever `RAG_CHROMA_HOST` says), every
-question is asked through `rag.api.ask` and scored by eval/score.py with the seed eval's metrics:
+question is asked through `rag.pipeline.ask` and scored by eval/score.py with the seed eval's
+metrics:
 `answer_groups` -> `must`, `doc_ids` -> `docs`, withheld facts -> `tempting`. score.py's `key`
 (Traditional->Simplified, lower case, no whitespace) is the corpus README's matching rule, plus
 NFKC, which only merges full- and half-width forms of a character.
 
 Outside corpora have few or no unanswerable questions, so refusal is calibrated by removal
-(`removed-gold`): a sample of the answerable questions (by a hash of the id: every run and
-machine picks the same ones) loses its gold documents, through `rag.api.delete_document`, and is
-asked again; each must now be refused. An unanswerable question counts as refused only when the
-refusal states none of its withheld facts (the README's "handled"). Trade-off: a question is only
-sampled when the documents left do not still hold its answer (`answer_also_in`, or every group
-found in what remains, on the same key). That check is substring containment like the scoring,
-so short answers (`8`, `美国`) are rarely sampled and the sample leans to specific answers.
+(`removed-gold`): a sample of the answerable questions (by a hash of the id: every run and machine
+picks the same ones) loses its gold documents, through `rag.pipeline.delete_document`, and is asked
+again; each must now be refused. An unanswerable question counts as refused only when the refusal
+states none of its withheld facts (the README's "handled"). Trade-off: a question is only sampled
+when the documents left do not still hold its answer (`answer_also_in`, or every group found in
+what remains, on the same key). That check is substring containment like the scoring, so short
+answers (`8`, `美国`) are rarely sampled and the sample leans to specific answers.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def mark_leaks(questions: Sequence[Row], rows: list[Row], records: list[Row]) ->
 
 def _ask(questions: list[Row], settings: Settings) -> tuple[list[Row], list[Row], float]:
     """Open the index as it is now, ask, mark leaks; also the seconds it took."""
-    from rag.api import open_engine
+    from rag.pipeline import open_engine
 
     started = time.perf_counter()
     rows, records = ask_all(questions, settings, open_engine(settings)) if questions else ([], [])
@@ -198,7 +199,7 @@ def _evaluate(
 ) -> tuple[list[Row], list[Row], dict[str, Any]]:
     """Ingest into `settings`' (empty) index, ask, remove the sample's gold documents, ask the
     sample again; the scored rows, their records and what the summary says about the run."""
-    from rag.api import delete_document, ingest, list_documents
+    from rag.pipeline import delete_document, ingest, list_documents
 
     started = time.perf_counter()
     report, rejected = ingest(settings, [folder / "docs"])

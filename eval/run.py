@@ -30,7 +30,8 @@ DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
 DEFAULT_OUT = Path("eval/out")
 DEFAULT_REMOVED = 40
 """Removed-gold questions per corpus run: enough to measure refusal, cheap to ask."""
-MODE_EXTRACTIVE = "extractive"  # = rag.api.MODE_EXTRACTIVE; rag.api loads late (CLI start-up)
+# = rag.pipeline.MODE_EXTRACTIVE; rag.pipeline loads late (CLI start-up)
+MODE_EXTRACTIVE = "extractive"
 MODES = (MODE_EXTRACTIVE, "llm")
 METRICS = [
     ("fact accuracy", "fact_accuracy"),
@@ -109,7 +110,7 @@ def ask_one(
     history: list[str],
 ) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
     """Ask one question; return its scored row, the answer dict (None on error) and the error."""
-    from rag.api import ask, document_text
+    from rag.pipeline import ask, document_text
 
     started = time.perf_counter()
     try:
@@ -192,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
 
         out = args.out or DEFAULT_OUT / args.corpus.name
         return run_corpus(args.corpus, out, removed=args.removed, mode=args.mode)
-    from rag.api import open_engine
+    from rag.pipeline import open_engine
 
     settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
     settings = eval_settings(settings, args.mode)

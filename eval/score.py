@@ -15,8 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rag.cite import in_script, is_traditional
-from rag.clean import search_key
+from rag.answer.cite import in_script, is_traditional
+from rag.ingest.clean import search_key
 
 _SPACE = re.compile(r"\s+")
 

@@ -1,5 +1,44 @@
 """Cited-answer chatbot for Chinese documents.
 
-The data's path, one module per stage: load -> clean -> chunk -> index -> retrieve -> answer ->
-cite; `api` composes them (`ingest`, `ask`), `cli` and `ui/` call only `api`.
+The folder is the data's path:
+- `ingest/`: files -> documents (`readers`) -> display text and search keys (`clean`) -> chunks
+  with sentence offsets (`chunk`) -> Chroma under a commit protocol (`store`) and the lexical
+  index (`lexical`, `keyindex`); one writer at a time (`lock`); the page's knowledge base
+  (`library`).
+- `retrieve/`: vectors (`embed`, `hashing`), hybrid search fused by rank (`hybrid`), reordered by
+  how well sentences answer (`rerank`).
+- `answer/`: question analysis (`question`), sentence evidence (`evidence`), the offline answerer
+  (`extractive`, `short`), the LLM path (`llm`, `prompt`, `generate`) and its claim checker
+  (`claims`), the citation contract where quotes get their offsets (`cite`), the injection guard
+  (`guard`).
+- `text/`: the Chinese text rules the stages share and their word lists (`lexicon/`).
+- `testing/`: the fakes that ship with the package (a loopback OpenAI-API server).
+
+`pipeline` composes the stages (`ingest`, `ask`, `open_engine`, ...); `cli` and `ui/` call only
+it. Its public functions are also reached as `rag.ask` and so on, loaded on first use: importing
+`rag` or one of its stages loads nothing else (ingest's helper process imports the text layer
+alone).
 """
+
+from typing import Any
+
+_PIPELINE = {
+    "add_files",
+    "ask",
+    "ask_stream",
+    "delete_document",
+    "document",
+    "document_text",
+    "documents_table",
+    "ingest",
+    "list_documents",
+    "open_engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PIPELINE:
+        from rag import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")

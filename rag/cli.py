@@ -23,7 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.lock import writer_lock
+    from rag.ingest.lock import writer_lock
 
     settings = _settings(args)
     with writer_lock(settings):  # refuse a second writer now, before the slow imports below
@@ -31,7 +31,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from rag.api import ingest, ingest_roots
+    from rag.pipeline import ingest, ingest_roots
 
     paths = ingest_roots(settings, [Path(p) for p in args.paths] or None)
     # leave=False: the bar is gone when the summary (or the one error line) is printed
@@ -68,7 +68,7 @@ def _print_answer(answer: Any, text: bool = True) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.api import ask, open_engine
+    from rag.pipeline import ask, open_engine
 
     settings = _settings(args)
     if args.question is not None:
@@ -101,8 +101,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _ask_streaming(question: str, settings: Settings, as_json: bool) -> int:
     """The answer as it is written, then its citations and checks (`--json`: one `{"delta"}`
     line per piece, then the answer object)."""
-    from rag.api import ask
-    from rag.cite import in_script, is_traditional
+    from rag.answer.cite import in_script, is_traditional
+    from rag.pipeline import ask
 
     streamed: list[str] = []
 
@@ -126,7 +126,7 @@ def _ask_streaming(question: str, settings: Settings, as_json: bool) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from rag.api import document
+    from rag.pipeline import document
 
     doc = document(args.doc_id, _settings(args))
     if args.json:

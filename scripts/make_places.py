@@ -16,7 +16,7 @@ Every place keeps its full name (常熟市) and, where the rules allow, its shor
 row's name is the short form when kept, else the full name. The rules, also written into the
 file's note, each measured in its constant's docstring below:
 - a short form is jionlp's alias when it is a part of the full name (延边 of 延边朝鲜族自治州);
-  abbreviations that are not (科右中旗 of 科尔沁右翼中旗) are dropped: `rag.places.places_in`
+  abbreviations that are not (科右中旗 of 科尔沁右翼中旗) are dropped: `rag.text.places.places_in`
   reports a name as the text spells it; a development zone keeps no short form (高新区);
 - it has at least 2 characters;
 - it names one place in the country (鼓楼 names four districts, so no 鼓楼 is kept), or several
@@ -173,7 +173,7 @@ def read_table(path: Path) -> tuple[list[Place], dict[str, set[int]]]:
 
 
 def kind_of(place: Place) -> str:
-    """The kind `rag.places` knows the place by."""
+    """The kind `rag.text.places` knows the place by."""
     full = place.full
     if place.level == "province":
         return "城市" if full.endswith(PROVINCE_CITY) else "省"

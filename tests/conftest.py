@@ -113,7 +113,7 @@ def _clean_rag_environment() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def seed_docs() -> dict[str, Any]:
     """The seeds as cleaned `SourceDoc`s, by id (read from disk, no index)."""
-    from rag.load import read_corpus
+    from rag.ingest.readers import read_corpus
 
     docs, rejected = read_corpus([SEEDS])
     assert not rejected, rejected
@@ -123,7 +123,7 @@ def seed_docs() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory: pytest.TempPathFactory):
     """Settings of an embedded store holding the five seeds, ingested once per session."""
-    from rag.api import ingest
+    from rag.pipeline import ingest
 
     settings = make_settings(tmp_path_factory.mktemp("seed-index") / "data")
     report, rejected = ingest(settings)
@@ -134,7 +134,7 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def seed_engine(seed_index):
     """The seed index opened once (documents, BM25, fused retriever, extractive answerer)."""
-    from rag.api import open_engine
+    from rag.pipeline import open_engine
 
     return open_engine(seed_index)
 

@@ -1,1 +1,1 @@
-"""The chat page (Gradio). It calls only the public API in `rag.api`; see `ui.app`."""
+"""The chat page (Gradio). It calls only the public API in `rag.pipeline`; see `ui.app`."""

@@ -1,4 +1,5 @@
-"""The chat page: a Gradio chat over `rag.api`, with a 来源 (sources) panel and a document view.
+"""The chat page: a Gradio chat over `rag.pipeline`, with a 来源 (sources) panel and a document
+view.
 
 Callbacks only format (HTML lives in `ui.render`). One question runs three steps: `check`
 (bad input or a missing index becomes a one-line `gr.Error` before anything is written into the
@@ -44,7 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rag.api import (
+from rag.errors import RagError, UserError
+from rag.pipeline import (
     MODE_EXTRACTIVE,
     MODE_LLM,
     Engine,
@@ -60,7 +62,6 @@ from rag.api import (
     suggested_questions,
     validate_question,
 )
-from rag.errors import RagError, UserError
 from rag.settings import Settings
 from rag.types import Citation
 from ui import render

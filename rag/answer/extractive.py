@@ -1,7 +1,8 @@
 """Answer (offline): retrieved chunks -> a short answer made only of verbatim, cited sentences.
 
 `ExtractiveSynthesizer` is a LlamaIndex response synthesizer. It scores every sentence of the
-retrieved chunks against the question (`rag.evidence`) and quotes the best answering one, each
+retrieved chunks against the question (`rag.answer.evidence`) and quotes the best answering one,
+each
 quote followed by its marker (and the second best with it, when the two score alike). Then:
 - each facet of the question (its clauses; each of several years or places) gets its own
   sentence if none chosen answers it;
@@ -27,9 +28,8 @@ from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.answer.short import kind_asked, take
-from rag.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
-from rag.evidence import (
+from rag.answer.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
+from rag.answer.evidence import (
     FIGURE,
     MIN_COVER,
     Candidate,
@@ -43,9 +43,10 @@ from rag.evidence import (
     sentences_of,
     whole_sentence,
 )
-from rag.guard import is_instruction
-from rag.keyindex import Keys
-from rag.question import YEAR, Query, analyse, facets, mentions, split_description
+from rag.answer.guard import is_instruction
+from rag.answer.question import YEAR, Query, analyse, facets, mentions, split_description
+from rag.answer.short import kind_asked, take
+from rag.ingest.keyindex import Keys
 from rag.text import lexicon
 from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
 
@@ -428,7 +429,7 @@ def continue_list(best: Candidate) -> list[Candidate]:
 class NodeSynthesizer(BaseSynthesizer):
     """A synthesizer whose `synthesize` needs the nodes' offsets (citations quote exact spans),
     which the text-only `get_response` does not carry: those methods are refused. Prompts live
-    in `prompts/` (`rag.prompt`), not in LlamaIndex's prompt mixin."""
+    in `prompts/` (`rag.answer.prompt`), not in LlamaIndex's prompt mixin."""
 
     def _get_prompts(self) -> PromptDictType:
         return {}
@@ -469,7 +470,7 @@ class ExtractiveSynthesizer(NodeSynthesizer):
     def synthesize(  # type: ignore[override]
         self, query: QueryBundle | str, nodes: list[NodeWithScore], *args: Any, **kwargs: Any
     ) -> Response:
-        from rag.index import chunk_from_node
+        from rag.ingest.store import chunk_from_node
 
         question = query.query_str if isinstance(query, QueryBundle) else query
         hits = []

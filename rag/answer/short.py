@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rag.question import Query
+    from rag.answer.question import Query
 
 from rag.text.coordination import conjuncts
 from rag.text.dates import resolve_relative
@@ -108,7 +108,7 @@ def take(
 def folded(text: str) -> str:
     """Traditional characters as Simplified, each to exactly one character (a character OpenCC
     would turn into two stays as it is), so a match's offsets index the original."""
-    from rag.cite import _t2s
+    from rag.answer.cite import _t2s
 
     convert = _t2s().convert
     out = []
@@ -152,7 +152,7 @@ def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, st
 def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int, int, str] | None:
     """The first run of names of the kind asked that the question does not name: names joined
     by 、 和 与 及 stay one span."""
-    from rag.clean import search_key
+    from rag.ingest.clean import search_key
     from rag.text import lexicon
 
     surnames = lexicon.words("surnames")

@@ -13,8 +13,8 @@ import hashlib
 import re
 import threading
 
-from rag.cite import CANNOT_ANSWER, marker
-from rag.clean import search_key
+from rag.answer.cite import CANNOT_ANSWER, marker
+from rag.ingest.clean import search_key
 from rag.testing.openai_server import Reply, Request
 
 # ------------------------------------------------------------------------- the eval's fake model

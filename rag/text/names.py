@@ -24,7 +24,7 @@ def tagged(text: str) -> tuple[tuple[str, str, int], ...]:
     one place text is tagged (coordination, names and short answers read it)."""
     import jieba.posseg
 
-    from rag.terms import _jieba
+    from rag.text.terms import _jieba
 
     _jieba()  # its dictionary loaded, its log quiet
     out, at = [], 0

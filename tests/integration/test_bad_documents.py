@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from rag.api import add_files, ask, ingest, list_documents, open_engine
-from rag.chunk import chunk_document
-from rag.index import Store
-from rag.load import MAX_FILE_BYTES
+from rag.ingest.chunk import chunk_document
+from rag.ingest.readers import MAX_FILE_BYTES
+from rag.ingest.store import Store
+from rag.pipeline import add_files, ask, ingest, list_documents, open_engine
 from tests.conftest import error_lines, make_settings, run_rag
 from tests.unit.test_load_formats import chinese_pdf_bytes, docx_bytes, pdf_bytes
 

@@ -86,7 +86,7 @@ def test_ask_through_the_server_reports_the_server_store(through_server, chroma_
 
 
 def test_citations_through_the_server_quote_the_stored_text(through_server) -> None:
-    from rag.api import document_text
+    from rag.pipeline import document_text
 
     for c in json_out(through_server["revenue"])["citations"]:
         text = document_text(c["doc_id"], through_server["settings"])
@@ -94,7 +94,7 @@ def test_citations_through_the_server_quote_the_stored_text(through_server) -> N
 
 
 def test_server_store_holds_the_same_display_text_as_the_seeds(through_server, seed_docs) -> None:
-    from rag.api import list_documents
+    from rag.pipeline import list_documents
 
     stored = {d.doc_id: d.text for d in list_documents(through_server["settings"])}
     assert stored == {doc_id: d.text for doc_id, d in seed_docs.items()}

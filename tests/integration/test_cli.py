@@ -292,7 +292,7 @@ def test_ingest_with_bad_files_exits_0(bad_files) -> None:
 
 
 def test_ingest_with_bad_files_indexes_the_good_and_gb18030_files(bad_files) -> None:
-    from rag.api import list_documents
+    from rag.pipeline import list_documents
 
     docs = list_documents(make_settings(bad_files[1]))
     assert {d.doc_id: d.text.split("\n")[0] for d in docs} == {
@@ -319,7 +319,7 @@ def test_ingest_with_bad_files_has_no_traceback(bad_files) -> None:
 
 
 def test_gb18030_document_is_answerable(bad_files) -> None:
-    from rag.api import ask
+    from rag.pipeline import ask
 
     answer = ask("苏州市国标测试园区共有企业多少家？", make_settings(bad_files[1]))
     assert answer.answerable and "77" in answer.answer
@@ -448,7 +448,7 @@ def test_vectors_stored_by_the_cli_equal_this_process_vectors(incremental) -> No
     # vector is computed by another process than the one that stored the chunk vectors.
     import chromadb
 
-    from rag.embed import HashedCharNgramEmbedding
+    from rag.retrieve.embed import HashedCharNgramEmbedding
 
     settings = make_settings(incremental["data"])
     client = chromadb.PersistentClient(path=str(incremental["data"]))
@@ -467,8 +467,8 @@ def test_vectors_stored_by_the_cli_equal_this_process_vectors(incremental) -> No
 @pytest.fixture(scope="module")
 def second_writer(seed_index) -> dict[str, Any]:
     """`rag ingest` while this process holds the writer lock of the seed index."""
-    from rag.index import Store
-    from rag.lock import writer_lock
+    from rag.ingest.lock import writer_lock
+    from rag.ingest.store import Store
 
     before = Store(seed_index, create=False).count()
     with writer_lock(seed_index):
@@ -492,8 +492,8 @@ def test_second_writer_has_no_traceback(second_writer) -> None:
 
 
 def test_store_is_intact_after_a_refused_writer(second_writer, seed_index) -> None:
-    from rag.api import ask
-    from rag.index import Store
+    from rag.ingest.store import Store
+    from rag.pipeline import ask
 
     assert Store(seed_index, create=False).count() == second_writer["before"]
     answer = ask(REVENUE_Q, seed_index)
@@ -501,7 +501,7 @@ def test_store_is_intact_after_a_refused_writer(second_writer, seed_index) -> No
 
 
 def test_lock_is_free_again_after_the_holder_leaves(second_writer, seed_index) -> None:
-    from rag.lock import writer_lock
+    from rag.ingest.lock import writer_lock
 
     with writer_lock(seed_index):
         pass

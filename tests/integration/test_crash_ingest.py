@@ -9,7 +9,7 @@
   have left a partly written store (some, not all, of the run's new chunks), or the test proves
   nothing. RUNS is 10 here; the benchmark `python -m bench.crash` does 20, which takes about
   90 s on 2 cores (each run is a fresh interpreter, about 3-4 s of CPU), too long for a test.
-- Exact points: a child dies (SIGKILL) at each step of `rag.index` where a kill leaves chunks
+- Exact points: a child dies (SIGKILL) at each step of `rag.ingest.store` where a kill leaves chunks
   retrieval does not serve (new chunks added but not committed; record committed, old chunks
   not yet deleted; a removed document's record gone, its chunks not), in a state where the next
   ingest has no write of that document to do. The next ingest removes them all.
@@ -32,14 +32,14 @@ RUNS = 10
 SEED = 20240601
 
 # A child that syncs the corpus into the store and dies (SIGKILL) when the store calls
-# `<attribute>.<method>`: a kill at exactly that step of `rag.index`.
+# `<attribute>.<method>`: a kill at exactly that step of `rag.ingest.store`.
 DIE_AT = """
 import os, signal, sys
 from pathlib import Path
-from rag.embed import build_embedder
-from rag.index import Store, sync
-from rag.lock import writer_lock
-from rag.load import read_corpus
+from rag.retrieve.embed import build_embedder
+from rag.ingest.store import Store, sync
+from rag.ingest.lock import writer_lock
+from rag.ingest.readers import read_corpus
 from rag.settings import Settings
 
 data_dir, corpus, attribute, method = sys.argv[1:5]
@@ -136,7 +136,7 @@ def test_next_ingest_removes_what_a_kill_left_unserved(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert f"{len(leftovers)} stale chunks removed" in done.stdout
-    from rag.index import Store
+    from rag.ingest.store import Store
 
     store = Store(settings, create=False)
     assert sorted(r[0] for r in store.chunk_records()) == sorted(want_ids)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.embed import E5Embedding, build_embedder
+from rag.retrieve.embed import E5Embedding, build_embedder
 from rag.settings import Settings
 from tests.conftest import CLI_TIMEOUT, ROOT, free_port, json_out, rag_env, run_rag
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.api import ask, ingest, open_engine
-from rag.embed import EMBED_ATTEMPTS
 from rag.errors import ServiceError
+from rag.pipeline import ask, ingest, open_engine
+from rag.retrieve.embed import EMBED_ATTEMPTS
 from rag.testing.openai_server import OpenAIServer, Reply, Request, fault
 from tests.conftest import SEED_IDS, SEEDS, make_settings
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.api import MODE_EXTRACTIVE, ingest
 from rag.cli import main as rag_main
+from rag.pipeline import MODE_EXTRACTIVE, ingest
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.api import MODE_LLM, Engine, ask, ask_stream, open_engine
 from rag.errors import UserError
+from rag.pipeline import MODE_LLM, Engine, ask, ask_stream, open_engine
 from rag.testing.openai_server import OpenAIServer
 from tests.conftest import CLI_TIMEOUT, ROOT, rag_env
 

@@ -14,7 +14,10 @@ from typing import Any
 import docx
 import pytest
 
-from rag.api import (
+from rag.errors import UserError
+from rag.ingest.readers import read_file
+from rag.ingest.store import Store, sync
+from rag.pipeline import (
     add_files,
     ask,
     delete_document,
@@ -24,10 +27,7 @@ from rag.api import (
     open_engine,
     uploads_dir,
 )
-from rag.embed import build_embedder
-from rag.errors import UserError
-from rag.index import Store, sync
-from rag.load import read_file
+from rag.retrieve.embed import build_embedder
 from tests.conftest import SEED_IDS, make_settings
 
 TITLE = "星河量子测试园区年报"

@@ -1,4 +1,4 @@
-"""The lexical index kept beside the store (`rag.lexical`): built at ingest, opened without
+"""The lexical index kept beside the store (`rag.ingest.lexical`): built at ingest, opened without
 reading a chunk from Chroma, rebuilt when it does not match the store, brought up to date by a
 delete, kept in the data of a Chroma server; and only chunks whose text changed are embedded."""
 
@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from rag import lexical
-from rag.api import ask, delete_document, ingest, open_engine
-from rag.index import Store
+from rag.ingest import lexical
+from rag.ingest.store import Store
+from rag.pipeline import ask, delete_document, ingest, open_engine
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ def test_unchanged_reingest_keeps_the_file_and_a_changed_document_embeds_its_new
 
 
 def test_batches_of_documents_give_the_same_index(tmp_path: Path, corpus: Path) -> None:
-    # 244 chunks in batches of 20: a helper process prepares them (`rag.index._prepared`)
+    # 244 chunks in batches of 20: a helper process prepares them (`rag.ingest.store._prepared`)
     one = make_settings(tmp_path / "one")
     small = make_settings(tmp_path / "small", write_batch=20)
     ingest(one, [corpus])

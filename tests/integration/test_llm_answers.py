@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from rag.api import MODE_LLM, ask, open_engine
-from rag.cite import CANNOT_ANSWER, MARKER, is_traditional
-from rag.generate import UNVERIFIED
+from rag.answer.cite import CANNOT_ANSWER, MARKER, is_traditional
+from rag.answer.generate import UNVERIFIED
+from rag.pipeline import MODE_LLM, ask, open_engine
 from rag.testing.openai_server import (
     InTurn,
     OpenAIServer,
@@ -226,7 +226,7 @@ def test_streaming_hands_over_the_text_as_written_then_the_checked_answer(engine
 
 
 def test_ask_stream_yields_text_then_the_answer(engine) -> None:
-    from rag.api import ask_stream
+    from rag.pipeline import ask_stream
     from rag.types import Answer
 
     events = list(ask_stream(QUESTION, engine.settings, engine))

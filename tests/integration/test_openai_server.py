@@ -24,7 +24,7 @@ from llama_index.core.llms import ChatMessage
 from llama_index.embeddings.openai_like import OpenAILikeEmbedding
 from llama_index.llms.openai_like import OpenAILike
 
-from rag.cite import CANNOT_ANSWER
+from rag.answer.cite import CANNOT_ANSWER
 from rag.testing.openai_server import (
     EMBED_DIM,
     InTurn,

@@ -16,7 +16,8 @@ steps, llama_index, chromadb, retries' warnings) and `OPENAI_LOG=debug`; the pag
 `/documents` and `/document` results and errors through gradio_client, and its HTML and config;
 every file under the data dirs, the eval output dir and the processes' TMPDIR. None may hold a
 canary or any 12-character piece of one (a retried embeddings error body, logged by LlamaIndex
-with the key a provider may echo, was the one leak found: rag/embed.py now silences that log).
+with the key a provider may echo, was the one leak found: rag/retrieve/embed.py now silences that
+log).
 """
 
 from __future__ import annotations

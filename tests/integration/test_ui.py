@@ -1,6 +1,6 @@
 """The chat page end to end: real indexes, the real app on loopback, gradio_client and Chromium.
 
-Nothing is mocked. Each module fixture builds an index with `rag.api.ingest` and serves
+Nothing is mocked. Each module fixture builds an index with `rag.pipeline.ingest` and serves
 `ui.app.build_app` on a free loopback port; the browser is Debian's /usr/bin/chromium driven by
 Playwright (never `playwright install`). Screenshots go to tests/artifacts/ for a person to look at.
 """
@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from pydantic import SecretStr
 
 from bench.harness import free_port
-from rag.api import ingest
+from rag.pipeline import ingest
 from rag.settings import Settings
 from ui.app import build_app
 

@@ -46,8 +46,8 @@ from bench.load import (
     serving,
     sessions,
 )
-from rag.api import ask as rag_ask
-from rag.api import open_engine
+from rag.pipeline import ask as rag_ask
+from rag.pipeline import open_engine
 from rag.settings import Settings
 from rag.testing.openai_server import OpenAIServer, fault
 from rag.testing.quoting_model import QuotingModel

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import extract
-from rag.api import validate_question
-from rag.chunk import chunk_document
-from rag.cite import CANNOT_ANSWER, MARKER, in_script, is_traditional, make_citation, marker
-from rag.clean import search_key
+from rag.answer.cite import CANNOT_ANSWER, MARKER, in_script, is_traditional, make_citation, marker
+from rag.answer.extractive import extract
 from rag.errors import UserError
-from rag.load import make_doc
+from rag.ingest.chunk import chunk_document
+from rag.ingest.clean import search_key
+from rag.ingest.readers import make_doc
+from rag.pipeline import validate_question
 from rag.settings import Settings
 from rag.types import SourceDoc
 

@@ -5,11 +5,11 @@ absolute, short spans exact. No index: the answerer alone, on every chunk of the
 
 from __future__ import annotations
 
-from rag.answer import Extracted, extract_answer
-from rag.chunk import chunk_document
-from rag.cite import CANNOT_ANSWER
-from rag.clean import search_key
-from rag.load import make_doc
+from rag.answer.cite import CANNOT_ANSWER
+from rag.answer.extractive import Extracted, extract_answer
+from rag.ingest.chunk import chunk_document
+from rag.ingest.clean import search_key
+from rag.ingest.readers import make_doc
 from rag.types import SourceDoc
 
 NEWS = make_doc(
@@ -133,7 +133,7 @@ def test_a_rare_name_may_be_in_the_sentence_referred_back_to() -> None:
 
 
 def test_a_role_asked_without_a_question_word_asks_who_holds_it() -> None:
-    from rag.question import analyse
+    from rag.answer.question import analyse
 
     query, _ = analyse("2019年河畔杯女子单打冠军？", [])
     assert query.asks_person
@@ -149,8 +149,8 @@ def test_a_count_in_chinese_numerals_answers_how_many() -> None:
 
 def test_an_article_s_sentences_are_about_its_title() -> None:
     # the sentence does not name 莫城; the article it is in is 《莫城》
+    from rag.answer.evidence import score_sentence
     from rag.answer.extractive import read_question
-    from rag.evidence import score_sentence
 
     hits = [(c, ENCYCLOPEDIA) for c in chunk_document(ENCYCLOPEDIA, 160)]
     query, weights, _ = read_question("莫城城内有几座教堂？", hits, [], [])

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.chunk import chunk_document, count_tokens, split_sentences
-from rag.clean import display_text
+from rag.ingest.chunk import chunk_document, count_tokens, split_sentences
+from rag.ingest.clean import display_text
 from rag.types import Chunk, DocMeta, SourceDoc
 from tests.conftest import SEED_IDS, chinese_text
 

@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.chunk import split_sentences
-from rag.cite import CANNOT_ANSWER, in_script
-from rag.claims import (
+from rag.answer.cite import CANNOT_ANSWER, in_script
+from rag.answer.claims import (
     BAD_MARKER,
     NO_SOURCE,
     NOT_SUPPORTED,
@@ -20,6 +19,7 @@ from rag.claims import (
     check,
     split_claims,
 )
+from rag.ingest.chunk import split_sentences
 from rag.types import DocMeta, SourceDoc
 
 REVENUE = "2024年，苏州市人工智能产业实现营收超2300亿元，同比增长20%。"
@@ -431,7 +431,7 @@ def test_a_bracketed_name_must_be_in_the_source_but_not_a_bracketed_date() -> No
 
 
 def test_only_the_invented_clause_is_marked() -> None:
-    from rag.generate import UNVERIFIED, compose
+    from rag.answer.generate import UNVERIFIED, compose
 
     checked = check("宁波现有人工智能人才7000人，目前已在全国率先建成人才社区。[1]", [BOTH])
     assert not checked[0].verified and checked[0].support  # the rest keeps its support

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given
 
-from rag.clean import display_text, remove_glosses, search_key
+from rag.ingest.clean import display_text, remove_glosses, search_key
 from tests.conftest import SEED_IDS, SEEDS, chinese_text
 
 

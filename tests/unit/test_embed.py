@@ -7,7 +7,7 @@ import math
 import pytest
 from hypothesis import given
 
-from rag.embed import HashedCharNgramEmbedding, build_embedder
+from rag.retrieve.embed import HashedCharNgramEmbedding, build_embedder
 from rag.settings import Settings
 from tests.conftest import chinese_text, han_run
 

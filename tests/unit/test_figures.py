@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 
-from rag.figures import NUM, PCT, Figure, figure_list, figures, missing_figures
+from rag.text.figures import NUM, PCT, Figure, figure_list, figures, missing_figures
 from tests.conftest import chinese_text
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.clean import IMAGE, display_text
-from rag.guard import WITHHELD, echoes, instruction_spans, is_instruction, mask
-from rag.load import read_corpus
+from rag.answer.guard import WITHHELD, echoes, instruction_spans, is_instruction, mask
+from rag.ingest.clean import IMAGE, display_text
+from rag.ingest.readers import read_corpus
 from tests.conftest import SEEDS
 
 ATTACKS = [

@@ -1,16 +1,16 @@
-"""Substring statistics over chunk keys (`rag.keyindex`) and the documents a question names
-(`rag.evidence.DocumentNames`): the same answers as a pass over every chunk or document."""
+"""Substring statistics over chunk keys (`rag.ingest.keyindex`) and the documents a question names
+(`rag.answer.evidence.DocumentNames`): the same answers as a pass over every chunk or document."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
-from rag.clean import search_key
-from rag.evidence import DocumentNames, about_document
-from rag.keyindex import VERIFY_MAX, KeyIndex
-from rag.load import read_corpus
-from rag.question import analyse
+from rag.answer.evidence import DocumentNames, about_document
+from rag.answer.question import analyse
+from rag.ingest.clean import search_key
+from rag.ingest.keyindex import VERIFY_MAX, KeyIndex
+from rag.ingest.readers import read_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,8 @@ import docx
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from rag import load
-from rag.load import read_corpus
+from rag.ingest import readers as load
+from rag.ingest.readers import read_corpus
 
 TITLE = "苏州人工智能产业报告"
 FACT = "2024年，苏州市人工智能产业实现营收超2300亿元。"

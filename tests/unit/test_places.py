@@ -10,8 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from rag.places import kind_of, lineage, parents, places_in, places_of_kind, subjects_in, within
 from rag.text import lexicon
+from rag.text.places import (
+    kind_of,
+    lineage,
+    parents,
+    places_in,
+    places_of_kind,
+    subjects_in,
+    within,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag import prompt
-from rag.cite import CANNOT_ANSWER
+from rag.answer import prompt
+from rag.answer.cite import CANNOT_ANSWER
 from rag.errors import UserError
 
 

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.clean import search_key
-from rag.places import (
-    kind_of,
-    lineage,
-    places_in,
-    places_of_kind,
-    subject_places,
-    subjects_in,
-    within,
-)
-from rag.question import (
+from rag.answer.question import (
     analyse,
     condense,
     facets,
@@ -22,6 +12,16 @@ from rag.question import (
     mentions,
     split_description,
     strip_instructions,
+)
+from rag.ingest.clean import search_key
+from rag.text.places import (
+    kind_of,
+    lineage,
+    places_in,
+    places_of_kind,
+    subject_places,
+    subjects_in,
+    within,
 )
 
 KEYS = ["苏州人工智能产业营收超2300亿元", "杭州上市企业43家", "规上企业378家", "智能计算中心15家"]
@@ -288,8 +288,8 @@ def test_a_run_of_single_characters_no_chunk_uses_is_split_into_pieces_they_use(
 
 
 def _place_queries(question: str) -> list[str]:
-    from rag.keyindex import KeyIndex
-    from rag.retrieve import FacetFusionRetriever
+    from rag.ingest.keyindex import KeyIndex
+    from rag.retrieve.hybrid import FacetFusionRetriever
 
     fusion = FacetFusionRetriever.__new__(FacetFusionRetriever)
     fusion._keys = KeyIndex.build([search_key("河畔城是一座港口城市。")])

@@ -1,5 +1,5 @@
 """The scale benchmark's corpus (bench/scale.py `build_corpus`): N variants of the seeds, variant 0
-the seeds themselves, the same on every build, read by `rag.load.read_corpus` as it is."""
+the seeds themselves, the same on every build, read by `rag.ingest.readers.read_corpus` as it is."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from random import Random
 import pytest
 
 from bench.scale import SEED_CITIES, build_corpus, scaled, variant
-from rag.cite import in_script
-from rag.load import CATALOG, read_corpus
+from rag.answer.cite import in_script
+from rag.ingest.readers import CATALOG, read_corpus
 from tests.conftest import SEED_IDS, SEEDS
 
 

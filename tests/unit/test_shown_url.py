@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.llm import describe
+from rag.answer.llm import describe
 from rag.settings import Settings, shown_url
 
 

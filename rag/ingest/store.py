@@ -3,9 +3,9 @@
 Two collections per index identity (`Settings.index_identity()`): `<id>` holds chunk vectors and
 the metadata citations need (offsets, section, sentence spans, the document's content hash);
 `<id>-docs` holds one record per document: its display text and catalog metadata, so `rag show`
-and citations work against a Chroma server too. The lexical index (`rag.lexical`: BM25, substring
-postings, the documents in one file) is built from them at the end of `sync`. Vectors are always
-computed here and passed in: Chroma's default embedding function (which downloads a model) is
+and citations work against a Chroma server too. The lexical index (`rag.ingest.lexical`: BM25,
+substring postings, the documents in one file) is built from them at the end of `sync`. Vectors are
+always computed here and passed in: Chroma's default embedding function (which downloads a model) is
 never used.
 
 Incremental: a document whose content hash is already recorded costs nothing. New and changed
@@ -22,7 +22,7 @@ chunk's metadata: not done when nothing can be left over); under the writer lock
 can have chunks awaiting their commit. A Chroma server has no such lock, so there they stay, never
 served, until the document's next write (sweeping could delete another ingest's chunks in flight).
 
-Embedded mode allows one writer (`rag.lock.writer_lock`), which callers of `sync` hold.
+Embedded mode allows one writer (`rag.ingest.lock.writer_lock`), which callers of `sync` hold.
 
 Vectors (`embed_chunks`): with a semantic embedder (the e5 model, an endpoint) every sentence of a
 chunk is embedded and its vector stored in the chunk's metadata (float16, base64: 1 KB a sentence at
@@ -52,17 +52,17 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from rag.chunk import chunk_document
-from rag.clean import search_key
-from rag.embed import endpoint_errors
 from rag.errors import ServiceError, UserError
-from rag.hashing import Prepared, exit_with_parent, prepare_hashed
+from rag.ingest.chunk import chunk_document
+from rag.ingest.clean import search_key
+from rag.retrieve.embed import endpoint_errors
+from rag.retrieve.hashing import Prepared, exit_with_parent, prepare_hashed
 from rag.settings import Settings
-from rag.terms import terms_of_key
+from rag.text.terms import terms_of_key
 from rag.types import Chunk, DocMeta, Sentence, SourceDoc
 
 if TYPE_CHECKING:
-    from rag.lexical import Row
+    from rag.ingest.lexical import Row
 
 Progress = Callable[[str], None]
 """Called with each document's id once it is in the index (or found unchanged)."""
@@ -245,8 +245,8 @@ class Store:
 
     def served_rows(self, manifest: dict[str, dict[str, Any]]) -> dict[str, list[Row]]:
         """doc_id -> lexical rows of its served chunks (hash equal to its record's), in store
-        order, read from Chroma (`rag.lexical`'s slow path)."""
-        from rag.lexical import row_of
+        order, read from Chroma (`rag.ingest.lexical`'s slow path)."""
+        from rag.ingest.lexical import row_of
 
         rows: dict[str, list[Row]] = {}
         ids = list(manifest)
@@ -376,7 +376,7 @@ def chunk_node(
     vector: list[float] | None = None,
 ) -> TextNode:
     """A chunk as the node written to Chroma (with its `vector`) and as Chroma's search
-    returns it; the lexical index builds the same node for a BM25 hit (`rag.lexical`)."""
+    returns it; the lexical index builds the same node for a BM25 hit (`rag.ingest.lexical`)."""
     metadata: dict[str, Any] = {
         "start": start,
         "end": end,
@@ -444,7 +444,7 @@ def unpack_vectors(packed: str, rows: int) -> Any:
 
 def semantic(embedder: BaseEmbedding) -> bool:
     """Does the embedder know meaning (a model), not only wording (the hashed n-grams)?"""
-    from rag.embed import HashedCharNgramEmbedding
+    from rag.retrieve.embed import HashedCharNgramEmbedding
 
     return not isinstance(embedder, HashedCharNgramEmbedding)
 
@@ -565,9 +565,9 @@ def sync(
     """Bring the index in line with `docs`; documents that came from `roots` and are gone lose
     their chunks. Only new or changed documents are chunked, and only their chunks whose text
     is not stored already are embedded; they are written in batches (`Store.write_batch`).
-    Then the lexical index is brought up to date (`rag.lexical`). In embedded mode the caller
+    Then the lexical index is brought up to date (`rag.ingest.lexical`). In embedded mode the caller
     holds `writer_lock`, and chunks a crash left unserved are swept away."""
-    from rag import lexical
+    from rag.ingest import lexical
 
     report = IngestReport()
     manifest = store.manifest()
@@ -679,7 +679,8 @@ def _keys_and_terms(
 
 
 def _from_helper(prepared: list[Prepared]) -> list[Ready]:
-    """The helper process's results (`rag.hashing.prepare_hashed`): every chunk embedded."""
+    """The helper process's results (`rag.retrieve.hashing.prepare_hashed`): every chunk
+    embedded."""
     return [Ready(v, [], len(v), keys, terms) for v, keys, terms in prepared]
 
 
@@ -692,7 +693,7 @@ def _prepared(
     this process's interpreter): the two cores work at once. A group holding a document
     already stored, and every group of a small ingest or with a model, is prepared here (a
     model uses both cores itself; stored chunks' vectors are reused)."""
-    from rag.embed import HashedCharNgramEmbedding
+    from rag.retrieve.embed import HashedCharNgramEmbedding
 
     pending: list[Group] = []
     hashed = isinstance(embedder, HashedCharNgramEmbedding)
@@ -753,7 +754,7 @@ def _prepare_here(
 
 
 def _row(doc: SourceDoc, chunk: Chunk, key: str, terms: str, packed: str) -> Row:
-    from rag.lexical import Row
+    from rag.ingest.lexical import Row
 
     return Row(
         chunk_id=chunk.chunk_id,

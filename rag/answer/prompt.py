@@ -3,8 +3,8 @@
 A prompt is plain UTF-8 text with `{name}` placeholders. `load(name)` refuses a file whose
 placeholders differ from what the code fills in, so an edited prompt that drops `{sources}` fails
 at once with one line instead of sending the model a question without its sources. The refusal
-sentence is not written in the files: `{refusal}` is filled from `rag.cite.CANNOT_ANSWER`, the
-one definition the answerers and the claim checker share.
+sentence is not written in the files: `{refusal}` is filled from `rag.answer.cite.CANNOT_ANSWER`,
+the one definition the answerers and the claim checker share.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rag.errors import UserError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "system": frozenset({"refusal"}),

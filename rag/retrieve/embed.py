@@ -35,9 +35,9 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
-from rag.clean import search_key
 from rag.errors import ServiceError, UserError
-from rag.hashing import hashed_vector
+from rag.ingest.clean import search_key
+from rag.retrieve.hashing import hashed_vector
 from rag.settings import Settings, shown_url
 
 

@@ -13,7 +13,7 @@ Answerability (the trade-off: a refusal is better than a loosely related quote):
   also by the full form it contracts, `澳网` in 澳大利亚网球公开赛), a year in the sentence, as
   the present of a document from that year or the next, or in the paragraph before a sentence
   naming no year of its own, a place in what the sentence is about
-  (`rag.places.subject_places`: a sentence of a paragraph about 杭州 is about 杭州 though it
+  (`rag.text.places.subject_places`: a sentence of a paragraph about 杭州 is about 杭州 though it
   does not say so); of several years or places asked together, one per sentence;
 - a figure question needs a figure of the unit asked (a count for 多少家, money for 营收); a date
   or rank question a date or rank; "who wrote this document" a line naming its issuer or authors.
@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from rag.clean import search_key
-from rag.keyindex import KeyIndex
-from rag.places import kind_of, places_in, subject_places, subjects_in, within
-from rag.question import YEAR, Query, forms, mentions
+from rag.answer.question import YEAR, Query, forms, mentions
+from rag.ingest.clean import search_key
+from rag.ingest.keyindex import KeyIndex
 from rag.text import lexicon, names
 from rag.text.contraction import contracted_in
 from rag.text.names import names_other
+from rag.text.places import kind_of, places_in, subject_places, subjects_in, within
 from rag.text.sentences import is_question, sentences_before
 from rag.types import Chunk, Sentence, SourceDoc
 
@@ -203,7 +203,7 @@ def _doc_key(doc: SourceDoc) -> str:
 
 @lru_cache(maxsize=PER_DOCUMENT)
 def _title_words(doc: SourceDoc) -> tuple[str, frozenset[str]]:
-    from rag.terms import terms_of_key
+    from rag.text.terms import terms_of_key
 
     title = search_key(doc.meta.title)
     return title, frozenset(terms_of_key(title))
@@ -652,7 +652,7 @@ def _sentence_spans(doc: SourceDoc) -> tuple[tuple[int, int], ...]:
 
 @lru_cache(maxsize=PER_DOCUMENT)
 def sentences_of(doc: SourceDoc) -> tuple[Sentence, ...]:
-    from rag.chunk import split_sentences
+    from rag.ingest.chunk import split_sentences
 
     return tuple(split_sentences(doc.text))
 

@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from rag.clean import HEADING
+from rag.ingest.clean import HEADING
 from rag.types import Chunk, Sentence, SourceDoc
 
 _SENTENCE = re.compile(r".+?(?:[。！？!?；;]+|…+|$)[”’」』）)\]】]*", re.S)

@@ -1,9 +1,9 @@
-"""The hashed character n-gram vectors (`rag.embed.HashedCharNgramEmbedding`) and what ingest's
-helper process computes with them.
+"""The hashed character n-gram vectors (`rag.retrieve.embed.HashedCharNgramEmbedding`) and what
+ingest's helper process computes with them.
 
-Kept apart from `rag.embed` and `rag.index` so that the helper process (`rag.index._prepared`),
-started fresh, imports the text layer alone: with the store's and LlamaIndex's modules it
-held about 115 MB more at 100 times the seeds."""
+Kept apart from `rag.retrieve.embed` and `rag.ingest.store` so that the helper process
+(`rag.ingest.store._prepared`), started fresh, imports the text layer alone: with the store's and
+LlamaIndex's modules it held about 115 MB more at 100 times the seeds."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from rag.clean import search_key
+from rag.ingest.clean import search_key
 from rag.types import Chunk, SourceDoc
 
 NGRAM_WEIGHTS = {1: 0.5, 2: 1.0, 3: 1.0}
@@ -78,7 +78,7 @@ def prepare_hashed(group: Sequence[tuple[SourceDoc, list[Chunk]]], dim: int) -> 
     vector, search key and terms."""
     import numpy as np
 
-    from rag.terms import terms_of_key
+    from rag.text.terms import terms_of_key
 
     out = []
     for _, chunks in group:

@@ -1,6 +1,6 @@
 """The composition point: `ingest(settings)` and `ask(question, settings)`, plus the knowledge-base
 operations the chat page calls (`add_files`, `delete_document`, `documents_table`; they live in
-`rag.library` and are re-exported here).
+`rag.ingest.library` and are re-exported here).
 
 Everything a call needs (store, embedder, retriever, synthesizer) is built here from `Settings`
 unless the caller passes it, so tests pass fakes here and nothing else needs patching. `ui/`,
@@ -32,13 +32,13 @@ from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import Field
 
-from rag.embed import endpoint_errors
 from rag.errors import RagError, Stopped, UserError
-from rag.index import IngestReport, Store, sync
-from rag.lexical import Lexical
-from rag.library import add_files, delete_document, documents_table, uploads_dir
-from rag.load import Rejected, read_corpus
-from rag.lock import writer_lock
+from rag.ingest.lexical import Lexical
+from rag.ingest.library import add_files, delete_document, documents_table, uploads_dir
+from rag.ingest.lock import writer_lock
+from rag.ingest.readers import Rejected, read_corpus
+from rag.ingest.store import IngestReport, Store, sync
+from rag.retrieve.embed import endpoint_errors
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit, SourceDoc
 
@@ -47,7 +47,7 @@ __all__ = [
     "delete_document",
     "documents_table",
     "uploads_dir",
-]  # re-exported: the knowledge-base tab's operations (rag.library)
+]  # re-exported: the knowledge-base tab's operations (rag.ingest.library)
 
 MODE_EXTRACTIVE = "extractive"
 MODE_LLM = "llm"
@@ -85,7 +85,7 @@ class Engine:
     embedder: BaseEmbedding | None = None
     """The index's embedder (the question's vector is started early when it can be)."""
     lexical: Lexical | None = None
-    """The lexical index it loaded (`rag.lexical`): documents, chunk rows, BM25."""
+    """The lexical index it loaded (`rag.ingest.lexical`): documents, chunk rows, BM25."""
 
 
 def open_engine(
@@ -96,12 +96,12 @@ def open_engine(
 ) -> Engine:
     """Load the index once: documents, BM25 over stored terms, the fused retriever, and the
     answerer: the chat model when one is configured (or `llm` given), else extractive."""
-    from rag.answer import ExtractiveSynthesizer
-    from rag.embed import build_embedder
-    from rag.evidence import DocumentNames
-    from rag.lexical import load as load_lexical
-    from rag.rerank import EvidenceReranker
-    from rag.retrieve import build_retriever
+    from rag.answer.evidence import DocumentNames
+    from rag.answer.extractive import ExtractiveSynthesizer
+    from rag.ingest.lexical import load as load_lexical
+    from rag.retrieve.embed import build_embedder
+    from rag.retrieve.hybrid import build_retriever
+    from rag.retrieve.rerank import EvidenceReranker
 
     store = store or Store(settings, create=False)
     embedder = embedder or build_embedder(settings)
@@ -111,18 +111,18 @@ def open_engine(
     lexical = load_lexical(store, manifest)
     docs = lexical.docs
     retriever = build_retriever(store, embedder, lexical, settings.top_k)
-    from rag.index import semantic
+    from rag.ingest.store import semantic
 
     model = embedder if semantic(embedder) else None  # sentence vectors are stored with it
     names = DocumentNames(docs.values(), lexical.keys)
     extractive = ExtractiveSynthesizer(docs, lexical.keys, model, names)
     if llm is None and settings.llm_configured:
-        from rag.llm import build_llm
+        from rag.answer.llm import build_llm
 
         llm = build_llm(settings)
     synthesizer: BaseSynthesizer = extractive
     if llm is not None:
-        from rag.generate import LLMSynthesizer
+        from rag.answer.generate import LLMSynthesizer
 
         synthesizer = LLMSynthesizer(docs, llm, settings, extractive, lexical.names)
     query_engine = RetrieverQueryEngine(
@@ -183,10 +183,10 @@ def ask(
 
     `history`: the conversation's earlier questions, oldest first; a follow-up (`那杭州呢？`) is
     rewritten with what it refers to before retrieval: by the chat model in LLM mode, else (or
-    when the model fails) by rules (`rag.question.condense`).
+    when the model fails) by rules (`rag.answer.question.condense`).
     `on_token`: called with each piece of the model's text as it arrives (LLM mode; offline,
     once with the whole answer). Citations and checks come with the returned `Answer`."""
-    from rag.question import strip_instructions
+    from rag.answer.question import strip_instructions
 
     started = time.perf_counter()
     text = validate_question(question, settings)
@@ -233,12 +233,12 @@ def ask(
 
 def _standalone(question: str, previous: Sequence[str], engine: Engine) -> str:
     """The question made to stand alone: by the model when there is one, else by rules."""
-    from rag.question import condense, is_follow_up
+    from rag.answer.question import condense, is_follow_up
 
     if not previous or not is_follow_up(question):
         return question
     if engine.llm is not None:
-        from rag.generate import rewrite
+        from rag.answer.generate import rewrite
 
         try:
             rewritten = rewrite(question, previous, engine.llm, engine.settings)
@@ -294,7 +294,7 @@ def ask_stream(
 def differing_figures(citations: Sequence[Citation]) -> list[tuple[Citation, list[str]]]:
     """When quotes from documents of different dates state different figures, each quote with
     its figures (as written); else []. What a reader needs to see side by side."""
-    from rag.figures import figure_list
+    from rag.text.figures import figure_list
 
     stated = [(c, figure_list(c.quote)) for c in citations]
     stated = [(c, f) for c, f in stated if f]
@@ -338,7 +338,7 @@ def ingest(
 ) -> tuple[IngestReport, list[Rejected]]:
     """Read, clean, chunk, embed and store `paths` (default `settings.seeds_dir`).
     `progress(doc_id)` after each document; `embedded(done, total)` counts chunks embedded."""
-    from rag.embed import build_embedder
+    from rag.retrieve.embed import build_embedder
 
     roots = ingest_roots(settings, paths)
     with writer_lock(settings):  # first: a second writer is refused before any reading
@@ -368,7 +368,7 @@ def list_documents(settings: Settings, engine: Engine | None = None) -> list[Sou
 def in_question_script(question: str, script: str) -> str:
     """The question in the script asked for (`简` or `繁`; anything else: as typed). Answers
     follow the question's script, so this is how a 简/繁 switch overrides it."""
-    from rag.cite import in_script
+    from rag.answer.cite import in_script
 
     return in_script(question, script == "繁") if script in ("简", "繁") else question
 
@@ -386,7 +386,7 @@ def suggested_questions(
     """Questions drawn from the corpus for a newcomer to try: a dated figure of each document
     in turn (`2024年,苏州市人工智能产业实现营收超2300亿元` -> `2024年苏州市人工智能产业实现营收是
     多少？`), in Simplified; [] without an index."""
-    from rag.cite import in_script
+    from rag.answer.cite import in_script
 
     try:
         docs = list(engine.docs.values()) if engine else list_documents(settings)

@@ -3,7 +3,7 @@
 Accepts .txt and .md (UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 or Big5), .docx
 (python-docx: body paragraphs and table rows in document order) and text PDFs (pypdf: each
 page's text layer). Every format becomes plain text with a blank line between paragraphs (table
-rows, pages), so the one cleaner (`rag.clean.display_text`) and chunker see paragraphs, and
+rows, pages), so the one cleaner (`rag.ingest.clean.display_text`) and chunker see paragraphs, and
 citation offsets point into the same display text whatever the format. Metadata comes from a
 `catalog.json` beside the files (keyed by document id = file name without extension); a document
 without an entry still works: title from its first line, script detected from its characters.
@@ -29,8 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.clean import display_text, search_key
 from rag.errors import UserError
+from rag.ingest.clean import display_text, search_key
 from rag.types import DocMeta, SourceDoc
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def chinese_share(text: str) -> float:
     han = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
     if not han:
         return NO_HAN
-    from rag.terms import terms
+    from rag.text.terms import terms
 
     in_words = sum(
         sum(1 for c in w if "\u4e00" <= c <= "\u9fff") for w in terms(sample) if len(w) >= 2

@@ -11,7 +11,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from rag.clean import search_key
+from rag.ingest.clean import search_key
 from rag.text import lexicon
 
 

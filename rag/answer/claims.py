@@ -12,7 +12,8 @@ A cited source supports a claim when
   document's title are left out of the claim first (unless the chunk states the title): they are
   the document's topic, implied by every chunk, so a claim is judged on what it adds to the title,
   and a claim that only repeats the title is supported by no chunk but the one holding the title;
-- figures: each figure the claim states (`rag.figures`) is stated by a supporting cited source's
+- figures: each figure the claim states (`rag.text.figures`) is stated by a supporting cited
+source's
   chunk or header (title; relative years such as 去年 resolved against the date; the date itself
   only for a claim that names the document, so `2025年` is not taken from a 2025 article's date);
 - quoted names: each quoted or bracketed name (`“苏智云”`, `《…规划》`, `(寒武纪)`) and each
@@ -30,7 +31,7 @@ A cited source supports a claim when
 - clauses: each clause with content (`MIN_CLAUSE_CHARS`) needs `MIN_CLAUSE_OVERLAP` of its
   bigrams in the supporting chunks, or a figure they state, unless it restates the question
   (`clause_not_supported:…`: an invented clause appended to a true sentence).
-Percentage points are not a percentage (`rag.figures`: kind `pp`).
+Percentage points are not a percentage (`rag.text.figures`: kind `pp`).
 A claim citing [1][2] may take one figure from each (`2022年120万辆，2023年150万辆[1][2]`); a
 cited source that passes on wording but holds none of the claim's figures is not its support.
 The support is the span of the cited chunk that holds the claim's figures (one sentence, else the
@@ -49,13 +50,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from rag.cite import CANNOT_ANSWER, MARKER
-from rag.clean import search_key
-from rag.figures import Figure, figure_list, figure_spans, figures
-from rag.guard import is_instruction, mask
-from rag.places import place_spans, subject_places
+from rag.answer.cite import CANNOT_ANSWER, MARKER
+from rag.answer.guard import is_instruction, mask
+from rag.ingest.clean import search_key
 from rag.text import lexicon
+from rag.text.figures import Figure, figure_list, figure_spans, figures
 from rag.text.names import tagged
+from rag.text.places import place_spans, subject_places
 from rag.types import Sentence, SourceDoc
 
 MIN_OVERLAP = 0.3
@@ -514,7 +515,7 @@ def _entity_missing(key: str, reads: Sequence[_Read], vocabulary: Collection[str
     """The first name of the claim that no cited source holds, in its chunk or in its document's
     title and issuer (a place also by another spelling of it, 苏州市 for 苏州, or as the place
     its document is about). Names are jieba's (`_entities`) and the corpus's own
-    (`vocabulary`: `rag.lexical.corpus_names`)."""
+    (`vocabulary`: `rag.ingest.lexical.corpus_names`)."""
     text = " ".join(f"{r.key} {r.issuer}" for r in reads)
     places: set[str] = set()  # the places the sources hold, read once a name needs them
 
@@ -528,7 +529,7 @@ def _entity_missing(key: str, reads: Sequence[_Read], vocabulary: Collection[str
             places.update(p for r in reads for p in _main_place(r.source.doc))
         return any(p in places for p, _ in place_spans(part))
 
-    from rag.question import word_tags
+    from rag.answer.question import word_tags
 
     names = _entities(key)
     tags = word_tags()
@@ -650,7 +651,7 @@ def check(
 
     `min_overlap`: see `MIN_OVERLAP` (a parameter so the eval can sweep it). `question`: what
     was asked; a clause restating it needs no support of its own. `names`: the corpus's own
-    vocabulary of names (`rag.lexical.corpus_names`), each one a claim states to be held by
+    vocabulary of names (`rag.ingest.lexical.corpus_names`), each one a claim states to be held by
     its source like the names jieba tags."""
     by_n = {s.n: s for s in sources}
     asked = bigrams(search_key(question))

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rag.clean import search_key
+from rag.ingest.clean import search_key
 from rag.text import lexicon
 
 WITHHELD = "〔此处一句疑似写给AI的指令，已略去〕"

@@ -30,7 +30,7 @@ def _s2t():
 
 def is_traditional(text: str) -> bool:
     """True when the text has characters that Traditional->Simplified would change."""
-    from rag.clean import search_key
+    from rag.ingest.clean import search_key
 
     han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
     key = search_key("".join(han))

@@ -18,14 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.cite import in_script, is_traditional
-from rag.clean import search_key
-from rag.guard import is_instruction
-from rag.keyindex import KeyIndex, of_keys
-from rag.places import places_in, within
-from rag.terms import _jieba, stopwords
+from rag.answer.cite import in_script, is_traditional
+from rag.answer.guard import is_instruction
+from rag.ingest.clean import search_key
+from rag.ingest.keyindex import KeyIndex, of_keys
 from rag.text import lexicon
 from rag.text.coordination import facet_questions
+from rag.text.places import places_in, within
+from rag.text.terms import _jieba, stopwords
 
 YEAR = re.compile(r"(?:19|20)\d{2}")
 WORDING = 1.0
@@ -45,7 +45,7 @@ def _question_words() -> re.Pattern[str]:
 
 
 # `哪个国家`, `哪座城市`, `哪个县级市`: the answer names a place of that kind. Grammar, not a word
-# list: the kinds are those `rag.places.kind_of` gives.
+# list: the kinds are those `rag.text.places.kind_of` gives.
 _ASKS_PLACE = re.compile(r"哪一?[个座些国]?(国家|城市|县级市|区县|省份|省|地方|地区)|(哪国)")
 # `哪个部门`, `哪个单位`: a who question; the kind of body is no word the answer must repeat
 _ASKS_BODY = re.compile(r"哪一?[个家所]?(部门|单位|机构)")
@@ -476,8 +476,8 @@ def condense(question: str, previous: Sequence[str]) -> str:
 
 # Instructions aimed at the assistant inside a question (prompt injection) are not part of what
 # is asked, so they are neither searched nor required of an answer. A clause is one when it
-# matches the guard's list (`rag.guard.is_instruction`, `rag/text/lexicon/injection.txt`): the
-# same list that keeps such sentences in documents away from the model.
+# matches the guard's list (`rag.answer.guard.is_instruction`, `rag/text/lexicon/injection.txt`):
+# the same list that keeps such sentences in documents away from the model.
 _CLAUSE_CUT = re.compile(r"[，,。！!？?：:；;【】\[\]\n]")
 _QUOTED_CLAIM = re.compile(r"[“\"「『][^”\"」』]*\d[^”\"」』]*[”\"」』]")
 _ENGLISH_SENTENCE = re.compile(r"(?:[A-Za-z][A-Za-z'’-]*[\s,]+){3,}[^.。!?？]*[.!?]?")

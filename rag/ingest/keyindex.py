@@ -7,9 +7,9 @@ substring questions, not token ones: `规模以上` must be found inside `规模
 jieba made of either, so a term index (BM25's) cannot answer them.
 
 `KeyIndex` answers them from postings of character unigrams and bigrams, built once at ingest
-(vectorized) and stored with the lexical index (`rag.lexical`): a word of one or two characters
-is counted exactly from its posting; a longer one by intersecting its bigrams' postings, then
-checking each candidate chunk for the whole word. When more than `VERIFY_MAX` chunks hold all
+(vectorized) and stored with the lexical index (`rag.ingest.lexical`): a word of one or two
+characters is counted exactly from its posting; a longer one by intersecting its bigrams' postings,
+then checking each candidate chunk for the whole word. When more than `VERIFY_MAX` chunks hold all
 its bigrams (a common word in a large corpus), an even sample of them is checked and the count
 scaled: IDF needs the order of magnitude, and a word in thousands of chunks is not rare anyway.
 Below that (every corpus of a few hundred documents) the counts are exact.
@@ -95,7 +95,7 @@ class KeyIndex:
         return cls(joined[:-1] if joined else "", offsets, grams, starts, postings)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """What `from_arrays` needs, for saving (`rag.lexical`)."""
+        """What `from_arrays` needs, for saving (`rag.ingest.lexical`)."""
         return {
             "key_text": np.frombuffer(self._joined.encode("utf-8"), dtype=np.uint8),
             "key_offsets": self._offsets,

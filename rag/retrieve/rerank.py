@@ -2,8 +2,8 @@
 
 Reciprocal-rank fusion ranks chunks by word overlap and n-gram vectors; the chunk holding the
 answer often comes fourth or ninth behind chunks that repeat the question's common words. The
-answerer's sentence scorer (`rag.evidence`) knows more: units, years, places, synonyms. Like a
-cross-encoder reranker, but lexical and offline, `EvidenceReranker` scores every sentence of the
+answerer's sentence scorer (`rag.answer.evidence`) knows more: units, years, places, synonyms. Like
+a cross-encoder reranker, but lexical and offline, `EvidenceReranker` scores every sentence of the
 retrieved pool against the question and each of its facets, then puts first, for each of them
 in turn, the chunk with its best answering sentence (so a question asking about 2021 and 2024
 gets one chunk for each near the top), then the rest by their best sentence. Ties keep the
@@ -24,11 +24,17 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
-from rag.answer import continue_list, read_question
-from rag.evidence import Candidate, DocumentNames, frame, question_vector, score_chunk_sentences
-from rag.index import chunk_from_node
-from rag.lexical import Lexical
-from rag.question import Query, analyse, facets
+from rag.answer.evidence import (
+    Candidate,
+    DocumentNames,
+    frame,
+    question_vector,
+    score_chunk_sentences,
+)
+from rag.answer.extractive import continue_list, read_question
+from rag.answer.question import Query, analyse, facets
+from rag.ingest.lexical import Lexical
+from rag.ingest.store import chunk_from_node
 from rag.types import Chunk, SourceDoc
 
 

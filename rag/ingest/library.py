@@ -1,9 +1,9 @@
 """Library: the knowledge base as a person manages it from the chat page's 知识库 tab: add
-uploaded files, delete a document, list what is there (re-exported by `rag.api`).
+uploaded files, delete a document, list what is there (re-exported by `rag.pipeline`).
 
 Uploads are copied into `<data_dir>/uploads` and indexed from there, so a vanished temporary
 upload loses nothing; a document is written whole or not at all (`Store.write`). An open engine is
-a snapshot: after a change the caller opens a new one (`rag.api.open_engine`).
+a snapshot: after a change the caller opens a new one (`rag.pipeline.open_engine`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from rag import lexical
 from rag.errors import UserError
-from rag.index import IngestReport, Store, sync
-from rag.load import Rejected, read_catalog, read_file, same_text
-from rag.lock import writer_lock
+from rag.ingest import lexical
+from rag.ingest.lock import writer_lock
+from rag.ingest.readers import Rejected, read_catalog, read_file, same_text
+from rag.ingest.store import IngestReport, Store, sync
 from rag.settings import Settings
 from rag.types import SourceDoc
 
@@ -46,7 +46,7 @@ def add_files(
     A file that fails to read, has an unsafe name, or would take the id (file name without
     extension) of a document from another file is rejected with a reason; the rest are indexed.
     Re-open the engine afterwards (`open_engine`): an open one does not see the change."""
-    from rag.embed import build_embedder
+    from rag.retrieve.embed import build_embedder
 
     folder = uploads_dir(settings)
     docs: dict[str, SourceDoc] = {}

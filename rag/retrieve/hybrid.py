@@ -2,8 +2,8 @@
 
 LlamaIndex's `BM25Retriever` tokenizes with an English regex, which sees a whole Chinese sentence
 as one word. `JiebaBM25Retriever` searches BM25 over the jieba terms of each chunk's search key,
-built at ingest and loaded with the lexical index (`rag.lexical`: loading neither segments nor
-indexes anything), and segments the question the same way. Both retrievers are fused by
+built at ingest and loaded with the lexical index (`rag.ingest.lexical`: loading neither segments
+nor indexes anything), and segments the question the same way. Both retrievers are fused by
 reciprocal rank over chunk ids (`fuse`; `QueryFusionRetriever` runs the queries, no LLM).
 """
 
@@ -20,11 +20,11 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from rag.index import Store
-from rag.keyindex import KeyIndex
-from rag.lexical import Lexical
-from rag.places import places_of_kind
-from rag.terms import terms
+from rag.ingest.keyindex import KeyIndex
+from rag.ingest.lexical import Lexical
+from rag.ingest.store import Store
+from rag.text.places import places_of_kind
+from rag.text.terms import terms
 
 MAX_FACETS = 4
 FACET_EXTRA = 3
@@ -37,7 +37,7 @@ of place holds hundreds of place names, all terms already)."""
 
 class JiebaBM25Retriever(BM25Retriever):
     """BM25 whose tokens are jieba terms of the Simplified search key, over the lexical index
-    built at ingest (`rag.lexical`): nothing is tokenized or indexed at open."""
+    built at ingest (`rag.ingest.lexical`): nothing is tokenized or indexed at open."""
 
     def __init__(self, lexical: Lexical, similarity_top_k: int) -> None:
         super().__init__(
@@ -56,7 +56,7 @@ class JiebaBM25Retriever(BM25Retriever):
         # and what the answerer looks for (规模以上 whole); not for the place query of a question
         # asking a kind of place (its words are terms and place names already, hundreds of them)
         if len(words) <= MAX_ANALYSED:
-            from rag.question import analyse
+            from rag.answer.question import analyse
 
             asked = analyse(query_bundle.query_str, self._lexical.keys)[0].terms
             words += [w for w in asked if w not in words]
@@ -78,8 +78,8 @@ def expand(words: list[str], vocabulary: Container[str]) -> list[str]:
     """Question words, each the text never uses replaced by its forms and synonyms that it
     does use (`吸走` -> `虹吸`) or else by the dictionary words inside it (`服装行业` -> `服装`
     `行业`): a chunk's tokens are whole jieba words, so an absent word would find nothing."""
-    from rag.question import forms
-    from rag.terms import _jieba
+    from rag.answer.question import forms
+    from rag.text.terms import _jieba
 
     out: list[str] = []
     for word in words:
@@ -115,7 +115,7 @@ class FacetFusionRetriever(QueryFusionRetriever):
         self._keys = keys
 
     def _get_queries(self, original_query: str) -> list[QueryBundle]:
-        from rag.question import analyse, facets
+        from rag.answer.question import analyse, facets
 
         query, _ = analyse(original_query, self._keys)
         queries = [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]

@@ -3,8 +3,8 @@
 `LLMSynthesizer` is a LlamaIndex response synthesizer beside the extractive one. It shows the
 model the reranked chunks as numbered sources (title and date, cut to the context window), asks
 with the prompts in `prompts/`, then trusts nothing: every sentence of the reply is checked
-against the sources it cites (`rag.claims`) and cited by the exact supporting sentence, with its
-offsets, as the extractive answers are. Markers to no source disappear; a sentence no cited
+against the sources it cites (`rag.answer.claims`) and cited by the exact supporting sentence, with
+its offsets, as the extractive answers are. Markers to no source disappear; a sentence no cited
 source supports is kept but shown as unverified (`〔未核实〕`, `verified: false`). When nothing
 the model said can be verified, or the model cannot be reached, the extractive answer is given
 instead, with a notice saying why: a fluent answer is worth less than a checked one.
@@ -24,14 +24,14 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.llms import LLM, ChatMessage
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.answer import ExtractiveSynthesizer, NodeSynthesizer
-from rag.cite import CANNOT_ANSWER, in_script, is_traditional, make_citation, marker
-from rag.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
-from rag.clean import search_key
+from rag.answer.cite import CANNOT_ANSWER, in_script, is_traditional, make_citation, marker
+from rag.answer.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
+from rag.answer.extractive import ExtractiveSynthesizer, NodeSynthesizer
+from rag.answer.guard import echoes, mask
+from rag.answer.llm import chat, messages
+from rag.answer.prompt import render
 from rag.errors import ServiceError
-from rag.guard import echoes, mask
-from rag.llm import chat, messages
-from rag.prompt import render
+from rag.ingest.clean import search_key
 from rag.settings import Settings
 from rag.types import Citation, Claim, SourceDoc
 
@@ -108,8 +108,8 @@ class LLMSynthesizer(NodeSynthesizer):
 
     def sources(self, nodes: Sequence[NodeWithScore], question: str) -> list[Source]:
         """The first `llm_sources` chunks, numbered from 1, as many as the context window holds."""
-        from rag.chunk import count_tokens
-        from rag.index import chunk_from_node
+        from rag.ingest.chunk import count_tokens
+        from rag.ingest.store import chunk_from_node
 
         budget = (
             self._settings.llm_context_window
@@ -145,7 +145,7 @@ class LLMSynthesizer(NodeSynthesizer):
 
 def format_sources(sources: Sequence[Source]) -> tuple[str, list[str]]:
     """The numbered sources as the model reads them, with sentences written to an AI withheld
-    (`rag.guard`), and the withheld sentences."""
+    (`rag.answer.guard`), and the withheld sentences."""
     parts: list[str] = []
     withheld: list[str] = []
     for s in sources:

@@ -9,7 +9,7 @@ One `numpy` `.npz` archive (no pickle) per index identity holds:
   its jieba terms, its search key and its sentences' vectors (with a semantic embedder);
 - BM25 over the jieba terms (`bm25s`' sparse score matrix and vocabulary, built exactly as
   LlamaIndex's `BM25Retriever` builds it: `\\S+` tokens, no stemming or stopwords);
-- substring postings over the search keys (`rag.keyindex`): the document frequencies question
+- substring postings over the search keys (`rag.ingest.keyindex`): the document frequencies question
   analysis needs.
 
 Its `fingerprint` is the hash of the document records it was built from (id and content hash of
@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 from llama_index.core.schema import TextNode
 
-from rag.clean import search_key
-from rag.keyindex import KeyIndex
-from rag.terms import terms_of_key
+from rag.ingest.clean import search_key
+from rag.ingest.keyindex import KeyIndex
+from rag.text.terms import terms_of_key
 from rag.types import DocMeta, SourceDoc
 
 FORMAT = 3
@@ -73,9 +73,9 @@ class Row:
     terms: str
     """Its jieba terms, space separated (BM25's tokens)."""
     key: str
-    """Its search key (`rag.clean.search_key` of its text)."""
+    """Its search key (`rag.ingest.clean.search_key` of its text)."""
     vectors: str = ""
-    """Its sentences' vectors as `rag.index.pack_vectors` stores them; empty with the hashed
+    """Its sentences' vectors as `rag.ingest.store.pack_vectors` stores them; empty with the hashed
     embedder."""
 
 
@@ -150,16 +150,16 @@ def corpus_names(
     jieba's dictionary tags as names are left to jieba's tagging of the claim itself (taken
     from the corpus too they caught no swap more on the seeds, and flagged faithful answers
     naming the corpus's topic, `人工智能`). A quoted word most chunks hold (`keys`: more than
-    `rag.evidence.TOPIC_SHARE` of them) is that topic too, not a name."""
-    from rag.claims import quoted_names
-    from rag.evidence import names_of
+    `rag.answer.evidence.TOPIC_SHARE` of them) is that topic too, not a name."""
+    from rag.answer.claims import quoted_names
+    from rag.answer.evidence import names_of
 
     found: set[str] = set()
     for row in rows:
         found.update(quoted_names(row.key))
     for doc in docs:
         found.update(names_of(doc))
-    from rag.evidence import TOPIC_SHARE
+    from rag.answer.evidence import TOPIC_SHARE
 
     names = [n for n in found if 1 < len(n) <= MAX_NAME and not n.isdigit()]
     if keys is not None and keys.n:
@@ -169,7 +169,7 @@ def corpus_names(
 
 def _bm25(term_texts: Sequence[str]) -> Any:
     """BM25 over the terms, as `llama_index.retrievers.bm25.BM25Retriever` builds it with the
-    options `rag.retrieve` gives it."""
+    options `rag.retrieve.hybrid` gives it."""
     import bm25s
 
     tokens = bm25s.tokenize(
@@ -279,7 +279,7 @@ class Lexical:
         return node
 
     def _node(self, i: int) -> TextNode:
-        from rag.index import chunk_node
+        from rag.ingest.store import chunk_node
 
         doc = self.docs[self.doc_id(i)]
         return chunk_node(
