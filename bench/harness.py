@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -76,12 +77,17 @@ def chroma_server(path: Path) -> Iterator[int]:
                 time.sleep(0.2)
             yield port
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
+
+
+def stop(proc: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Ask a child to end (SIGTERM), and kill it when it has not within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def exit_status(failed: Iterable[str]) -> int:

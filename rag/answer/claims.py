@@ -50,8 +50,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from rag.answer import guard
 from rag.answer.cite import CANNOT_ANSWER, MARKER
-from rag.answer.guard import is_instruction, mask
+from rag.answer.guard import mask
 from rag.ingest.clean import search_key
 from rag.text import lexicon
 from rag.text.figures import Figure, figure_list, figure_spans, figures
@@ -331,7 +332,7 @@ def _sentences(read: _Read) -> list[Sentence]:
     inside = [s for s in src.sentences if src.start <= s.start < s.end <= src.end]
     if not inside:
         return [Sentence(src.start, src.end, "")]
-    return [s for s in inside if not is_instruction(src.doc.text[s.start : s.end])]
+    return [s for s in inside if not guard.is_instruction(src.doc.text[s.start : s.end])]
 
 
 def _span(read: _Read, claim: frozenset[str], wanted: frozenset[Figure]) -> Support:

@@ -28,6 +28,7 @@ from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
+from rag.answer import guard
 from rag.answer.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
 from rag.answer.evidence import (
     FIGURE,
@@ -43,7 +44,6 @@ from rag.answer.evidence import (
     sentences_of,
     whole_sentence,
 )
-from rag.answer.guard import is_instruction
 from rag.answer.question import YEAR, Query, analyse, facets, mentions, split_description
 from rag.answer.short import kind_asked, take
 from rag.ingest.keyindex import Keys
@@ -229,7 +229,8 @@ def _candidates(
             query, weights, doc, chunk, rank, doc.doc_id in named, vector
         )
         for i, (s, one) in enumerate(zip(chunk.sentences, scored, strict=True)):
-            if (doc.doc_id, s.start) not in seen and not is_instruction(doc.text[s.start : s.end]):
+            said = doc.text[s.start : s.end]
+            if (doc.doc_id, s.start) not in seen and not guard.is_instruction(said):
                 seen.add((doc.doc_id, s.start))
                 candidates.append(one)
                 if kind and not one.answers and i + 1 < len(chunk.sentences):
@@ -239,7 +240,7 @@ def _candidates(
     for doc in _names(docs).in_order(named):  # its masthead and end are candidates too
         if doc.doc_id in named:
             for s in frame(doc):
-                if (doc.doc_id, s.start) not in seen and not is_instruction(
+                if (doc.doc_id, s.start) not in seen and not guard.is_instruction(
                     doc.text[s.start : s.end]
                 ):
                     seen.add((doc.doc_id, s.start))
@@ -266,7 +267,7 @@ def _with_outcome(
     if event.cover < FACET_COVER or "\n" in doc.text[event.end : after.start]:
         return None
     said = doc.text[after.start : after.end]
-    if is_instruction(said) or is_question(said):
+    if guard.is_instruction(said) or is_question(said):
         return None
     pair = score_sentence(
         query,
@@ -381,7 +382,7 @@ def explained(best: Candidate) -> Candidate:
         prev is not None
         and any(opener.startswith(w) for w in lexicon.words("referring_openers"))
         and "\n" not in text[prev.start : start]
-        and not is_instruction(text[prev.start : prev.end])
+        and not guard.is_instruction(text[prev.start : prev.end])
     ):
         start = prev.start  # `他…` leans on the sentence before
     nxt = next((x for x in sentences[i:] if x.start >= end), None)
@@ -389,7 +390,7 @@ def explained(best: Candidate) -> Candidate:
         nxt is not None
         and "\n" not in text[end : nxt.start]
         and nxt.end - start <= EXPLAINED_CHARS
-        and not is_instruction(text[nxt.start : nxt.end])
+        and not guard.is_instruction(text[nxt.start : nxt.end])
     ):
         end = nxt.end
     return replace(best, start=start, end=end)
@@ -407,7 +408,7 @@ def continue_list(best: Candidate) -> list[Candidate]:
     after = [
         x
         for x in sentences[i + 1 : i + 1 + _LIST_LOOKAHEAD]
-        if x.start >= best.end and not is_instruction(best.doc.text[x.start : x.end])
+        if x.start >= best.end and not guard.is_instruction(best.doc.text[x.start : x.end])
     ]
     items: list[Sentence] = []
     for x in after:

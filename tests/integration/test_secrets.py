@@ -38,6 +38,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from bench.harness import stop
 from rag.testing.openai_server import OpenAIServer, Reply, Request, refused_url
 from rag.testing.quoting_model import QuotingModel
 from tests.conftest import CLI_TIMEOUT, ROOT, SEEDS, free_port, rag_env
@@ -327,12 +328,7 @@ def page(keys, places, env_of, outputs) -> dict[str, str]:
                 for path in ("", "config", "gradio_api/info"):
                     seen[f"GET /{path}"] = web.get(path).text
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=30)
     seen["serve stdout"] = (logs / "stdout").read_text("utf-8", "replace")
     seen["serve stderr"] = (logs / "stderr").read_text("utf-8", "replace")
     return seen
