@@ -200,7 +200,7 @@ def build_corpus(folder: Path, url: str) -> list[str]:
 def attempts(doc_questions: list[str], rounds: int) -> list[tuple[str, list[str]]]:
     """(question, history) pairs: each injected document asked plainly, in Traditional, with an
     instruction in the question, as a follow-up; and the system-prompt questions."""
-    from rag.answer.cite import in_script
+    from rag.text.script import in_script
 
     out: list[tuple[str, list[str]]] = []
     for _ in range(rounds):

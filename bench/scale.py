@@ -44,9 +44,9 @@ from typing import Any, TypeVar
 
 from bench.concurrency import child_env, chroma_server
 from eval.score import percentile
-from rag.answer.cite import in_script
 from rag.ingest.readers import CATALOG, read_catalog
 from rag.settings import Settings
+from rag.text.script import in_script
 from rag.types import Chunk
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -49,12 +49,12 @@ from typing import Any
 from llama_index.core.schema import QueryBundle
 
 from eval import claimkinds
-from rag.answer.cite import MARKER, in_script, marker
+from rag.answer.cite import MARKER, marker
 from rag.answer.claims import MIN_OVERLAP, Source, bigrams, check, split_claims
 from rag.answer.question import condense
-from rag.ingest.clean import search_key
 from rag.ingest.store import chunk_from_node
 from rag.text.figures import Figure, figure_list, figures
+from rag.text.script import in_script, search_key
 from rag.types import Sentence
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")

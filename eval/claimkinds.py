@@ -29,11 +29,11 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.claims import quoted_names
-from rag.ingest.clean import search_key
 from rag.text import lexicon
 from rag.text.figures import PCT, PP, figure_list
 from rag.text.names import tagged
 from rag.text.places import place_spans, places_in
+from rag.text.script import search_key
 
 ENTITY_TAGS = ("nr", "nt", "ns", "nz")
 RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0}

@@ -15,8 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rag.answer.cite import in_script, is_traditional
-from rag.ingest.clean import search_key
+from rag.text.script import in_script, is_traditional, search_key
 
 _SPACE = re.compile(r"\s+")
 

@@ -101,8 +101,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _ask_streaming(question: str, settings: Settings, as_json: bool) -> int:
     """The answer as it is written, then its citations and checks (`--json`: one `{"delta"}`
     line per piece, then the answer object)."""
-    from rag.answer.cite import in_script, is_traditional
     from rag.pipeline import ask
+    from rag.text.script import in_script, is_traditional
 
     streamed: list[str] = []
 

@@ -368,7 +368,7 @@ def list_documents(settings: Settings, engine: Engine | None = None) -> list[Sou
 def in_question_script(question: str, script: str) -> str:
     """The question in the script asked for (`简` or `繁`; anything else: as typed). Answers
     follow the question's script, so this is how a 简/繁 switch overrides it."""
-    from rag.answer.cite import in_script
+    from rag.text.script import in_script
 
     return in_script(question, script == "繁") if script in ("简", "繁") else question
 
@@ -386,7 +386,7 @@ def suggested_questions(
     """Questions drawn from the corpus for a newcomer to try: a dated figure of each document
     in turn (`2024年,苏州市人工智能产业实现营收超2300亿元` -> `2024年苏州市人工智能产业实现营收是
     多少？`), in Simplified; [] without an index."""
-    from rag.answer.cite import in_script
+    from rag.text.script import in_script
 
     try:
         docs = list(engine.docs.values()) if engine else list_documents(settings)

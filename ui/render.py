@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from rag.answer.cite import MARKER
 
 AnswerJson = dict[str, Any]
 DocInfo = Callable[[str], Any]
 """doc_id -> the `SourceDoc` (title, issuer, date, display text), or raises."""
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 def text(value: str) -> str:
@@ -30,7 +30,7 @@ def answer_html(answer_text: str) -> str:
     """An answer bubble: escaped text whose `[n]` markers open their source when clicked."""
     escaped = text(answer_text)
     # classes, not data-* attributes: the chatbot's sanitizer keeps only the former
-    return _MARKER.sub(
+    return MARKER.sub(
         lambda m: f'<span class="cite cite-{m[1]}" title="查看出处">[{m[1]}]</span>', escaped
     )
 

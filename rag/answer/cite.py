@@ -8,7 +8,6 @@ so `quote == text[start:end]` holds by construction and is asserted again here.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from rag.types import Citation, SourceDoc
 
@@ -19,35 +18,6 @@ MARKER = re.compile(r"\[(\d{1,3})\]")
 
 def marker(n: int) -> str:
     return f"[{n}]"
-
-
-@lru_cache(maxsize=1)
-def _s2t():
-    import opencc
-
-    return opencc.OpenCC("s2t")
-
-
-def is_traditional(text: str) -> bool:
-    """True when the text has characters that Traditional->Simplified would change."""
-    from rag.ingest.clean import search_key
-
-    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    key = search_key("".join(han))
-    return any(a != b for a, b in zip(han, key, strict=False))
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def in_script(text: str, traditional: bool) -> str:
-    """Our own wording (labels, refusals, a document's title in a label) in the asker's script;
-    never applied to quotes."""
-    return (_s2t() if traditional else _t2s()).convert(text)
 
 
 def doc_label(doc: SourceDoc) -> str:

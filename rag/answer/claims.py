@@ -53,11 +53,12 @@ from functools import cached_property, lru_cache
 from rag.answer import guard
 from rag.answer.cite import CANNOT_ANSWER, MARKER
 from rag.answer.guard import mask
-from rag.ingest.clean import search_key
 from rag.text import lexicon
+from rag.text.dates import years_meant
 from rag.text.figures import Figure, figure_list, figure_spans, figures
 from rag.text.names import tagged
 from rag.text.places import place_spans, subject_places
+from rag.text.script import search_key
 from rag.types import Sentence, SourceDoc
 
 MIN_OVERLAP = 0.3
@@ -195,7 +196,6 @@ def bigrams(key: str) -> frozenset[str]:
     return frozenset(run[i : i + 2] for run in _WORD.findall(key) for i in range(len(run) - 1))
 
 
-_RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
@@ -205,9 +205,7 @@ def _meant_years(doc: SourceDoc, sentence_key: str) -> frozenset[Figure]:
     if not year:
         return frozenset()
     present = int(year.group(0))
-    return figures(
-        " ".join(f"{present + d}年" for w, d in _RELATIVE_YEARS.items() if w in sentence_key)
-    )
+    return figures(" ".join(years_meant(sentence_key, present)))
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,13 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from rag.answer.question import YEAR, Query, forms, mentions
-from rag.ingest.clean import search_key
 from rag.ingest.keyindex import KeyIndex
 from rag.text import lexicon, names
 from rag.text.contraction import contracted_in
+from rag.text.dates import years_meant
 from rag.text.names import names_other
 from rag.text.places import kind_of, places_in, subject_places, subjects_in, within
+from rag.text.script import search_key
 from rag.text.sentences import is_question, sentences_before
 from rag.types import Chunk, Sentence, SourceDoc
 
@@ -53,7 +54,6 @@ _DATE = re.compile(
     r"\d{1,4}\s*年|[〇零一二三四五六七八九十]{2,4}年|\d{4}\s*[-/.]\s*\d{1,2}|\d{1,2}\s*[月日号]|"
     r"[一二三四五六七八九十]{1,3}月|世纪|年代|今年|去年|前年|明年|当年|同年|次年|翌年"
 )
-_RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 _FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
 _BACK_SENTENCES = 8  # its end matter: author units, references, handling notes
 _NAME_SPLIT = re.compile(r"[、，,；;:：（）()《》\s]+")
@@ -77,7 +77,7 @@ def _with_resolved_years(key: str, doc: SourceDoc) -> str:
     year = _doc_year(doc)
     if year is None:
         return key
-    extra = [f"{year + d}年" for word, d in _RELATIVE_YEARS.items() if word in key]
+    extra = years_meant(key, year)
     return key + " " + " ".join(extra) if extra else key
 
 

@@ -29,7 +29,7 @@ from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer import guard
-from rag.answer.cite import CANNOT_ANSWER, doc_label, in_script, make_citation, marker
+from rag.answer.cite import CANNOT_ANSWER, doc_label, make_citation, marker
 from rag.answer.evidence import (
     FIGURE,
     MIN_COVER,
@@ -48,6 +48,7 @@ from rag.answer.question import YEAR, Query, analyse, facets, mentions, split_de
 from rag.answer.short import kind_asked, take
 from rag.ingest.keyindex import Keys
 from rag.text import lexicon
+from rag.text.script import in_script
 from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
 
 NEAR_BEST = 0.85

@@ -24,15 +24,15 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.llms import LLM, ChatMessage
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.answer.cite import CANNOT_ANSWER, in_script, is_traditional, make_citation, marker
+from rag.answer.cite import CANNOT_ANSWER, make_citation, marker
 from rag.answer.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
 from rag.answer.extractive import ExtractiveSynthesizer, NodeSynthesizer
 from rag.answer.guard import echoes, mask
 from rag.answer.llm import chat, messages
 from rag.answer.prompt import render
 from rag.errors import ServiceError
-from rag.ingest.clean import search_key
 from rag.settings import Settings
+from rag.text.script import in_script, is_traditional, search_key
 from rag.types import Citation, Claim, SourceDoc
 
 UNVERIFIED = "〔未核实〕"

@@ -23,8 +23,8 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rag.ingest.clean import search_key
 from rag.text import lexicon
+from rag.text.script import search_key
 
 WITHHELD = "〔此处一句疑似写给AI的指令，已略去〕"
 """What the model reads instead of a withheld sentence."""

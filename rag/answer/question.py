@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import guard
-from rag.answer.cite import in_script, is_traditional
-from rag.ingest.clean import search_key
 from rag.ingest.keyindex import KeyIndex, of_keys
 from rag.text import lexicon
 from rag.text.coordination import facet_questions
 from rag.text.places import places_in, within
+from rag.text.script import in_script, is_traditional, search_key
 from rag.text.terms import _jieba, stopwords
 
 YEAR = re.compile(r"(?:19|20)\d{2}")

@@ -108,9 +108,8 @@ def take(
 def folded(text: str) -> str:
     """Traditional characters as Simplified, each to exactly one character (a character OpenCC
     would turn into two stays as it is), so a match's offsets index the original."""
-    from rag.answer.cite import _t2s
+    from rag.text.script import simplified as convert
 
-    convert = _t2s().convert
     out = []
     for ch in text:
         simple = convert(ch) if "\u4e00" <= ch <= "\u9fff" else ch
@@ -152,8 +151,8 @@ def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, st
 def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int, int, str] | None:
     """The first run of names of the kind asked that the question does not name: names joined
     by 、 和 与 及 stay one span."""
-    from rag.ingest.clean import search_key
     from rag.text import lexicon
+    from rag.text.script import search_key
 
     surnames = lexicon.words("surnames")
     spans: list[tuple[int, int]] = []

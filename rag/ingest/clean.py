@@ -23,10 +23,9 @@ the same passages, while quotes stay verbatim.
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
 
 from rag.text import lexicon
+from rag.text.script import search_key
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])[(（]([a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*)[)）]")
@@ -59,18 +58,6 @@ _WIDE_LINE = 45
 # with state, not a line pattern.
 _DISTRIBUTION = re.compile(r"^(报|送|抄送|抄报|分送)\s*[:：]")  # runs until a line ends in 。
 _SPACE_RUN = re.compile(r"[ \u3000\t]{2,}")
-
-
-@lru_cache(maxsize=1)
-def _t2s():  # built on first use, not at import
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def search_key(text: str) -> str:
-    """NFKC width folding, Traditional->Simplified, lower case. Not offset-preserving."""
-    return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
 
 
 def remove_glosses(text: str) -> str:

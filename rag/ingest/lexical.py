@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 from llama_index.core.schema import TextNode
 
-from rag.ingest.clean import search_key
 from rag.ingest.keyindex import KeyIndex
+from rag.text.script import search_key
 from rag.text.terms import terms_of_key
 from rag.types import DocMeta, SourceDoc
 

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import UserError
-from rag.ingest.clean import display_text, search_key
+from rag.ingest.clean import display_text
+from rag.text.script import detect_script
 from rag.types import DocMeta, SourceDoc
 
 if TYPE_CHECKING:
@@ -191,16 +192,6 @@ def extract(suffix: str, data: bytes) -> str:
     if suffix == ".pdf":
         return pdf_text(data)
     return decode(data)
-
-
-def detect_script(text: str) -> str:
-    """`繁` when a noticeable share of Han characters change under Traditional->Simplified."""
-    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    if not han:
-        return ""
-    sample = "".join(han[:4000])
-    changed = sum(a != b for a, b in zip(sample, search_key(sample), strict=False))
-    return "繁" if changed / len(sample) > 0.05 else "简"
 
 
 def read_catalog(folder: Path) -> dict[str, dict[str, str]]:

@@ -54,10 +54,10 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.errors import ServiceError, UserError
 from rag.ingest.chunk import chunk_document
-from rag.ingest.clean import search_key
 from rag.retrieve.embed import endpoint_errors
 from rag.retrieve.hashing import Prepared, exit_with_parent, prepare_hashed
 from rag.settings import Settings
+from rag.text.script import search_key
 from rag.text.terms import terms_of_key
 from rag.types import Chunk, DocMeta, Sentence, SourceDoc
 

@@ -36,9 +36,9 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
 from rag.errors import ServiceError, UserError
-from rag.ingest.clean import search_key
 from rag.retrieve.hashing import hashed_vector
 from rag.settings import Settings, shown_url
+from rag.text.script import search_key
 
 
 class HashedCharNgramEmbedding(BaseEmbedding):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from rag.ingest.clean import search_key
+from rag.text.script import search_key
 from rag.types import Chunk, SourceDoc
 
 NGRAM_WEIGHTS = {1: 0.5, 2: 1.0, 3: 1.0}

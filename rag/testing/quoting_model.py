@@ -14,8 +14,8 @@ import re
 import threading
 
 from rag.answer.cite import CANNOT_ANSWER, marker
-from rag.ingest.clean import search_key
 from rag.testing.openai_server import Reply, Request
+from rag.text.script import search_key
 
 # ------------------------------------------------------------------------- the eval's fake model
 

@@ -141,3 +141,13 @@ def resolve_relative(text: str, base: str) -> list[tuple[int, int, str]]:
             last_period = period
         found.append((m.start(), m.end(), years + period))
     return found
+
+
+_PLAIN_YEAR_WORDS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
+
+
+def years_meant(key: str, present: int) -> list[str]:
+    """The years the plain year words of a search key stand for in a text of year `present`
+    (`去年` in a 2024 report: `2023年`), by containment alone: what the sentence scorer and the
+    claim checker compare a year asked or claimed with (`resolve_relative` reads periods too)."""
+    return [f"{present + d}年" for word, d in _PLAIN_YEAR_WORDS.items() if word in key]

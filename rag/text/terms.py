@@ -11,8 +11,8 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from rag.ingest.clean import search_key
 from rag.text import lexicon
+from rag.text.script import search_key
 
 
 def stopwords() -> frozenset[str]:

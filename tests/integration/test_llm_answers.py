@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from rag.answer.cite import CANNOT_ANSWER, MARKER, is_traditional
+from rag.answer.cite import CANNOT_ANSWER, MARKER
 from rag.answer.generate import UNVERIFIED
 from rag.pipeline import MODE_LLM, ask, open_engine
 from rag.testing.openai_server import (
@@ -27,6 +27,7 @@ from rag.testing.openai_server import (
     slow,
 )
 from rag.testing.quoting_model import QuotingModel, parse_prompt
+from rag.text.script import is_traditional
 
 QUESTION = "2024年苏州人工智能产业营收是多少？"
 FACT = "2300"

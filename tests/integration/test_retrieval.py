@@ -7,8 +7,8 @@ import pytest
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from rag.ingest.clean import search_key
 from rag.retrieve.hybrid import JiebaBM25Retriever
+from rag.text.script import search_key
 
 TOP = 5
 

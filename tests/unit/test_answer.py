@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.cite import CANNOT_ANSWER, MARKER, in_script, is_traditional, make_citation, marker
+from rag.answer.cite import CANNOT_ANSWER, MARKER, make_citation, marker
 from rag.answer.extractive import extract
 from rag.errors import UserError
 from rag.ingest.chunk import chunk_document
-from rag.ingest.clean import search_key
 from rag.ingest.readers import make_doc
 from rag.pipeline import validate_question
 from rag.settings import Settings
+from rag.text.script import in_script, is_traditional, search_key
 from rag.types import SourceDoc
 
 SIMPLIFIED_RAW = (

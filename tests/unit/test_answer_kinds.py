@@ -8,8 +8,8 @@ from __future__ import annotations
 from rag.answer.cite import CANNOT_ANSWER
 from rag.answer.extractive import Extracted, extract_answer
 from rag.ingest.chunk import chunk_document
-from rag.ingest.clean import search_key
 from rag.ingest.readers import make_doc
+from rag.text.script import search_key
 from rag.types import SourceDoc
 
 NEWS = make_doc(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.answer.cite import CANNOT_ANSWER, in_script
+from rag.answer.cite import CANNOT_ANSWER
 from rag.answer.claims import (
     BAD_MARKER,
     NO_SOURCE,
@@ -20,6 +20,7 @@ from rag.answer.claims import (
     split_claims,
 )
 from rag.ingest.chunk import split_sentences
+from rag.text.script import in_script
 from rag.types import DocMeta, SourceDoc
 
 REVENUE = "2024年，苏州市人工智能产业实现营收超2300亿元，同比增长20%。"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given
 
-from rag.ingest.clean import display_text, remove_glosses, search_key
+from rag.ingest.clean import display_text, remove_glosses
+from rag.text.script import search_key
 from tests.conftest import SEED_IDS, SEEDS, chinese_text
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from eval.score import key
-from rag.ingest.clean import search_key
 from rag.ingest.readers import read_corpus
+from rag.text.script import search_key
 
 ROOT = Path(__file__).parents[2]
 QUESTIONS = ROOT / "eval" / "questions.jsonl"

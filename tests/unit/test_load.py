@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from rag.errors import UserError
-from rag.ingest.readers import decode, detect_script, make_doc, read_corpus
+from rag.ingest.readers import decode, make_doc, read_corpus
+from rag.text.script import detect_script
 from tests.conftest import SEEDS
 
 TEXT = "苏州人工智能报告\n2024年，苏州市人工智能产业实现营收超2300亿元。"

@@ -13,7 +13,6 @@ from rag.answer.question import (
     split_description,
     strip_instructions,
 )
-from rag.ingest.clean import search_key
 from rag.text.places import (
     kind_of,
     lineage,
@@ -23,6 +22,7 @@ from rag.text.places import (
     subjects_in,
     within,
 )
+from rag.text.script import search_key
 
 KEYS = ["苏州人工智能产业营收超2300亿元", "杭州上市企业43家", "规上企业378家", "智能计算中心15家"]
 

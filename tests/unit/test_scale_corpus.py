@@ -11,8 +11,8 @@ from random import Random
 import pytest
 
 from bench.scale import SEED_CITIES, build_corpus, scaled, variant
-from rag.answer.cite import in_script
 from rag.ingest.readers import CATALOG, read_corpus
+from rag.text.script import in_script
 from tests.conftest import SEED_IDS, SEEDS
 
 
