@@ -11,7 +11,7 @@ from empty (s, chunks/s), again unchanged, and again after one document got a se
 chunks embedded: ideally that document's alone); opens the engine (s); asks every question of
 eval/questions.jsonl (p50/p95 of each answer's `timings_ms["total"]`). With e5 a second child
 times the model alone on what ingest embeds (every distinct sentence of every chunk, as
-`rag.ingest.store.embed_chunks`): ingest / model is ingest's cost beyond the model (<= 1.15, not
+`rag.ingest.prepare.embed_chunks`): ingest / model is ingest's cost beyond the model (<= 1.15, not
 gated).
 
 Targets, gated at N=100 with the hashed embedder in every store measured (exit status 1 when one
@@ -166,7 +166,7 @@ def _children(pid: int | str) -> list[str]:
 
 class PeakMemory:
     """The largest resident memory of this process and its children together (ingest's helper
-    process, `rag.ingest.store._prepared`), sampled every `every` seconds in a thread."""
+    process, `rag.ingest.prepare.prepared_groups`), sampled every `every` seconds in a thread."""
 
     def __init__(self, every: float = 0.05) -> None:
         import threading
@@ -191,8 +191,8 @@ class PeakMemory:
 
 
 def sentence_texts(settings: Settings, paths: Sequence[Path]) -> tuple[list[str], list[Chunk]]:
-    """What ingest embeds with a semantic embedder (`rag.ingest.store.embed_chunks`): every distinct
-    sentence of every chunk of each document; and the chunks."""
+    """What ingest embeds with a semantic embedder (`rag.ingest.prepare.embed_chunks`): every
+    distinct sentence of every chunk of each document; and the chunks."""
     from rag.ingest.chunk import chunk_document
     from rag.ingest.readers import read_corpus
 

@@ -37,7 +37,8 @@ from rag.ingest.lexical import Lexical
 from rag.ingest.library import add_files, delete_document, documents_table, uploads_dir
 from rag.ingest.lock import writer_lock
 from rag.ingest.readers import Rejected, read_corpus
-from rag.ingest.store import IngestReport, Store, sync
+from rag.ingest.store import Store
+from rag.ingest.sync import IngestReport, sync
 from rag.retrieve.embed import endpoint_errors
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit, SourceDoc
@@ -111,7 +112,7 @@ def open_engine(
     lexical = load_lexical(store, manifest)
     docs = lexical.docs
     retriever = build_retriever(store, embedder, lexical, settings.top_k)
-    from rag.ingest.store import semantic
+    from rag.ingest.prepare import semantic
 
     model = embedder if semantic(embedder) else None  # sentence vectors are stored with it
     names = DocumentNames(docs.values(), lexical.keys)

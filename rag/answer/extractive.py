@@ -472,7 +472,7 @@ class ExtractiveSynthesizer(NodeSynthesizer):
     def synthesize(  # type: ignore[override]
         self, query: QueryBundle | str, nodes: list[NodeWithScore], *args: Any, **kwargs: Any
     ) -> Response:
-        from rag.ingest.store import chunk_from_node
+        from rag.ingest.nodes import chunk_from_node
 
         question = query.query_str if isinstance(query, QueryBundle) else query
         hits = []

@@ -109,7 +109,7 @@ class LLMSynthesizer(NodeSynthesizer):
     def sources(self, nodes: Sequence[NodeWithScore], question: str) -> list[Source]:
         """The first `llm_sources` chunks, numbered from 1, as many as the context window holds."""
         from rag.ingest.chunk import count_tokens
-        from rag.ingest.store import chunk_from_node
+        from rag.ingest.nodes import chunk_from_node
 
         budget = (
             self._settings.llm_context_window

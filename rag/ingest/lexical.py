@@ -75,7 +75,7 @@ class Row:
     key: str
     """Its search key (`rag.ingest.clean.search_key` of its text)."""
     vectors: str = ""
-    """Its sentences' vectors as `rag.ingest.store.pack_vectors` stores them; empty with the hashed
+    """Its sentences' vectors as `rag.ingest.nodes.pack_vectors` stores them; empty with the hashed
     embedder."""
 
 
@@ -279,7 +279,7 @@ class Lexical:
         return node
 
     def _node(self, i: int) -> TextNode:
-        from rag.ingest.store import chunk_node
+        from rag.ingest.nodes import chunk_node
 
         doc = self.docs[self.doc_id(i)]
         return chunk_node(

@@ -21,7 +21,8 @@ from rag.errors import UserError
 from rag.ingest import lexical
 from rag.ingest.lock import writer_lock
 from rag.ingest.readers import Rejected, read_catalog, read_file, same_text
-from rag.ingest.store import IngestReport, Store, sync
+from rag.ingest.store import Store
+from rag.ingest.sync import IngestReport, sync
 from rag.settings import Settings
 from rag.types import SourceDoc
 

@@ -2,8 +2,8 @@
 ingest's helper process computes with them.
 
 Kept apart from `rag.retrieve.embed` and `rag.ingest.store` so that the helper process
-(`rag.ingest.store._prepared`), started fresh, imports the text layer alone: with the store's and
-LlamaIndex's modules it held about 115 MB more at 100 times the seeds."""
+(`rag.ingest.prepare.prepared_groups`), started fresh, imports the text layer alone: with the
+store's and LlamaIndex's modules it held about 115 MB more at 100 times the seeds."""
 
 from __future__ import annotations
 

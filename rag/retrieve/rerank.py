@@ -34,7 +34,7 @@ from rag.answer.evidence import (
 from rag.answer.extractive import continue_list, read_question
 from rag.answer.question import Query, analyse, facets
 from rag.ingest.lexical import Lexical
-from rag.ingest.store import chunk_from_node
+from rag.ingest.nodes import chunk_from_node
 from rag.types import Chunk, SourceDoc
 
 

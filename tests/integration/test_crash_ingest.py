@@ -37,7 +37,8 @@ DIE_AT = """
 import os, signal, sys
 from pathlib import Path
 from rag.retrieve.embed import build_embedder
-from rag.ingest.store import Store, sync
+from rag.ingest.store import Store
+from rag.ingest.sync import sync
 from rag.ingest.lock import writer_lock
 from rag.ingest.readers import read_corpus
 from rag.settings import Settings

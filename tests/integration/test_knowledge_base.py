@@ -16,7 +16,8 @@ import pytest
 
 from rag.errors import UserError
 from rag.ingest.readers import read_file
-from rag.ingest.store import Store, sync
+from rag.ingest.store import Store
+from rag.ingest.sync import sync
 from rag.pipeline import (
     add_files,
     ask,

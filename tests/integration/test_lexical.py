@@ -99,7 +99,8 @@ def test_unchanged_reingest_keeps_the_file_and_a_changed_document_embeds_its_new
 
 
 def test_batches_of_documents_give_the_same_index(tmp_path: Path, corpus: Path) -> None:
-    # 244 chunks in batches of 20: a helper process prepares them (`rag.ingest.store._prepared`)
+    # 244 chunks in batches of 20: a helper process prepares them
+    # (`rag.ingest.prepare.prepared_groups`)
     one = make_settings(tmp_path / "one")
     small = make_settings(tmp_path / "small", write_batch=20)
     ingest(one, [corpus])
