@@ -74,9 +74,10 @@ def ask(url_or_client: Any, question: str, history: list[str] | None = None) -> 
 @contextmanager
 def serving(settings: Settings, limits: Any = None) -> Iterator[str]:
     """The page as `rag serve` serves it (its index opened first, its launch options), on a
-    free loopback port; `limits`: a `ui.app.Limits`, else the page's own."""
+    free loopback port; `limits`: a `ui.gate.Limits`, else the page's own."""
     from rag.pipeline import open_engine
-    from ui.app import Limits, build_app, launch_options
+    from ui.app import build_app, launch_options
+    from ui.gate import Limits
 
     limits = limits or Limits()
     app = build_app(settings, open_engine(settings), limits=limits)
@@ -197,7 +198,7 @@ def flood(url: str, asked: int, admitted: int, model: HeldModel, question: str) 
     `CALL_TIMEOUT`; then one more question is asked (recovery)."""
     from gradio_client.exceptions import AppError
 
-    from ui.app import BUSY
+    from ui.gate import BUSY
 
     run = Flood(asked)
     senders = [client(url) for _ in range(max(1, asked // 16))]
@@ -275,7 +276,7 @@ def questions_at_once(url: str, n: int) -> Faulted:
     from gradio_client.exceptions import AppError
 
     from bench.faults import QUESTIONS
-    from ui.app import BUSY
+    from ui.gate import BUSY
 
     run = Faulted()
     with ThreadPoolExecutor(max_workers=min(n, 16)) as pool:
@@ -325,7 +326,7 @@ def faults_through_page(settings: Settings, n: int) -> dict[str, tuple[Faulted, 
     "stream cut": `/ask` is not streamed (the chat's stream is `bench.faults`' own case)."""
     from bench.faults import FAULTS, bound
     from rag.testing.openai_server import refused_url
-    from ui.app import Limits
+    from ui.gate import Limits
 
     turns = -(-n // Limits().running)
     figures: dict[str, tuple[Faulted, float]] = {}
@@ -435,7 +436,7 @@ def fault_failures(figures: dict[str, tuple[Faulted, float]], n: int) -> list[st
 
 def main(argv: list[str] | None = None) -> int:
     from rag.pipeline import ingest
-    from ui.app import Limits
+    from ui.gate import Limits
 
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None, help="an index (default: seeds)")

@@ -9,9 +9,9 @@ sources panel. The split exists because Gradio 6 covers a Chatbot with an "Error
 fails, its errors become the reply. The stop button cancels that step; closing `ask_stream`
 stops the model's stream at its next piece.
 
-Load: answers (the `/ask` API and the chat together) pass one gate, `Limits.running` at a time
-with `Limits.waiting` more waiting their turn; one more is told 「当前提问人数较多，请稍后再试。」
-at once (the API as a one-line `gr.Error`, the page as a toast before anything is written into
+Load: answers (the `/ask` API and the chat together) pass one gate (`ui.gate`),
+`Limits.running` at a time with `Limits.waiting` more waiting their turn; one more is told
+「当前提问人数较多，请稍后再试。」 at once (the API as a one-line `gr.Error`, the page as a toast before anything is written into
 the chat), and so is a question still waiting after `Limits.wait_seconds`. An answer not done
 after `Limits.answer_seconds` ends with a one-line notice. Gradio's own `queue(max_size=...)` is
 not used for this: its clients replace any message with their own English one ("Queue is
@@ -32,18 +32,15 @@ document's `<script>` shows as text instead of running.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
 import re
 import tempfile
 import threading
-from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError, UserError
 from rag.pipeline import (
@@ -65,6 +62,7 @@ from rag.pipeline import (
 from rag.settings import Settings
 from rag.types import Citation
 from ui import render
+from ui.gate import BUSY, CONCURRENCY, DEFAULT_LIMITS, Busy, Gate, Limits, locked, unlocked
 from ui.render import AnswerJson, text
 
 if TYPE_CHECKING:
@@ -81,12 +79,6 @@ SCRIPTS = {"跟随提问": "", "简体": "简", "繁體": "繁"}
 KB_COLUMNS = ("doc_id", "title", "date", "script", "chunks", "source")
 KB_HEADERS = ["文档 id", "标题", "日期", "字体", "块数", "文件"]
 UPLOAD_TYPES = (".txt", ".md", ".docx", ".pdf")
-CONCURRENCY = 2  # an answer takes ~10 ms once the index is loaded; keep memory flat
-QUEUE_LIMIT = 64  # questions waiting their turn: 50 sessions asking at once still all wait
-WAIT_SECONDS = 120.0
-ANSWER_SECONDS = 300.0  # above the model layer's own worst case with default settings
-BUSY = "当前提问人数较多，请稍后再试。"
-TOO_SLOW = "回答超时（超过 {seconds:g} 秒），请稍后再试。"
 OTHER_EVENTS = 40  # Gradio's default `max_threads`: what every other event of the page had
 PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
 PAGE_CSS = """
@@ -127,176 +119,6 @@ SCROLL_JS = """() => {
 }"""
 
 Chat = list[dict[str, Any]]
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How many answers the page works on, and when it says it is busy instead of hanging."""
-
-    running: int = CONCURRENCY
-    """Answers worked on at the same time (the `/ask` API and the chat together)."""
-    waiting: int = QUEUE_LIMIT
-    """Questions that may wait for their turn; one more is told `BUSY` at once."""
-    wait_seconds: float = WAIT_SECONDS
-    """A question still waiting after this is told `BUSY`."""
-    answer_seconds: float = ANSWER_SECONDS
-    """An answer not done this long after its turn came ends with `TOO_SLOW`. Above the model
-    layer's worst case with default settings (60 s x 3 attempts, waits between them), so its
-    own fallback comes first; only a stream that trickles on and on meets this bound."""
-
-
-class Busy(Exception):
-    """The page cannot take, or finish, this question now; the message says so in one line."""
-
-
-class _Gate:
-    """`limits.running` turns at a time, first come first served, `limits.waiting` waiting.
-    Lives on the server's event loop: waiting costs no thread."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-        self._running = 0
-        self._queued = 0
-        self._waiting: deque[asyncio.Future[None]] = deque()
-
-    def full(self) -> bool:
-        """Whether a question asked now would be told `BUSY` (read from any thread)."""
-        return self._running >= self.limits.running and self._queued >= self.limits.waiting
-
-    @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[_Turn]:
-        """A turn: `Busy` when too many wait, or when the wait lasts `limits.wait_seconds`."""
-        await self._enter()
-        turn = _Turn(self.limits.answer_seconds)
-        try:
-            yield turn
-        finally:
-            turn.release_when_idle(self._leave)
-
-    async def _enter(self) -> None:
-        if self._running < self.limits.running:  # nobody waits while a place is free
-            self._running += 1
-            return
-        if self._queued >= self.limits.waiting:
-            raise Busy(BUSY)
-        loop = asyncio.get_running_loop()
-        place: asyncio.Future[None] = loop.create_future()
-        self._waiting.append(place)
-        self._queued += 1
-        timer = loop.call_later(self.limits.wait_seconds, _expire, place)
-        try:
-            await place  # `_leave` hands its place over
-        except BaseException:
-            if place.done() and not place.cancelled() and place.exception() is None:
-                self._leave()  # handed over as the asker went away: pass it on
-            raise
-        finally:
-            timer.cancel()
-            self._queued -= 1
-            with contextlib.suppress(ValueError):
-                self._waiting.remove(place)
-
-    def _leave(self) -> None:
-        while self._waiting:
-            place = self._waiting.popleft()
-            if not place.done():
-                place.set_result(None)  # the place passes on; `_running` stays
-                return
-        self._running -= 1
-
-
-def _expire(place: asyncio.Future[None]) -> None:
-    if not place.done():
-        place.set_exception(Busy(BUSY))
-
-
-class _Turn:
-    """One answer's turn: its work in a daemon thread, within `seconds` from the start."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._deadline = asyncio.get_running_loop().time() + seconds
-        self._working = 0
-        self._release: Callable[[], None] | None = None
-
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` in a thread; returned once its thread is done (and the place free)."""
-        (result,) = [r async for r in self.stream(lambda: iter((fn(*args),)))]
-        return result
-
-    async def stream(self, start: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None]:
-        """The items of `start()`, iterated in a thread; `Busy(TOO_SLOW)` past the deadline.
-        When the reader stops early the thread closes the iterator at its next item (so
-        `ask_stream` stops the model's stream), then gives back the turn's place."""
-        loop = asyncio.get_running_loop()
-        items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        stop = threading.Event()
-
-        def put(kind: str, value: Any) -> None:
-            with contextlib.suppress(RuntimeError):  # the server's loop is gone: nobody reads
-                loop.call_soon_threadsafe(items.put_nowait, (kind, value))
-
-        def pump() -> None:
-            outcome: tuple[str, Any] = ("end", None)
-            try:
-                iterator = start()
-                try:
-                    for item in iterator:
-                        put("item", item)
-                        if stop.is_set():
-                            break
-                finally:
-                    getattr(iterator, "close", lambda: None)()
-            except BaseException as exc:  # raised where the reader awaits
-                outcome = ("error", exc)
-            finally:  # idle first: the reader's last step finds the place free
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(self._idle)
-                put(*outcome)
-
-        self._working += 1
-        threading.Thread(target=pump, name="rag-answer", daemon=True).start()
-        try:
-            while True:
-                try:
-                    left = max(0.0, self._deadline - loop.time())
-                    kind, value = await asyncio.wait_for(items.get(), left)
-                except TimeoutError:
-                    raise Busy(TOO_SLOW.format(seconds=self.seconds)) from None
-                if kind == "end":
-                    return
-                if kind == "error":
-                    raise value
-                yield value
-        finally:
-            stop.set()
-
-    def _idle(self) -> None:
-        self._working -= 1
-        self.release_when_idle(self._release)
-
-    def release_when_idle(self, release: Callable[[], None] | None) -> None:
-        """Give the place back now, or once the thread at work is done."""
-        self._release = release
-        if release is not None and self._working == 0:
-            self._release = None
-            release()
-
-
-def _locked() -> Any:
-    """The question box while an answer is written: emptied (the question is in the chat)."""
-    import gradio as gr
-
-    return gr.Textbox(value="", interactive=False)
-
-
-def _unlocked() -> Any:
-    import gradio as gr
-
-    return gr.Textbox(interactive=True)
-
-
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\:;,，。；）)'\"]+)+[/\\]?")
 
 
@@ -394,13 +216,13 @@ def _exports(answer: AnswerJson) -> tuple[str, str]:
 
 
 def build_app(
-    settings: Settings, engine: Engine | None = None, limits: Limits = Limits()
+    settings: Settings, engine: Engine | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> gr.Blocks:
     """The chat page; `engine` is opened on the first question when not given."""
     import gradio as gr
 
     get_engine = _Engines(settings, engine)
-    gate = _Gate(limits)
+    gate = Gate(limits)
 
     def doc_info(doc_id: str) -> Any:
         return document(doc_id, settings, get_engine())
@@ -438,7 +260,7 @@ def build_app(
         asked = [_plain(m.get("content")) for m in before if m.get("role") == "user"]
         written = ""
         asking = [{"role": "user", "content": text(question)}]
-        yield [*before, *asking], gr.skip(), gr.skip(), _locked()
+        yield [*before, *asking], gr.skip(), gr.skip(), locked()
 
         def start() -> Iterator[str | Any]:
             typed = in_question_script(question, SCRIPTS.get(script, ""))
@@ -466,7 +288,7 @@ def build_app(
                 reply = f"出错：内部错误（{type(exc).__name__}）"
             answer = {"question": question, "answer": reply, "mode": "", "citations": []}
         # the checked answer (or the error) once the gate has the place back
-        yield [*before, *chat_turn(answer, len(done))], answer, [*done, answer], _unlocked()
+        yield [*before, *chat_turn(answer, len(done))], answer, [*done, answer], unlocked()
 
     def show(answer: AnswerJson) -> tuple[Any, ...]:
         mode_line = mode_html(answer["mode"]) if answer.get("mode") else gr.skip()
@@ -673,7 +495,7 @@ def build_app(
             api_visibility="private",
             show_progress="hidden",
         )
-        stop.click(_unlocked, None, [box], cancels=[asking], api_visibility="private")
+        stop.click(unlocked, None, [box], cancels=[asking], api_visibility="private")
         open_pick.click(
             open_citation, [pick, answers], [doc_view, tabs], api_visibility="private"
         ).then(None, None, None, js=SCROLL_JS, api_visibility="private")
@@ -701,7 +523,7 @@ def serve(settings: Settings) -> None:
     app.launch(**launch_options(settings))  # the same default `Limits` as the page's
 
 
-def launch_options(settings: Settings, limits: Limits = Limits()) -> dict[str, Any]:
+def launch_options(settings: Settings, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """How the page is served: loopback by default, no share link, errors without tracebacks,
     the upload limit enforced by the server too, a login when `RAG_UI_AUTH` is set, and room
     for every question to reach the gate: Gradio works on at most `max_threads` events at once

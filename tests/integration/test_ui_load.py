@@ -51,7 +51,7 @@ from rag.pipeline import open_engine
 from rag.settings import Settings
 from rag.testing.openai_server import OpenAIServer, fault
 from rag.testing.quoting_model import QuotingModel
-from ui.app import BUSY, Limits
+from ui.gate import BUSY, Limits
 
 SESSIONS = 50
 FAULTED = 10
