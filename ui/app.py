@@ -9,16 +9,15 @@ sources panel. The split exists because Gradio 6 covers a Chatbot with an "Error
 fails, its errors become the reply. The stop button cancels that step; closing `ask_stream`
 stops the model's stream at its next piece.
 
-Load: answers (the `/ask` API and the chat together) pass one gate (`ui.gate`),
-`Limits.running` at a time with `Limits.waiting` more waiting their turn; one more is told
-「当前提问人数较多，请稍后再试。」 at once (the API as a one-line `gr.Error`, the page as a toast before anything is written into
-the chat), and so is a question still waiting after `Limits.wait_seconds`. An answer not done
-after `Limits.answer_seconds` ends with a one-line notice. Gradio's own `queue(max_size=...)` is
-not used for this: its clients replace any message with their own English one ("Queue is
-full! Please try again.", "This application is currently busy."), and the page would show it as
-an overlay. An answer's work runs in a daemon thread that keeps its place at the gate until it
-is done, even when the asker stopped waiting: a stuck model makes the page busy instead of
-piling more calls onto it.
+Load: answers (the `/ask` API and the chat together) pass one gate (`ui.gate`), `Limits.running` at
+a time with `Limits.waiting` more waiting their turn; one more is told 「当前提问人数较多，请稍后再试。」 at once
+(the API as a one-line `gr.Error`, the page as a toast before anything is written into the chat),
+and so is a question still waiting after `Limits.wait_seconds`. An answer not done after
+`Limits.answer_seconds` ends with a one-line notice. Gradio's own `queue(max_size=...)` is not used
+for this: its clients replace any message with their own English one ("Queue is full! Please try
+again.", "This application is currently busy."), and the page would show it as an overlay. An
+answer's work runs in a daemon thread that keeps its place at the gate until it is done, even when
+the asker stopped waiting: a stuck model makes the page busy instead of piling more calls onto it.
 
 A click on `[n]` (in an answer or in the sources panel) writes `turn:n` into a hidden box and
 presses a hidden button (`CITE_JS`, installed once by the sources panel): the document view
