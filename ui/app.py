@@ -10,8 +10,9 @@ fails, its errors become the reply. The stop button cancels that step; closing `
 stops the model's stream at its next piece.
 
 Load: answers (the `/ask` API and the chat together) pass one gate (`ui.gate`), `Limits.running` at
-a time with `Limits.waiting` more waiting their turn; one more is told 「当前提问人数较多，请稍后再试。」 at once
-(the API as a one-line `gr.Error`, the page as a toast before anything is written into the chat),
+a time with `Limits.waiting` more waiting their turn; one more is told
+「当前提问人数较多，请稍后再试。」 at once (the API as a one-line `gr.Error`, the page as a toast
+before anything is written into the chat),
 and so is a question still waiting after `Limits.wait_seconds`. An answer not done after
 `Limits.answer_seconds` ends with a one-line notice. Gradio's own `queue(max_size=...)` is not used
 for this: its clients replace any message with their own English one ("Queue is full! Please try
