@@ -36,7 +36,6 @@ import contextlib
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
@@ -62,6 +61,7 @@ from rag.pipeline import (
 from rag.settings import Settings
 from rag.types import Citation
 from ui import render
+from ui.exports import Exports
 from ui.gate import BUSY, CONCURRENCY, DEFAULT_LIMITS, Busy, Gate, Limits, locked, unlocked
 from ui.render import AnswerJson, text
 
@@ -79,6 +79,8 @@ SCRIPTS = {"跟随提问": "", "简体": "简", "繁體": "繁"}
 KB_COLUMNS = ("doc_id", "title", "date", "script", "chunks", "source")
 KB_HEADERS = ["文档 id", "标题", "日期", "字体", "块数", "文件"]
 UPLOAD_TYPES = (".txt", ".md", ".docx", ".pdf")
+CACHE_CLEANUP = (3600, 3600)
+"""(how often, how old) in seconds: Gradio's `delete_cache`."""
 OTHER_EVENTS = 40  # Gradio's default `max_threads`: what every other event of the page had
 PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
 PAGE_CSS = """
@@ -206,15 +208,6 @@ def _differing(answer: AnswerJson) -> list[tuple[dict[str, Any], list[str]]]:
     return [(cited[c.n], figures) for c, figures in pairs]
 
 
-def _exports(answer: AnswerJson) -> tuple[str, str]:
-    """The answer written to a Markdown and a JSON file, for the download buttons."""
-    folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
-    md, js = folder / "answer.md", folder / "answer.json"
-    md.write_text(render.export_markdown(answer), encoding="utf-8")
-    js.write_text(render.export_json(answer), encoding="utf-8")
-    return str(md), str(js)
-
-
 def build_app(
     settings: Settings, engine: Engine | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> gr.Blocks:
@@ -223,6 +216,7 @@ def build_app(
 
     get_engine = _Engines(settings, engine)
     gate = Gate(limits)
+    exports = Exports()
 
     def doc_info(doc_id: str) -> Any:
         return document(doc_id, settings, get_engine())
@@ -295,7 +289,8 @@ def build_app(
         panel = render.sources_html(answer, doc_info, _differing(answer))
         if not answer.get("citations"):
             return panel, mode_line, gr.skip(), gr.skip()
-        md, js = _exports(answer)
+        md = exports.write("answer.md", render.export_markdown(answer))
+        js = exports.write("answer.json", render.export_json(answer))
         exported = (
             gr.DownloadButton(value=md, visible=True),
             gr.DownloadButton(value=js, visible=True),
@@ -365,7 +360,8 @@ def build_app(
         hidden = gr.DownloadButton(visible=False)
         return [], [], None, render.sources_html(None), render.document_html(None), hidden, hidden
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+    # Gradio's copies of served files (the exports, uploads) removed hourly once an hour old
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_CLEANUP) as app:
         gr.Markdown(f"## {TITLE}")
         mode = gr.HTML(mode_html(engine.mode if engine else MODE_EXTRACTIVE), js_on_load=None)
         with gr.Tabs(elem_id="main-tabs"):
