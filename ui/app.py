@@ -150,17 +150,6 @@ def chat_turn(answer: AnswerJson, turn: int) -> Chat:
     ]
 
 
-def _plain(content: Any) -> str:
-    """A chat message's text (Gradio may hand back a list of parts), unescaped."""
-    import html
-
-    if isinstance(content, list):
-        content = " ".join(
-            str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in content
-        )
-    return html.unescape(re.sub(r"<[^>]+>", "", str(content or "")))
-
-
 class _Engines:
     """The open engine, opened on first use (and again while there is no index), and opened
     afresh after the knowledge base changes (an engine is a snapshot of the index)."""
@@ -251,7 +240,7 @@ def build_app(
         The answer waits for its turn at the gate (`Busy`: the reply says so)."""
         before = list(history or [])
         done = list(answers or [])
-        asked = [_plain(m.get("content")) for m in before if m.get("role") == "user"]
+        asked = [a["question"] for a in done]  # the conversation's questions, as asked
         written = ""
         asking = [{"role": "user", "content": text(question)}]
         yield [*before, *asking], gr.skip(), gr.skip(), locked()
@@ -497,12 +486,9 @@ def build_app(
         ).then(None, None, None, js=SCROLL_JS, api_visibility="private")
         kb_add.click(upload, [kb_files], [kb_table, kb_status, kb_pick], api_visibility="private")
         kb_delete.click(delete, [kb_pick], [kb_table, kb_status, kb_pick], api_visibility="private")
-        clear_all.click(
-            clear,
-            None,
-            [chat, answers, answer, sources, doc_view, export_md, export_json],
-            api_visibility="private",
-        )
+        cleared = [chat, answers, answer, sources, doc_view, export_md, export_json]
+        clear_all.click(clear, None, cleared, api_visibility="private")
+        chat.clear(clear, None, cleared, api_visibility="private")  # the chat's own trash icon
     app.queue(default_concurrency_limit=CONCURRENCY)
     return app
 

@@ -191,6 +191,16 @@ def test_page_answers_a_follow_up_in_the_context_of_the_question_before(
     page.screenshot(path=str(ARTIFACTS / "follow-up.png"), full_page=True)
 
 
+def test_the_chats_own_trash_icon_forgets_the_conversation(page: Page, seeds_url: str) -> None:
+    page.goto(seeds_url)
+    _ask(page, "2021年苏州有多少家人工智能上市企业？")
+    page.locator("#chat button[aria-label='清空对话']").click()  # Gradio's own, in Chinese
+    expect(page.get_by_test_id("bot")).to_have_count(0)
+    expect(page.locator("#sources")).not_to_contain_text("11 家")
+    follow_up = _ask(page, "那杭州呢？")  # no turn before it any more: nothing to read it with
+    expect(follow_up).not_to_contain_text("43家")
+
+
 # ------------------------------------------------------------------------- LLM mode, streaming
 
 
