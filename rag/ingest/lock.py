@@ -1,20 +1,37 @@
 """Lock: one writer at a time on the embedded store, refused at once (a second writer never waits).
 
-An exclusive `flock` on `<data_dir>/write.lock`, which records the holder's pid for the message.
-A Chroma server serialises writes itself, so there is no lock in server mode. Kept apart from
-`index.py` (and its LlamaIndex imports) so that `rag ingest` can refuse a second writer right
-after start-up, before the heavy imports.
+`filelock`'s exclusive lock on `<data_dir>/write.lock` (an OS lock, released when its holder
+dies, so a killed ingest leaves nothing to clean up), which records the holder's pid for the
+message. A Chroma server serialises writes itself, so there is no lock in server mode. Kept
+apart from the store (and its LlamaIndex imports) so that `rag ingest` can refuse a second
+writer right after start-up, before the heavy imports.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
+from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from rag.errors import UserError
 from rag.settings import Settings
+
+
+def _record_holder(fd: int) -> None:
+    """Write this process's pid into the lock file once the lock is ours (a refused attempt
+    leaves the file as the holder wrote it)."""
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode("ascii"))
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii", errors="replace").strip() or "?"
+    except OSError:
+        return "?"
 
 
 @contextlib.contextmanager
@@ -25,22 +42,15 @@ def writer_lock(settings: Settings) -> Iterator[None]:
         return
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir / "write.lock"
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
-            raise UserError(
-                f"another process (pid {holder}) is writing the index in {settings.data_dir};"
-                " wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.truncate(0)
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(path, timeout=0, on_acquired=_record_holder)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UserError(
+            f"another process (pid {_holder(path)}) is writing the index in {settings.data_dir};"
+            " wait for it to finish"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
