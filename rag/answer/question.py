@@ -117,6 +117,9 @@ def word_tags() -> dict[str, str]:
     import jieba.posseg as posseg
 
     _jieba()
+    # jieba has no function for a word's dictionary tag: `posseg`'s own table is read (parsing
+    # the dictionary again would hold a second table of 349,045 words).
+    # SEE: https://github.com/fxsjy/jieba/issues/161 (the table posseg keeps, `word_tag_tab`)
     return posseg.dt.word_tag_tab
 
 

@@ -14,10 +14,7 @@ budget is cut at commas (or, failing that, by characters) so every chunk fits.
 
 from __future__ import annotations
 
-import os
 import re
-from functools import lru_cache
-from typing import Any
 
 from rag.ingest.clean import HEADING
 from rag.types import Chunk, Sentence, SourceDoc
@@ -35,26 +32,13 @@ _LEVELS = [
 _LABEL_CHARS = 40
 
 
-@lru_cache(maxsize=1)
-def _encoding() -> Any:
-    """cl100k_base from the cache shipped inside llama-index-core: no download."""
-    import llama_index.core
-    import tiktoken
-
-    cache = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "tiktoken_cache")
-    previous = os.environ.get("TIKTOKEN_CACHE_DIR")
-    os.environ["TIKTOKEN_CACHE_DIR"] = cache
-    try:
-        return tiktoken.get_encoding("cl100k_base")
-    finally:
-        if previous is None:
-            del os.environ["TIKTOKEN_CACHE_DIR"]
-        else:
-            os.environ["TIKTOKEN_CACHE_DIR"] = previous
-
-
 def count_tokens(text: str) -> int:
-    return len(_encoding().encode(text, disallowed_special=()))
+    """cl100k_base tokens, through LlamaIndex's tokenizer: it reads the encoding from the cache
+    shipped inside llama-index-core (no download). A special token's text (`<|endoftext|>`)
+    counts as the one token it is."""
+    from llama_index.core.utils import get_tokenizer
+
+    return len(get_tokenizer()(text))
 
 
 def heading_level(paragraph: str) -> int:

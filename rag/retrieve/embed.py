@@ -219,6 +219,9 @@ def _endpoint_embedding_class() -> type[BaseEmbedding]:
     logging.getLogger("llama_index.embeddings.openai.utils").setLevel(logging.ERROR)
 
     class EndpointEmbedding(OpenAILikeEmbedding):
+        # The client's retries are set where LlamaIndex builds it, in a method of its own: no
+        # public setting keeps tenacity's retries and drops the client's.
+        # SEE: https://github.com/run-llama/llama_index/issues/13826 (max_retries applied twice)
         def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
             return {**super()._get_credential_kwargs(is_async), "max_retries": 0}
 
