@@ -5,13 +5,13 @@ The folder is the data's path:
   with sentence offsets (`chunk`) -> Chroma under a commit protocol (`store`) and the lexical
   index (`lexical`, `keyindex`); one writer at a time (`lock`); the page's knowledge base
   (`library`).
-- `retrieve/`: vectors (`embed`, `hashing`), hybrid search fused by rank (`hybrid`), reordered by
-  how well sentences answer (`rerank`).
-- `answer/`: question analysis (`question`), sentence evidence (`evidence`), the offline answerer
-  (`extractive`, `short`), the LLM path (`llm`, `prompt`, `generate`) and its claim checker
-  (`claims`), the citation contract where quotes get their offsets (`cite`), the injection guard
-  (`guard`).
-- `text/`: the Chinese text rules the stages share and their word lists (`lexicon/`).
+- `question/`: what a question asks (`analysis`).
+- `retrieve/`: vectors (`embed`, `hashing`), hybrid search fused by rank (`hybrid`).
+- `answer/`: sentence evidence (`evidence`), the chunks reordered by it (`rerank`), the offline
+  answerer (`extractive`, `short`), the LLM path (`llm`, `prompt`, `generate`) and its claim
+  checker (`claims`), the citation contract where quotes get their offsets (`cite`).
+- `text/`: the Chinese text rules the stages share (script, sentences, dates, names, places,
+  figures, the injection guard) and their word lists (`lexicon/`).
 - `testing/`: the fakes that ship with the package (a loopback OpenAI-API server).
 
 `pipeline` composes the stages (`ingest`, `ask`, `open_engine`, ...); `cli` and `ui/` call only

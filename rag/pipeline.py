@@ -99,10 +99,10 @@ def open_engine(
     answerer: the chat model when one is configured (or `llm` given), else extractive."""
     from rag.answer.evidence import DocumentNames
     from rag.answer.extractive import ExtractiveSynthesizer
+    from rag.answer.rerank import EvidenceReranker
     from rag.ingest.lexical import load as load_lexical
     from rag.retrieve.embed import build_embedder
     from rag.retrieve.hybrid import build_retriever
-    from rag.retrieve.rerank import EvidenceReranker
 
     store = store or Store(settings, create=False)
     embedder = embedder or build_embedder(settings)
@@ -184,10 +184,10 @@ def ask(
 
     `history`: the conversation's earlier questions, oldest first; a follow-up (`那杭州呢？`) is
     rewritten with what it refers to before retrieval: by the chat model in LLM mode, else (or
-    when the model fails) by rules (`rag.answer.question.condense`).
+    when the model fails) by rules (`rag.question.analysis.condense`).
     `on_token`: called with each piece of the model's text as it arrives (LLM mode; offline,
     once with the whole answer). Citations and checks come with the returned `Answer`."""
-    from rag.answer.question import strip_instructions
+    from rag.question.analysis import strip_instructions
 
     started = time.perf_counter()
     text = validate_question(question, settings)
@@ -234,7 +234,7 @@ def ask(
 
 def _standalone(question: str, previous: Sequence[str], engine: Engine) -> str:
     """The question made to stand alone: by the model when there is one, else by rules."""
-    from rag.answer.question import condense, is_follow_up
+    from rag.question.analysis import condense, is_follow_up
 
     if not previous or not is_follow_up(question):
         return question

@@ -50,13 +50,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from rag.answer import guard
 from rag.answer.cite import CANNOT_ANSWER, MARKER
-from rag.answer.guard import mask
-from rag.text import lexicon
+from rag.text import guard, lexicon
 from rag.text.dates import years_meant
 from rag.text.figures import Figure, figure_list, figure_spans, figures
-from rag.text.names import tagged
+from rag.text.guard import mask
+from rag.text.names import quoted_names, tagged
 from rag.text.places import place_spans, subject_places
 from rag.text.script import search_key
 from rag.types import Sentence, SourceDoc
@@ -257,16 +256,10 @@ def _read(source: Source) -> _Read:
     )
 
 
-_QUOTED = re.compile(r"[“「『《\"]([^“”「」『』《》\"\n]{2,20})[”」』》\"]")
 
 
 _BRACKETED = re.compile(r"[（(]([^（）()\n]{2,20})[）)]")
 _LISTED = re.compile(r"(?<=、)([^、，,。；;：:\s“”《》（）()]{2,12})(?=、)")
-
-
-def quoted_names(key: str) -> list[str]:
-    """What a text quotes in quotation marks or book marks (`「…」`, `“…”`, `《…》`)."""
-    return [m.group(1) for m in _QUOTED.finditer(key)]
 
 
 def _names(text: str) -> list[str]:
@@ -528,7 +521,7 @@ def _entity_missing(key: str, reads: Sequence[_Read], vocabulary: Collection[str
             places.update(p for r in reads for p in _main_place(r.source.doc))
         return any(p in places for p, _ in place_spans(part))
 
-    from rag.answer.question import word_tags
+    from rag.question.analysis import word_tags
 
     names = _entities(key)
     tags = word_tags()

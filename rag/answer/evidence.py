@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from rag.answer.question import YEAR, Query, forms, mentions
 from rag.ingest.keyindex import KeyIndex
+from rag.ingest.lexical import TOPIC_SHARE
+from rag.question.analysis import YEAR, Query, forms, mentions
 from rag.text import lexicon, names
 from rag.text.contraction import contracted_in
 from rag.text.dates import years_meant
-from rag.text.names import names_other
+from rag.text.names import issuer_names, names_other
 from rag.text.places import kind_of, places_in, subject_places, subjects_in, within
 from rag.text.script import search_key
 from rag.text.sentences import is_question, sentences_before
@@ -164,8 +165,7 @@ key_of = lru_cache(maxsize=8192)(search_key)
 @lru_cache(maxsize=PER_DOCUMENT)
 def names_of(doc: SourceDoc) -> tuple[str, ...]:
     """Issuer and author names from the catalog, whitespace-free search keys."""
-    parts = _NAME_SPLIT.split(search_key(doc.meta.issuer))
-    return tuple(p for p in parts if len(p) >= 2)
+    return issuer_names(doc.meta.issuer)
 
 
 _MIN_NAME = 3
@@ -241,8 +241,6 @@ def _naming_parts(name: str) -> set[str]:
 
 
 _DIGITS = re.compile(r"\d+")
-TOPIC_SHARE = 0.1
-"""Share of the chunks above which a word is the corpus's topic (`DocumentNames`)."""
 
 
 class DocumentNames:

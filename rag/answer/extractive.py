@@ -28,7 +28,6 @@ from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.answer import guard
 from rag.answer.cite import CANNOT_ANSWER, doc_label, make_citation, marker
 from rag.answer.evidence import (
     FIGURE,
@@ -44,10 +43,10 @@ from rag.answer.evidence import (
     sentences_of,
     whole_sentence,
 )
-from rag.answer.question import YEAR, Query, analyse, facets, mentions, split_description
 from rag.answer.short import kind_asked, take
 from rag.ingest.keyindex import Keys
-from rag.text import lexicon
+from rag.question.analysis import YEAR, Query, analyse, facets, mentions, split_description
+from rag.text import guard, lexicon
 from rag.text.script import in_script
 from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
 

@@ -27,11 +27,11 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from rag.answer.cite import CANNOT_ANSWER, make_citation, marker
 from rag.answer.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
 from rag.answer.extractive import ExtractiveSynthesizer, NodeSynthesizer
-from rag.answer.guard import echoes, mask
 from rag.answer.llm import chat, messages
 from rag.answer.prompt import render
 from rag.errors import ServiceError
 from rag.settings import Settings
+from rag.text.guard import echoes, mask
 from rag.text.script import in_script, is_traditional, search_key
 from rag.types import Citation, Claim, SourceDoc
 
@@ -145,7 +145,7 @@ class LLMSynthesizer(NodeSynthesizer):
 
 def format_sources(sources: Sequence[Source]) -> tuple[str, list[str]]:
     """The numbered sources as the model reads them, with sentences written to an AI withheld
-    (`rag.answer.guard`), and the withheld sentences."""
+    (`rag.text.guard`), and the withheld sentences."""
     parts: list[str] = []
     withheld: list[str] = []
     for s in sources:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rag.answer.question import Query
+    from rag.question.analysis import Query
 
 from rag.text.coordination import conjuncts
 from rag.text.dates import resolve_relative

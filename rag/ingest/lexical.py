@@ -135,6 +135,9 @@ class _Strings:
         return (self[i] for i in range(len(self)))
 
 
+TOPIC_SHARE = 0.1
+"""Share of the chunks above which a word is the corpus's topic, not a name (the vocabulary
+below, and `rag.answer.evidence.DocumentNames`)."""
 MAX_NAME = 20
 """Longest name the corpus's vocabulary keeps (a quoted sentence is no name)."""
 
@@ -150,16 +153,14 @@ def corpus_names(
     jieba's dictionary tags as names are left to jieba's tagging of the claim itself (taken
     from the corpus too they caught no swap more on the seeds, and flagged faithful answers
     naming the corpus's topic, `人工智能`). A quoted word most chunks hold (`keys`: more than
-    `rag.answer.evidence.TOPIC_SHARE` of them) is that topic too, not a name."""
-    from rag.answer.claims import quoted_names
-    from rag.answer.evidence import names_of
+    `TOPIC_SHARE` of them) is that topic too, not a name."""
+    from rag.text.names import issuer_names, quoted_names
 
     found: set[str] = set()
     for row in rows:
         found.update(quoted_names(row.key))
     for doc in docs:
-        found.update(names_of(doc))
-    from rag.answer.evidence import TOPIC_SHARE
+        found.update(issuer_names(doc.meta.issuer))
 
     names = [n for n in found if 1 < len(n) <= MAX_NAME and not n.isdigit()]
     if keys is not None and keys.n:

@@ -1,2 +1,2 @@
-"""Retrieve: text -> vectors (`embed`, `hashing`), question -> fused chunks from Chroma's
-vectors and BM25 (`hybrid`), reordered by how well their sentences answer (`rerank`)."""
+"""Retrieve: text -> vectors (`embed`, `hashing`; ingest embeds with them too), question ->
+fused chunks from Chroma's vectors and BM25 over the question and its facets (`hybrid`)."""

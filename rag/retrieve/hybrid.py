@@ -56,7 +56,7 @@ class JiebaBM25Retriever(BM25Retriever):
         # and what the answerer looks for (规模以上 whole); not for the place query of a question
         # asking a kind of place (its words are terms and place names already, hundreds of them)
         if len(words) <= MAX_ANALYSED:
-            from rag.answer.question import analyse
+            from rag.question.analysis import analyse
 
             asked = analyse(query_bundle.query_str, self._lexical.keys)[0].terms
             words += [w for w in asked if w not in words]
@@ -78,7 +78,7 @@ def expand(words: list[str], vocabulary: Container[str]) -> list[str]:
     """Question words, each the text never uses replaced by its forms and synonyms that it
     does use (`吸走` -> `虹吸`) or else by the dictionary words inside it (`服装行业` -> `服装`
     `行业`): a chunk's tokens are whole jieba words, so an absent word would find nothing."""
-    from rag.answer.question import forms
+    from rag.question.analysis import forms
     from rag.text.terms import _jieba
 
     out: list[str] = []
@@ -115,7 +115,7 @@ class FacetFusionRetriever(QueryFusionRetriever):
         self._keys = keys
 
     def _get_queries(self, original_query: str) -> list[QueryBundle]:
-        from rag.answer.question import analyse, facets
+        from rag.question.analysis import analyse, facets
 
         query, _ = analyse(original_query, self._keys)
         queries = [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]

@@ -12,6 +12,7 @@ every other check, and is cached.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 PERSON = ("nr", "nt")
@@ -48,3 +49,21 @@ def names_other(key: str, question_key: str, tags: tuple[str, ...]) -> bool:
     return any(
         flag.startswith(tags) and word not in question_key for word, flag in tagged_names(key)
     )
+
+
+_QUOTED = re.compile(r"[“「『《\"]([^“”「」『』《》\"\n]{2,20})[”」』》\"]")
+_NAME_SPLIT = re.compile(r"[、，,；;:：（）()《》\s]+")
+
+
+def quoted_names(key: str) -> list[str]:
+    """What a text quotes in quotation marks or book marks (`「…」`, `“…”`, `《…》`)."""
+    return [m.group(1) for m in _QUOTED.finditer(key)]
+
+
+def issuer_names(issuer: str) -> tuple[str, ...]:
+    """The names in a catalog's issuer field (`市发展研究中心、某大学`: both), as
+    whitespace-free search keys of two or more characters."""
+    from rag.text.script import search_key
+
+    parts = _NAME_SPLIT.split(search_key(issuer))
+    return tuple(p for p in parts if len(p) >= 2)

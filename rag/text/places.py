@@ -43,7 +43,7 @@ place its kind: a 市辖区 of 北京 is no city though it sits where cities do)
 
 _ALSO = {"县级市": frozenset({"城市"}), "县": frozenset({"县级市"}), "区": frozenset({"县级市"})}
 """Kinds a given kind implies: a county-level city is a city; `县级市` is also the county level
-as `rag.answer.question` asks it (`哪个县级市`, `哪个区县`), so a 县 or 区 is one too."""
+as `rag.question.analysis` asks it (`哪个县级市`, `哪个区县`), so a 县 or 区 is one too."""
 
 _NOT_A_SUFFIX = frozenset({"市场", "市值", "市面", "区域", "区间"})
 """Words a full name's last character starts: 合作市场 is a market, not 合作市 (the scan then

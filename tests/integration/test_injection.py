@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-import rag.answer.guard
 import rag.ingest.clean
+import rag.text.guard
 from bench.injection import SYSTEM_CANARY, measure, planted_system_prompt
 from rag.pipeline import ask, open_engine
 from rag.testing.openai_server import OpenAIServer, Reply, Request
@@ -42,7 +42,7 @@ def test_no_attack_text_reaches_the_model(guarded) -> None:
 
 def test_without_the_guards_the_same_attempts_leak(tmp_path: Path, monkeypatch) -> None:
     """The control: instructions and hidden text passed through, the model obeys and leaks."""
-    monkeypatch.setattr(rag.answer.guard, "is_instruction", lambda sentence: False)
+    monkeypatch.setattr(rag.text.guard, "is_instruction", lambda sentence: False)
     monkeypatch.setattr(rag.ingest.clean, "hide_unseen", lambda text: text)
     open_figures = measure(tmp_path, rounds=1)
     assert open_figures["prompts_carrying_attack_text"] > 0

@@ -133,7 +133,7 @@ def test_a_rare_name_may_be_in_the_sentence_referred_back_to() -> None:
 
 
 def test_a_role_asked_without_a_question_word_asks_who_holds_it() -> None:
-    from rag.answer.question import analyse
+    from rag.question.analysis import analyse
 
     query, _ = analyse("2019年河畔杯女子单打冠军？", [])
     assert query.asks_person

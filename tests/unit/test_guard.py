@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.guard import WITHHELD, echoes, instruction_spans, is_instruction, mask
 from rag.ingest.clean import IMAGE, display_text
 from rag.ingest.readers import read_corpus
+from rag.text.guard import WITHHELD, echoes, instruction_spans, is_instruction, mask
 from tests.conftest import SEEDS
 
 ATTACKS = [

@@ -7,9 +7,9 @@ import random
 from pathlib import Path
 
 from rag.answer.evidence import DocumentNames, about_document
-from rag.answer.question import analyse
 from rag.ingest.keyindex import VERIFY_MAX, KeyIndex
 from rag.ingest.readers import read_corpus
+from rag.question.analysis import analyse
 from rag.text.script import search_key
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.question import (
+from rag.question.analysis import (
     analyse,
     condense,
     facets,

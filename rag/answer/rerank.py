@@ -32,9 +32,9 @@ from rag.answer.evidence import (
     score_chunk_sentences,
 )
 from rag.answer.extractive import continue_list, read_question
-from rag.answer.question import Query, analyse, facets
 from rag.ingest.lexical import Lexical
 from rag.ingest.nodes import chunk_from_node
+from rag.question.analysis import Query, analyse, facets
 from rag.types import Chunk, SourceDoc
 
 

@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer import guard
 from rag.ingest.keyindex import KeyIndex, of_keys
-from rag.text import lexicon
+from rag.text import guard, lexicon
 from rag.text.coordination import facet_questions
 from rag.text.places import places_in, within
 from rag.text.script import in_script, is_traditional, search_key
@@ -478,7 +477,7 @@ def condense(question: str, previous: Sequence[str]) -> str:
 
 # Instructions aimed at the assistant inside a question (prompt injection) are not part of what
 # is asked, so they are neither searched nor required of an answer. A clause is one when it
-# matches the guard's list (`rag.answer.guard.is_instruction`, `rag/text/lexicon/injection.txt`):
+# matches the guard's list (`rag.text.guard.is_instruction`, `rag/text/lexicon/injection.txt`):
 # the same list that keeps such sentences in documents away from the model.
 _CLAUSE_CUT = re.compile(r"[，,。！!？?：:；;【】\[\]\n]")
 _QUOTED_CLAIM = re.compile(r"[“\"「『][^”\"」』]*\d[^”\"」』]*[”\"」』]")
