@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,23 @@ def clean_env(**extra: str) -> dict[str, str]:
 def child_env(**extra: str) -> dict[str, str]:
     """`clean_env` keeping the embedder: the hashed one unless `RAG_EMBEDDER` says otherwise
     (what most benchmarks measure is the store or the page, not the model)."""
-    return clean_env(RAG_EMBEDDER=os.environ.get("RAG_EMBEDDER", "hashed"), **extra)
+    return clean_env(**{"RAG_EMBEDDER": os.environ.get("RAG_EMBEDDER", "hashed"), **extra})
+
+
+def run_python(
+    args: Sequence[str], env: dict[str, str], timeout: float | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` from the repository's root to completion, its output captured as text
+    (`kwargs`: more of `subprocess.run`'s, such as `input` or `check`)."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
 
 
 def heartbeat(port: int) -> bool:

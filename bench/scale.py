@@ -42,7 +42,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench.concurrency import child_env, chroma_server
+from bench.harness import child_env, chroma_server, run_python
 from eval.score import percentile
 from rag.ingest.readers import CATALOG, read_catalog
 from rag.settings import Settings
@@ -264,14 +264,7 @@ def measure_model(corpus: Path) -> Row:
 def child(kind: str, corpus: Path, questions: Path, env: dict[str, str]) -> Row:
     """Run `measure_<kind>` in a fresh interpreter; the figures of its last output line."""
     args = ["--child", kind, "--corpus", str(corpus), "--questions", str(questions)]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.scale", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_SECONDS,
-    )
+    done = run_python(["-m", "bench.scale", *args], env, CHILD_SECONDS)
     if done.returncode != 0:
         raise RuntimeError(f"the {kind} child failed ({done.returncode}): {done.stderr[-1500:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))

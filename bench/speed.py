@@ -15,26 +15,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.harness import ROOT, run_python
 
 
 def _rag(args: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "rag", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
+    done = run_python(["-m", "rag", *args], env, input=stdin, check=True)
     return time.perf_counter() - started, done.stdout
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from bench.harness import run_python
 from tests.conftest import ROOT, rag_env
 
 CORPORA = ("cmrc-trial", "rgb-int")
@@ -44,14 +44,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     for corpus in present:
         out = tmp_path_factory.mktemp(f"corpus-{corpus}")
         argv = ["eval", "--corpus", f"eval/corpora/{corpus}", "--out", str(out)]
-        result = subprocess.run(
-            [sys.executable, "-m", "rag", *argv],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=CORPUS_TIMEOUT,
-        )
+        result = run_python(["-m", "rag", *argv], env, CORPUS_TIMEOUT)
         done[corpus] = (result, out)
     return done
 

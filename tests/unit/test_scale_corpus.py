@@ -90,3 +90,14 @@ def test_a_traditional_variant_names_its_cities_in_traditional() -> None:
 )
 def test_figures_scale_and_years_stay(figure: str, factor: float, expected: str) -> None:
     assert scaled(figure, factor) == expected
+
+
+def test_a_childs_environment_takes_the_embedder_it_is_given(monkeypatch) -> None:
+    from bench.harness import child_env
+
+    monkeypatch.setenv("RAG_EMBEDDER", "e5")
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "99")
+    assert child_env()["RAG_EMBEDDER"] == "e5"
+    env = child_env(RAG_EMBEDDER="hashed", RAG_DATA_DIR="/tmp/x")
+    assert env["RAG_EMBEDDER"] == "hashed" and env["RAG_DATA_DIR"] == "/tmp/x"
+    assert "RAG_CHUNK_TOKENS" not in env
