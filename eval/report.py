@@ -23,7 +23,8 @@ _SERIES = [
 
 def _headline(m: Mapping[str, Any]) -> float | None:
     """Fact accuracy, or refusal recall where the category has only unanswerable questions."""
-    return m["fact_accuracy"] if m["n_answerable"] else m["unanswerable_refused"]
+    value: float | None = m["fact_accuracy"] if m["n_answerable"] else m["unanswerable_refused"]
+    return value
 
 
 def _pct(value: float | None) -> str:

@@ -202,6 +202,7 @@ def build_app(
 ) -> gr.Blocks:
     """The chat page; `engine` is opened on the first question when not given."""
     import gradio as gr
+    from gradio.events import api  # `gr.api`, as Gradio defines it
 
     get_engine = _Engines(settings, engine)
     gate = Gate(limits)
@@ -431,13 +432,13 @@ def build_app(
         answers = gr.State([])
         pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
         open_pick = gr.Button("open", visible="hidden", elem_id="cite-open")
-        gr.api(answer_question, api_name="ask", concurrency_limit=None)  # the gate limits it
+        api(answer_question, api_name="ask", concurrency_limit=None)  # the gate limits it
 
         def list_documents_api() -> list[dict[str, Any]]:
             """The knowledge base: one row per document (the 知识库 tab's table)."""
             return documents_table(settings)
 
-        gr.api(list_documents_api, api_name="documents")
+        api(list_documents_api, api_name="documents")
 
         def document_api(doc_id: str, start: int = 0, end: int = 0) -> dict[str, Any]:
             """A document's display text (what citation offsets refer to) and `text[start:end]`:
@@ -457,7 +458,7 @@ def build_app(
                 "quote": doc.text[int(start) : int(end)],
             }
 
-        gr.api(document_api, api_name="document")
+        api(document_api, api_name="document")
         asking = gr.on(
             [send.click, box.submit],
             check,
@@ -490,7 +491,8 @@ def build_app(
         clear_all.click(clear, None, cleared, api_visibility="private")
         chat.clear(clear, None, cleared, api_visibility="private")  # the chat's own trash icon
     app.queue(default_concurrency_limit=CONCURRENCY)
-    return app
+    blocks: gr.Blocks = app
+    return blocks
 
 
 def serve(settings: Settings) -> None:

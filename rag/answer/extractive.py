@@ -35,7 +35,6 @@ from rag.answer.evidence import (
     Candidate,
     DocumentNames,
     frame,
-    is_question,
     key_of,
     question_vector,
     score_chunk_sentences,
@@ -48,6 +47,7 @@ from rag.ingest.keyindex import Keys
 from rag.question.analysis import YEAR, Query, analyse, facets, mentions, split_description
 from rag.text import guard, lexicon
 from rag.text.script import in_script
+from rag.text.sentences import is_question
 from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
 
 NEAR_BEST = 0.85
@@ -468,7 +468,7 @@ class ExtractiveSynthesizer(NodeSynthesizer):
         """The embedder of the index when it is a model: the question's vector (the one the
         retriever computed, carried by the query bundle) meets the stored sentence vectors."""
 
-    def synthesize(  # type: ignore[override]
+    def synthesize(
         self, query: QueryBundle | str, nodes: list[NodeWithScore], *args: Any, **kwargs: Any
     ) -> Response:
         from rag.ingest.nodes import chunk_from_node

@@ -65,7 +65,7 @@ class LLMSynthesizer(NodeSynthesizer):
         self._fallback = fallback
         self._names = names
 
-    def synthesize(  # type: ignore[override]
+    def synthesize(
         self,
         query: QueryBundle | str,
         nodes: list[NodeWithScore],

@@ -95,14 +95,15 @@ def call(
 
 def _retry_wait(exc: Exception, n: int) -> float | None:
     """Seconds to wait before retrying after `exc` (attempt `n`, from 0), None: do not retry."""
+    backoff = BACKOFF * float(2**n)
     if isinstance(exc, openai.RateLimitError):
-        return min(MAX_WAIT, _retry_after(exc) or BACKOFF * 2**n)
+        return min(MAX_WAIT, _retry_after(exc) or backoff)
     if isinstance(exc, openai.APIStatusError):
-        return BACKOFF * 2**n if exc.status_code >= 500 else None
+        return backoff if exc.status_code >= 500 else None
     if isinstance(exc, openai.APIConnectionError | openai.APITimeoutError):
-        return BACKOFF * 2**n
+        return backoff
     if _is_transport_error(exc):
-        return BACKOFF * 2**n
+        return backoff
     return None
 
 

@@ -119,7 +119,8 @@ def word_tags() -> dict[str, str]:
     # jieba has no function for a word's dictionary tag: `posseg`'s own table is read (parsing
     # the dictionary again would hold a second table of 349,045 words).
     # SEE: https://github.com/fxsjy/jieba/issues/161 (the table posseg keeps, `word_tag_tab`)
-    return posseg.dt.word_tag_tab
+    tags: dict[str, str] = posseg.dt.word_tag_tab
+    return tags
 
 
 _SPLIT_NUMBERS = re.compile(r"\d+(?:\.\d+)?\s*[年月日]?")
@@ -148,7 +149,8 @@ def _segment(key: str) -> list[str]:
     for m in _alias_pattern().finditer(key):
         out += [*_jieba().lcut(key[at : m.start()]), m.group(0)]
         at = m.end()
-    return out + _jieba().lcut(key[at:])
+    rest: list[str] = _jieba().lcut(key[at:])
+    return out + rest
 
 
 def _words(key: str, index: KeyIndex) -> list[tuple[str, str]]:

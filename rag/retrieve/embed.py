@@ -101,7 +101,8 @@ class E5Embedding(BaseEmbedding):
             out = model.query(keys) if query else model.passage(keys)
             return [[float(x) for x in row] for row in out]
 
-        return thread.submit(call)
+        submitted: Future[list[list[float]]] = thread.submit(call)
+        return submitted
 
     def _run(self, texts: list[str], query: bool) -> list[list[float]]:
         return self._submit(texts, query).result()
