@@ -16,7 +16,8 @@
   single writer's upload of the same new documents into an embedded store (nothing concurrent),
   with 0 reader and 0 writer errors, and every new document must answer its question.
 
-Prints figures and asserts nothing; tests/integration/test_concurrency.py asserts. Trade-off:
+Prints figures and exits 1 when an outcome check fails (`failed_checks`: refusals, stored chunks,
+errors); tests/integration/test_concurrency.py asserts each in detail. Trade-off:
 readers are threads of one process (50 processes would load 50 copies of jieba, tiktoken and
 llama-index on a 2-core machine), so their latency includes waiting for the GIL behind the other
 readers; their Chroma calls are real concurrent HTTP requests, and the writers are processes.

@@ -15,8 +15,9 @@ port over the seed index (ingested into a temporary folder unless `--data-dir` h
   not stream), N questions at once through `/ask`: errors, busy answers, answers without a
   one-line notice, and the longest wait against the bound the settings imply once the page's
   queue (2 answers at a time) is counted.
-Every client call is bounded by a timeout. Prints figures; asserts nothing
-(`tests/integration/test_ui_load.py` asserts the behaviour).
+Every client call is bounded by a timeout. Prints figures and exits 1 when a check fails (every
+answer cited, the flood told busy at once, every faulted answer with its notice);
+`tests/integration/test_ui_load.py` asserts the behaviour in detail.
 """
 
 from __future__ import annotations
