@@ -491,4 +491,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from rag.errors import RagError
+
+    try:
+        sys.exit(main())
+    except RagError as exc:  # no index yet, a bad setting: one line, as the CLI prints it
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
