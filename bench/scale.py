@@ -11,8 +11,8 @@ from empty (s, chunks/s), again unchanged, and again after one document got a se
 chunks embedded: ideally that document's alone); opens the engine (s); asks every question of
 eval/questions.jsonl (p50/p95 of each answer's `timings_ms["total"]`). With e5 a second child
 times the model alone on what ingest embeds (every distinct sentence of every chunk, as
-`rag.ingest.prepare.embed_chunks`): ingest / model is ingest's cost beyond the model (<= 1.15, not
-gated).
+`rag.ingest.prepare.embed_chunks`): ingest / model is ingest's cost beyond the model
+(<= 1.15, not gated).
 
 Targets, gated at N=100 with the hashed embedder in every store measured (exit status 1 when one
 is missed): ingest <= 60 s, re-ingest unchanged <= 10 s, open <= 1 s, p95 <= 50 ms, peak RSS

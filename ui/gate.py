@@ -193,5 +193,3 @@ def unlocked() -> Any:
     import gradio as gr
 
     return gr.Textbox(interactive=True)
-
-

@@ -20,7 +20,6 @@ DocInfo = Callable[[str], Any]
 """doc_id -> the `SourceDoc` (title, issuer, date, display text), or raises."""
 
 
-
 def text(value: str) -> str:
     """Plain text as inert HTML: escaped, newlines kept."""
     return html.escape(value, quote=False).replace("\n", "<br>")

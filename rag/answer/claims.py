@@ -13,9 +13,9 @@ A cited source supports a claim when
   the document's topic, implied by every chunk, so a claim is judged on what it adds to the title,
   and a claim that only repeats the title is supported by no chunk but the one holding the title;
 - figures: each figure the claim states (`rag.text.figures`) is stated by a supporting cited
-source's
-  chunk or header (title; relative years such as 去年 resolved against the date; the date itself
-  only for a claim that names the document, so `2025年` is not taken from a 2025 article's date);
+  source's chunk or header (title; relative years such as 去年 resolved against the date; the
+  date itself only for a claim that names the document, so `2025年` is not taken from a 2025
+  article's date);
 - quoted names: each quoted or bracketed name (`“苏智云”`, `《…规划》`, `(寒武纪)`) and each
   item of an enumeration (`甲、乙、丙和丁`: the inner ones as written, the outer ones as
   jieba's words) is in a supporting cited source's chunk or title (up to script and width);
@@ -254,8 +254,6 @@ def _read(source: Source) -> _Read:
     return _Read(
         source, f"{key}\n{title}", bigrams(key), topic, literal, dated, issuer, tuple(relative)
     )
-
-
 
 
 _BRACKETED = re.compile(r"[（(]([^（）()\n]{2,20})[）)]")

@@ -57,7 +57,6 @@ _DATE = re.compile(
 )
 _FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
 _BACK_SENTENCES = 8  # its end matter: author units, references, handling notes
-_NAME_SPLIT = re.compile(r"[、，,；;:：（）()《》\s]+")
 _APPROX = r"\s*(?:余|多|近|超|个)?\s*"
 
 
@@ -175,18 +174,7 @@ def _shares_name(flat: str, name: str) -> bool:
     """Does the question name the issuer: three or more characters of its name that are more
     than a place (`九三学社` of `市九三学社`, `发展研究中心` of `宁波市发展研究中心`; not `宁波市`
     alone)?"""
-    if any(c.isdigit() for c in name):
-        return False
-    for size in range(len(name), _MIN_NAME - 1, -1):
-        for i in range(len(name) - size + 1):
-            part = name[i : i + size]
-            if part in flat:
-                bare = part
-                for place in places_in(part):
-                    bare = bare.replace(place, "")
-                if len(bare.strip("市省区县")) >= 2:
-                    return True
-    return False
+    return any(part in flat for part in _naming_parts(name))
 
 
 @lru_cache(maxsize=PER_DOCUMENT)
@@ -224,10 +212,11 @@ def about_document(query: Query, doc: SourceDoc) -> bool:
     return len(words) >= 3 and len(words & asked) >= 0.7 * len(words)
 
 
-def _naming_parts(name: str) -> set[str]:
+@lru_cache(maxsize=PER_DOCUMENT)
+def _naming_parts(name: str) -> frozenset[str]:
     """The parts of an issuer's name that name it in a question (`_shares_name`)."""
     if any(c.isdigit() for c in name):
-        return set()
+        return frozenset()
     out = set()
     for size in range(len(name), _MIN_NAME - 1, -1):
         for i in range(len(name) - size + 1):
@@ -237,7 +226,7 @@ def _naming_parts(name: str) -> set[str]:
                 bare = bare.replace(place, "")
             if len(bare.strip("市省区县")) >= 2:
                 out.add(part)
-    return out
+    return frozenset(out)
 
 
 _DIGITS = re.compile(r"\d+")

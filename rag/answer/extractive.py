@@ -2,8 +2,7 @@
 
 `ExtractiveSynthesizer` is a LlamaIndex response synthesizer. It scores every sentence of the
 retrieved chunks against the question (`rag.answer.evidence`) and quotes the best answering one,
-each
-quote followed by its marker (and the second best with it, when the two score alike). Then:
+each quote followed by its marker (and the second best with it, when the two score alike). Then:
 - each facet of the question (its clauses; each of several years or places) gets its own
   sentence if none chosen answers it;
 - sentences from other documents that score almost as well and carry a figure are added, and

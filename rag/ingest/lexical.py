@@ -44,6 +44,7 @@ import numpy as np
 from llama_index.core.schema import TextNode
 
 from rag.ingest.keyindex import KeyIndex
+from rag.ingest.nodes import SENTENCE_VECTORS
 from rag.text.script import search_key
 from rag.text.terms import terms_of_key
 from rag.types import DocMeta, SourceDoc
@@ -73,7 +74,7 @@ class Row:
     terms: str
     """Its jieba terms, space separated (BM25's tokens)."""
     key: str
-    """Its search key (`rag.ingest.clean.search_key` of its text)."""
+    """Its search key (`rag.text.script.search_key` of its text)."""
     vectors: str = ""
     """Its sentences' vectors as `rag.ingest.nodes.pack_vectors` stores them; empty with the hashed
     embedder."""
@@ -95,7 +96,7 @@ def row_of(chunk_id: str, text: str, meta: dict[str, Any]) -> Row:
         tokens=int(meta.get("tokens", 0)),
         terms=words,
         key=key,
-        vectors=str(meta.get("sentence_vectors", "")),
+        vectors=str(meta.get(SENTENCE_VECTORS, "")),
     )
 
 

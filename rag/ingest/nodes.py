@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 SENTENCE_VECTORS = "sentence_vectors"
 
+
 def node_of(doc: SourceDoc, chunk: Chunk, vector: Any, packed: str = "") -> TextNode:
     """`vector`: a list of floats or a float32 row (from the helper process)."""
     return chunk_node(
@@ -30,9 +31,11 @@ def node_of(doc: SourceDoc, chunk: Chunk, vector: Any, packed: str = "") -> Text
         vector if isinstance(vector, list) else vector.tolist(),
     )
 
+
 def spans_of(chunk: Chunk) -> str:
     """A chunk's sentence spans as stored (`a:b,c:d`)."""
     return ",".join(f"{s.start}:{s.end}" for s in chunk.sentences)
+
 
 def chunk_node(
     chunk_id: str,
@@ -67,6 +70,7 @@ def chunk_node(
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.doc_id)},
     )
 
+
 def chunk_from_node(node_id: str, text: str, metadata: dict[str, Any], doc_id: str) -> Chunk:
     """Rebuild a `Chunk` from what Chroma stored."""
     section = str(metadata.get("section", ""))
@@ -86,6 +90,7 @@ def chunk_from_node(node_id: str, text: str, metadata: dict[str, Any], doc_id: s
         vectors=unpack_vectors(str(metadata.get(SENTENCE_VECTORS, "")), len(sentences)),
     )
 
+
 def pack_vectors(rows: Any) -> str:
     """Sentence vectors (rows of floats) as stored in a chunk's metadata: float16, base64."""
     import base64
@@ -93,6 +98,7 @@ def pack_vectors(rows: Any) -> str:
     import numpy as np
 
     return base64.b64encode(np.asarray(rows, dtype=np.float16).tobytes()).decode("ascii")
+
 
 def unpack_vectors(packed: str, rows: int) -> Any:
     """`pack_vectors` undone: a float32 matrix of `rows` vectors, or None when none (or a

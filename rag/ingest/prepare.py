@@ -15,7 +15,6 @@ lexical: it embeds chunk texts only and stores no sentence vectors (the answerer
 alone).
 """
 
-
 from __future__ import annotations
 
 import collections
@@ -31,8 +30,7 @@ from rag.ingest.nodes import SENTENCE_VECTORS, pack_vectors
 from rag.ingest.store import Store
 from rag.retrieve.embed import endpoint_errors
 from rag.retrieve.hashing import Prepared, exit_with_parent, prepare_hashed
-from rag.text.script import search_key
-from rag.text.terms import terms_of_key
+from rag.text.terms import keys_and_terms
 from rag.types import Chunk, SourceDoc
 
 if TYPE_CHECKING:
@@ -42,11 +40,13 @@ EMBED_BATCH = 128
 """Chunks per batch with a model embedder: a batch is written once embedded, so an ingest
 stopped part way keeps what it embedded, and the progress bar moves every few seconds."""
 
+
 def semantic(embedder: BaseEmbedding) -> bool:
     """Does the embedder know meaning (a model), not only wording (the hashed n-grams)?"""
     from rag.retrieve.embed import HashedCharNgramEmbedding
 
     return not isinstance(embedder, HashedCharNgramEmbedding)
+
 
 def embed_chunks(
     doc: SourceDoc, chunks: Sequence[Chunk], embedder: BaseEmbedding
@@ -55,13 +55,16 @@ def embed_chunks(
     vectors, packed, _ = embed_batch([(doc, list(chunks))], embedder, {})[0]
     return vectors, packed
 
+
 Reusable = dict[str, tuple[list[float], str]]
 """Chunk text hash -> (its vector, its packed sentence vectors) of chunks already stored."""
+
 
 def text_hash(text: str) -> str:
     import hashlib
 
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
 
 def embed_batch(
     batch: Sequence[tuple[SourceDoc, list[Chunk]]], embedder: BaseEmbedding, reuse: Reusable
@@ -102,6 +105,7 @@ def embed_batch(
         out.append(([v for v, _ in got], [p for _, p in got] if model else [], count))
     return out
 
+
 def _reusable(stored: dict[str, Any], chunked: dict[str, list[Chunk]]) -> Reusable:
     """Vectors of stored chunks by text hash, when the new chunk of that text splits into the
     same sentences (it always does: kept only as a guard against a changed chunker)."""
@@ -123,6 +127,7 @@ def _reusable(stored: dict[str, Any], chunked: dict[str, list[Chunk]]) -> Reusab
             out[h] = ([float(x) for x in embedding], str(meta.get(SENTENCE_VECTORS, "")))
     return out
 
+
 @dataclass
 class Ready:
     """What a document's chunks need before they are written: vectors, packed sentence vectors,
@@ -135,10 +140,12 @@ class Ready:
     keys: list[str]
     terms: list[str]
 
+
 Group = tuple[list[SourceDoc], dict[str, list[Chunk]]]
 
 PIPELINE_GROUPS = 3
 """New-document groups an ingest must have before a helper process prepares them (below)."""
+
 
 def prepare(
     group: Sequence[tuple[SourceDoc, list[Chunk]]], embedder: BaseEmbedding, reuse: Reusable
@@ -146,30 +153,28 @@ def prepare(
     """Vectors (`embed_batch`), search keys and jieba terms of each document's chunks. A model
     runs outside the interpreter's lock: the keys and terms are computed meanwhile, on a
     thread (at 1x the seeds with e5, 0.9 s of a 13 s ingest, jieba's dictionary load included)."""
-    from concurrent.futures import ThreadPoolExecutor
+    texts = [[c.text for c in chunks] for _, chunks in group]
+    if semantic(embedder):
+        from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        keyed = pool.submit(_keys_and_terms, group) if semantic(embedder) else None
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            keyed = pool.submit(lambda: [keys_and_terms(t) for t in texts])
+            embedded = embed_batch(group, embedder, reuse)
+            found = keyed.result()
+    else:
         embedded = embed_batch(group, embedder, reuse)
-        found = keyed.result() if keyed is not None else _keys_and_terms(group)
+        found = [keys_and_terms(t) for t in texts]
     return [
         Ready(vectors, packed, count, keys, terms)
         for (vectors, packed, count), (keys, terms) in zip(embedded, found, strict=True)
     ]
 
-def _keys_and_terms(
-    group: Sequence[tuple[SourceDoc, list[Chunk]]],
-) -> list[tuple[list[str], list[str]]]:
-    out = []
-    for _, chunks in group:
-        keys = [search_key(c.text) for c in chunks]
-        out.append((keys, [" ".join(terms_of_key(k)) for k in keys]))
-    return out
 
 def _from_helper(prepared: list[Prepared]) -> list[Ready]:
     """The helper process's results (`rag.retrieve.hashing.prepare_hashed`): every chunk
     embedded."""
     return [Ready(v, [], len(v), keys, terms) for v, keys, terms in prepared]
+
 
 def prepared_groups(
     groups: Iterator[Group], store: Store, embedder: BaseEmbedding, known: set[str]
@@ -216,6 +221,7 @@ def prepared_groups(
         while queued:
             yield _resolved(queued.popleft())
 
+
 def _resolved(
     item: tuple[list[SourceDoc], dict[str, list[Chunk]], Any],
 ) -> tuple[list[SourceDoc], dict[str, list[Chunk]], list[Ready]]:
@@ -224,6 +230,7 @@ def _resolved(
 
     docs, chunked, work = item
     return docs, chunked, _from_helper(work.result()) if isinstance(work, Future) else work
+
 
 def _prepare_here(
     docs: list[SourceDoc],

@@ -44,6 +44,7 @@ from rag.types import Chunk, DocMeta, SourceDoc
 if TYPE_CHECKING:
     from rag.ingest.lexical import Row
 
+
 def _client(settings: Settings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -61,6 +62,7 @@ def _client(settings: Settings) -> Any:
                 " start it with `chroma run` or unset RAG_CHROMA_HOST"
             ) from None
     return chromadb.PersistentClient(path=str(settings.data_dir), settings=chroma_settings)
+
 
 class Store:
     """The two Chroma collections of one index identity."""
@@ -250,6 +252,7 @@ class Store:
         for at in range(0, len(old), self.max_batch()):
             self.chunks.delete(ids=old[at : at + self.max_batch()])
 
+
 @dataclass
 class Written:
     """A document and what a batch writes for it: chunks, their vectors, packed sentence
@@ -260,6 +263,7 @@ class Written:
     vectors: Sequence[Any]
     """Per chunk, a list of floats or a float32 row (`_node`)."""
     packed: list[str] = field(default_factory=list)
+
 
 def _doc_record(doc: SourceDoc, n_chunks: int) -> dict[str, Any]:
     m = doc.meta
@@ -274,6 +278,7 @@ def _doc_record(doc: SourceDoc, n_chunks: int) -> dict[str, Any]:
         "source": doc.source,
         "chunks": n_chunks,
     }
+
 
 def _doc_from_record(doc_id: str, text: str, m: dict[str, Any]) -> SourceDoc:
     meta = DocMeta(

@@ -28,6 +28,7 @@ Progress = Callable[[str], None]
 Embedded = Callable[[int, int], None]
 """Called with (chunks embedded so far, chunks to embed in this ingest)."""
 
+
 @dataclass
 class IngestReport:
     """What one ingest changed."""
@@ -50,9 +51,11 @@ class IngestReport:
             f"written, {self.chunks_total} in index{swept}"
         )
 
+
 def _under(source: str, roots: Sequence[Path]) -> bool:
     path = Path(source)
     return any(path == root or root in path.parents for root in roots)
+
 
 def _batches(
     docs: Sequence[SourceDoc], settings: Settings, size: int
@@ -72,6 +75,7 @@ def _batches(
         count += len(chunks)
     if group:
         yield group, chunked
+
 
 def sync(
     store: Store,
@@ -149,6 +153,7 @@ def sync(
     if marker is not None:
         marker.unlink(missing_ok=True)
     return report
+
 
 def _row(doc: SourceDoc, chunk: Chunk, key: str, terms: str, packed: str) -> Row:
     from rag.ingest.lexical import Row

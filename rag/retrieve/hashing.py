@@ -78,16 +78,10 @@ def prepare_hashed(group: Sequence[tuple[SourceDoc, list[Chunk]]], dim: int) -> 
     vector, search key and terms."""
     import numpy as np
 
-    from rag.text.terms import terms_of_key
+    from rag.text.terms import keys_and_terms
 
     out = []
     for _, chunks in group:
-        keys = [search_key(c.text) for c in chunks]
-        out.append(
-            (
-                np.array([hashed_vector(c.text, dim) for c in chunks], dtype=np.float32),
-                keys,
-                [" ".join(terms_of_key(k)) for k in keys],
-            )
-        )
+        vectors = np.array([hashed_vector(c.text, dim) for c in chunks], dtype=np.float32)
+        out.append((vectors, *keys_and_terms([c.text for c in chunks])))
     return out

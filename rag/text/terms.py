@@ -8,6 +8,7 @@ documents and questions, so a Traditional question and a Simplified passage yiel
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -43,3 +44,10 @@ def terms_of_key(key: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     return terms_of_key(search_key(text))
+
+
+def keys_and_terms(texts: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Each text's search key and its terms as stored for BM25 (space-separated): what ingest
+    computes for every chunk it writes."""
+    keys = [search_key(t) for t in texts]
+    return keys, [" ".join(terms_of_key(k)) for k in keys]
