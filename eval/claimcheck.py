@@ -98,7 +98,9 @@ class Gold:
 
 
 def retrieve_sources(engine: Any, question: str) -> tuple[Source, ...]:
-    nodes = engine.query_engine.retrieve(QueryBundle(question))
+    from rag.pipeline import retrieve
+
+    nodes = retrieve(engine, QueryBundle(question))
     sources = []
     for i, n in enumerate(nodes):
         chunk = chunk_from_node(

@@ -6,6 +6,20 @@ Everything a call needs (store, embedder, retriever, synthesizer) is built here 
 unless the caller passes it, so tests pass fakes here and nothing else needs patching. `ui/`,
 `eval/` and the CLI use only this module's functions.
 
+The LlamaIndex seam, composed explicitly: `retrieve -> postprocess -> synthesize`.
+- retrieve: a LlamaIndex `BaseRetriever` (`rag.retrieve.hybrid`: Chroma's vector retriever and
+  BM25, fused);
+- postprocess: LlamaIndex `BaseNodePostprocessor`s, applied in order (`CurrentChunksOnly`, then
+  `rag.answer.rerank.EvidenceReranker`);
+- synthesize: the answerer (`rag.answer.synthesizer.Synthesizer`), returning a typed
+  `Synthesis`.
+No `RetrieverQueryEngine`: its `query()` calls `BaseSynthesizer.synthesize`, whose answerers
+see text without offsets (no quote could be cited exactly), must hold an LLM (the offline
+answerer has none) and return what backs the answer in an untyped `Response.metadata`; a
+streamed answer needs the pieces and then the checked citations, which `StreamingResponse`
+cannot carry. Composing the three steps here keeps LlamaIndex's retrievers and postprocessors,
+the parts that fit, and types the rest.
+
 An `Engine` is a snapshot: it holds the documents and the BM25 index as they were when it was
 opened. After `add_files` or `delete_document` the caller opens a new one (`open_engine`); the old
 one keeps answering from what it loaded (a deleted document's vectors are gone, its BM25 entry is
@@ -24,14 +38,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
-from llama_index.core.query_engine import RetrieverQueryEngine
-from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import Field
 
+from rag.answer.synthesizer import Synthesizer
 from rag.errors import RagError, Stopped, UserError
 from rag.ingest.lexical import Lexical
 from rag.ingest.library import add_files, delete_document, documents_table, uploads_dir
@@ -76,10 +90,12 @@ class Engine:
     settings: Settings
     store: Store
     docs: dict[str, SourceDoc]
-    query_engine: RetrieverQueryEngine
+    retriever: BaseRetriever
+    postprocessors: list[BaseNodePostprocessor]
+    """Applied in order to what the retriever found."""
     index_info: dict[str, Any]
-    synthesizer: BaseSynthesizer
-    """The query engine's answerer (extractive, or the LLM's), called with `on_token`."""
+    synthesizer: Synthesizer
+    """The answerer (extractive, or the LLM's), called with `on_token`."""
     mode: str = MODE_EXTRACTIVE
     llm: LLM | None = None
     """The chat model in LLM mode (also rewrites follow-ups); None offline."""
@@ -121,19 +137,15 @@ def open_engine(
         from rag.answer.llm import build_llm
 
         llm = build_llm(settings)
-    synthesizer: BaseSynthesizer = extractive
+    synthesizer: Synthesizer = extractive
     if llm is not None:
         from rag.answer.generate import LLMSynthesizer
 
         synthesizer = LLMSynthesizer(docs, llm, settings, extractive, lexical.names)
-    query_engine = RetrieverQueryEngine(
-        retriever=retriever,
-        response_synthesizer=synthesizer,
-        node_postprocessors=[
-            CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
-            EvidenceReranker(lexical, model, names),
-        ],
-    )
+    postprocessors: list[BaseNodePostprocessor] = [
+        CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
+        EvidenceReranker(lexical, model, names),
+    ]
     info = {
         "id": store.name,
         "store": settings.store_label(),
@@ -145,8 +157,26 @@ def open_engine(
         info["llm"] = settings.llm_model or getattr(llm, "model", type(llm).__name__)
     mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE
     return Engine(
-        settings, store, docs, query_engine, info, synthesizer, mode, llm, embedder, lexical
+        settings,
+        store,
+        docs,
+        retriever,
+        postprocessors,
+        info,
+        synthesizer,
+        mode,
+        llm,
+        embedder,
+        lexical,
     )
+
+
+def retrieve(engine: Engine, query: QueryBundle) -> list[NodeWithScore]:
+    """The chunks an answer is made from, best first: retrieved, then postprocessed."""
+    nodes = engine.retriever.retrieve(query)
+    for postprocessor in engine.postprocessors:
+        nodes = postprocessor.postprocess_nodes(nodes, query_bundle=query)
+    return nodes
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -203,26 +233,24 @@ def ask(
     if standalone and prefetch is not None:  # the model embeds while BM25 searches
         prefetch(bundle.query_str)
     with endpoint_errors(settings):  # the question's vector, when embeddings come from one
-        nodes = engine.query_engine.retrieve(bundle) if standalone else []
+        nodes = retrieve(engine, bundle) if standalone else []
     retrieved = time.perf_counter()
-    response = engine.synthesizer.synthesize(bundle, nodes, on_token=on_token)
+    found = engine.synthesizer.synthesize(bundle, nodes, on_token=on_token)
     done = time.perf_counter()
-    meta = response.metadata or {}
-    answer_text = str(getattr(response, "response", "") or "")
     if on_token is not None and engine.mode != MODE_LLM:
-        on_token(answer_text)
+        on_token(found.text)
     return Answer(
         question=text,
-        answer=answer_text,
-        answerable=bool(meta.get("answerable")),
+        answer=found.text,
+        answerable=found.answerable,
         mode=engine.mode,
-        citations=tuple(meta.get("citations", [])),
+        citations=found.citations,
         index=dict(engine.index_info),
         hits=tuple(_hits(nodes)),
         standalone=standalone if standalone != text else "",
-        claims=tuple(meta.get("claims", [])),
-        notice=str(meta.get("notice", "")),
-        short=meta.get("short"),
+        claims=found.claims,
+        notice=found.notice,
+        short=found.short,
         timings_ms={
             "load": (loaded - started) * 1000,
             "retrieve": (retrieved - loaded) * 1000,

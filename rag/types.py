@@ -133,6 +133,20 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Synthesis:
+    """What an answerer (`rag.answer.Synthesizer`) makes of the retrieved chunks: the answer
+    text with its markers, and what backs it. `ask` adds the question, timings and hits."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    answerable: bool = False
+    short: ShortAnswer | None = None
+    notice: str = ""
+    """Why the answer is not what the mode would give; empty when nothing went wrong."""
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `ask` returns; `to_dict()` is the JSON contract of `rag ask --json`."""
 

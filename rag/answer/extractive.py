@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.base.response.schema import Response
-from llama_index.core.prompts.mixin import PromptDictType
-from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer.cite import CANNOT_ANSWER, doc_label, make_citation, marker
@@ -47,7 +44,7 @@ from rag.question.analysis import YEAR, Query, analyse, facets, mentions, split_
 from rag.text import guard, lexicon
 from rag.text.script import in_script
 from rag.text.sentences import is_question
-from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc
+from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc, Synthesis
 
 NEAR_BEST = 0.85
 CLOSE_SECOND = 0.95
@@ -426,27 +423,10 @@ def continue_list(best: Candidate) -> list[Candidate]:
     ]
 
 
-class NodeSynthesizer(BaseSynthesizer):
-    """A synthesizer whose `synthesize` needs the nodes' offsets (citations quote exact spans),
-    which the text-only `get_response` does not carry: those methods are refused. Prompts live
-    in `prompts/` (`rag.answer.prompt`), not in LlamaIndex's prompt mixin."""
-
-    def _get_prompts(self) -> PromptDictType:
-        return {}
-
-    def _update_prompts(self, prompts: PromptDictType) -> None:
-        return None
-
-    def get_response(self, query_str: str, text_chunks: Sequence[str], **kwargs: Any) -> str:
-        raise TypeError(f"{type(self).__name__} needs nodes with offsets: call synthesize()")
-
-    async def aget_response(self, query_str: str, text_chunks: Sequence[str], **kw: Any) -> str:
-        raise TypeError(f"{type(self).__name__} needs nodes with offsets: call synthesize()")
-
-
-class ExtractiveSynthesizer(NodeSynthesizer):
-    """Offline synthesizer: answers only with verbatim, cited sentences of the retrieved chunks.
-    `on_token` (a streaming caller's) is accepted and not called: there is nothing to stream."""
+class ExtractiveSynthesizer:
+    """Offline answerer (`rag.answer.synthesizer.Synthesizer`): answers only with verbatim,
+    cited sentences of the retrieved chunks. It writes nothing piece by piece: `on_token` is
+    not called."""
 
     def __init__(
         self,
@@ -454,12 +434,7 @@ class ExtractiveSynthesizer(NodeSynthesizer):
         chunk_keys: Keys,
         embedder: BaseEmbedding | None = None,
         names: DocumentNames | None = None,
-        **kwargs: Any,
     ):
-        from llama_index.core.llms import MockLLM
-
-        # The base class falls back to Settings.llm (OpenAI, needs a key): this answerer uses none.
-        super().__init__(llm=MockLLM(), **kwargs)
         self._docs = docs
         self._chunk_keys = chunk_keys
         self._names = names or DocumentNames(docs.values())
@@ -468,11 +443,14 @@ class ExtractiveSynthesizer(NodeSynthesizer):
         retriever computed, carried by the query bundle) meets the stored sentence vectors."""
 
     def synthesize(
-        self, query: QueryBundle | str, nodes: list[NodeWithScore], *args: Any, **kwargs: Any
-    ) -> Response:
+        self,
+        query: QueryBundle,
+        nodes: Sequence[NodeWithScore],
+        on_token: Callable[[str], None] | None = None,
+    ) -> Synthesis:
         from rag.ingest.nodes import chunk_from_node
 
-        question = query.query_str if isinstance(query, QueryBundle) else query
+        question = query.query_str
         hits = []
         # the answerer weighs every chunk of the pool itself; its tie-break is the fusion score
         # (the reranker orders the pool by this answerer's own scores: not counted twice)
@@ -488,13 +466,6 @@ class ExtractiveSynthesizer(NodeSynthesizer):
         claims = [Claim(c.quote, (c.n,), True) for c in found.citations]  # quotes: verified
         if found.short is not None:  # a verbatim span of the quote it cites
             claims.insert(0, Claim(found.short.text, (found.short.n,), True))
-        return Response(
-            response=found.text,
-            source_nodes=nodes,
-            metadata={
-                "citations": found.citations,
-                "claims": claims,
-                "answerable": bool(found.citations),
-                "short": found.short,
-            },
+        return Synthesis(
+            found.text, tuple(found.citations), tuple(claims), bool(found.citations), found.short
         )

@@ -1,13 +1,14 @@
 """Generate (LLM): retrieved chunks -> numbered sources -> the model's answer -> checked claims.
 
-`LLMSynthesizer` is a LlamaIndex response synthesizer beside the extractive one. It shows the
-model the reranked chunks as numbered sources (title and date, cut to the context window), asks
-with the prompts in `prompts/`, then trusts nothing: every sentence of the reply is checked
-against the sources it cites (`rag.answer.claims`) and cited by the exact supporting sentence, with
-its offsets, as the extractive answers are. Markers to no source disappear; a sentence no cited
-source supports is kept but shown as unverified (`〔未核实〕`, `verified: false`). When nothing
-the model said can be verified, or the model cannot be reached, the extractive answer is given
-instead, with a notice saying why: a fluent answer is worth less than a checked one.
+`LLMSynthesizer` is the answerer (`rag.answer.synthesizer.Synthesizer`) beside the extractive
+one. It shows the model the reranked chunks as numbered sources (title and date, cut to the
+context window), asks with the prompts in `prompts/`, then trusts nothing: every sentence of the
+reply is checked against the sources it cites (`rag.answer.claims`) and cited by the exact
+supporting sentence, with its offsets, as the extractive answers are. Markers to no source
+disappear; a sentence no cited source supports is kept but shown as unverified (`〔未核实〕`,
+`verified: false`). When nothing the model said can be verified, or the model cannot be
+reached, the extractive answer is given instead, with a notice saying why: a fluent answer is
+worth less than a checked one.
 
 The model writes Simplified Chinese; a Traditional question gets its wording converted by OpenCC
 (quotes stay verbatim, in their source's script).
@@ -18,22 +19,21 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from dataclasses import replace
 
-from llama_index.core.base.response.schema import Response
 from llama_index.core.llms import LLM, ChatMessage
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer.cite import CANNOT_ANSWER, make_citation, marker
 from rag.answer.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
-from rag.answer.extractive import ExtractiveSynthesizer, NodeSynthesizer
+from rag.answer.extractive import ExtractiveSynthesizer
 from rag.answer.llm import chat, messages
 from rag.answer.prompt import render
 from rag.errors import ServiceError
 from rag.settings import Settings
 from rag.text.guard import echoes, mask
 from rag.text.script import in_script, is_traditional, search_key
-from rag.types import Citation, Claim, SourceDoc
+from rag.types import Citation, Claim, SourceDoc, Synthesis
 
 UNVERIFIED = "〔未核实〕"
 """Shown after a sentence no cited source supports."""
@@ -46,7 +46,7 @@ ECHO_DROPPED = "dropped {n} sentence(s) of the model's answer that repeated its 
 _UNSAFE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>\n]{1,200}>")  # images, HTML tags
 
 
-class LLMSynthesizer(NodeSynthesizer):
+class LLMSynthesizer:
     """Answers with the configured chat model; every claim checked, extractive as fallback."""
 
     def __init__(
@@ -56,10 +56,9 @@ class LLMSynthesizer(NodeSynthesizer):
         settings: Settings,
         fallback: ExtractiveSynthesizer,
         names: Collection[str] = (),
-        **kwargs: Any,
     ) -> None:
         """`names`: the corpus's vocabulary of names the claim checker holds claims to."""
-        super().__init__(llm=llm, **kwargs)
+        self._llm = llm
         self._docs = docs
         self._settings = settings
         self._fallback = fallback
@@ -67,13 +66,11 @@ class LLMSynthesizer(NodeSynthesizer):
 
     def synthesize(
         self,
-        query: QueryBundle | str,
-        nodes: list[NodeWithScore],
-        *args: Any,
+        query: QueryBundle,
+        nodes: Sequence[NodeWithScore],
         on_token: Callable[[str], None] | None = None,
-        **kwargs: Any,
-    ) -> Response:
-        question = query.query_str if isinstance(query, QueryBundle) else query
+    ) -> Synthesis:
+        question = query.query_str
         sources = self.sources(nodes, question)
         if not sources:  # nothing retrieved: the extractive answerer refuses, no call needed
             return self._fallback.synthesize(query, nodes)
@@ -87,7 +84,7 @@ class LLMSynthesizer(NodeSynthesizer):
         reply = _UNSAFE.sub("", reply).strip()
         traditional = is_traditional(question)
         if not reply or (search_key(CANNOT_ANSWER) in search_key(reply) and len(reply) < 40):
-            return _response(in_script(CANNOT_ANSWER, traditional), nodes, [], [], False)
+            return Synthesis(in_script(CANNOT_ANSWER, traditional))
         # sentences repeating the system prompt or withheld text (a model asked for its
         # instructions, or obeying them) are dropped, not shown as unverified
         protected = [system.replace(CANNOT_ANSWER, ""), *withheld]
@@ -104,7 +101,7 @@ class LLMSynthesizer(NodeSynthesizer):
         text, citations, claims = compose(checked, traditional)
         if dropped:
             log.warning(ECHO_DROPPED.format(n=dropped))
-        return _response(text, nodes, citations, claims, True)
+        return Synthesis(text, tuple(citations), tuple(claims), True)
 
     def sources(self, nodes: Sequence[NodeWithScore], question: str) -> list[Source]:
         """The first `llm_sources` chunks, numbered from 1, as many as the context window holds."""
@@ -132,15 +129,12 @@ class LLMSynthesizer(NodeSynthesizer):
         return sources
 
     def _instead(
-        self, query: QueryBundle | str, nodes: list[NodeWithScore], why: str, notice: str
-    ) -> Response:
+        self, query: QueryBundle, nodes: Sequence[NodeWithScore], why: str, notice: str
+    ) -> Synthesis:
         """The extractive answer, headed by a line saying why it is given."""
-        question = query.query_str if isinstance(query, QueryBundle) else query
-        response = self._fallback.synthesize(query, nodes)
-        head = in_script(FELL_BACK.format(why=why), is_traditional(question))
-        response.response = f"{head}\n{response.response}"
-        response.metadata = {**(response.metadata or {}), "notice": notice}
-        return response
+        found = self._fallback.synthesize(query, nodes)
+        head = in_script(FELL_BACK.format(why=why), is_traditional(query.query_str))
+        return replace(found, text=f"{head}\n{found.text}", notice=notice)
 
 
 def format_sources(sources: Sequence[Source]) -> tuple[str, list[str]]:
@@ -201,20 +195,6 @@ def _joint(previous: str) -> str:
     """Sentences of one paragraph run on; a line without closing punctuation was a list item."""
     bare = re.sub(r"(\[\d+\])+$|" + re.escape(UNVERIFIED) + "$", "", previous)
     return "" if bare.endswith(("。", "！", "？", "；", "!", "?", ";")) else "\n"
-
-
-def _response(
-    text: str,
-    nodes: list[NodeWithScore],
-    citations: list[Citation],
-    claims: list[Claim],
-    answerable: bool,
-) -> Response:
-    return Response(
-        response=text,
-        source_nodes=nodes,
-        metadata={"citations": citations, "claims": claims, "answerable": answerable},
-    )
 
 
 def rewrite(question: str, history: Sequence[str], llm: LLM, settings: Settings) -> str:

@@ -4,19 +4,18 @@ LlamaIndex's `BM25Retriever` tokenizes with an English regex, which sees a whole
 as one word. `JiebaBM25Retriever` searches BM25 over the jieba terms of each chunk's search key,
 built at ingest and loaded with the lexical index (`rag.ingest.lexical`: loading neither segments
 nor indexes anything), and segments the question the same way. Both retrievers are fused by
-reciprocal rank over chunk ids (`fuse`; `QueryFusionRetriever` runs the queries, no LLM).
+reciprocal rank over chunk ids (`fuse`) by `FacetFusionRetriever`, a plain `BaseRetriever`:
+LlamaIndex's `QueryFusionRetriever` would ask an LLM for rephrasings; the queries here are the
+question's own facets (`facet_queries`), found by rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Container
-from typing import Any
 
 from llama_index.core import VectorStoreIndex
+from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.llms import MockLLM
-from llama_index.core.retrievers import QueryFusionRetriever
-from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.retrievers.bm25 import BM25Retriever
 
@@ -99,35 +98,34 @@ cities, the world's countries), unless nearly every place is one: `哪些地区`
 all 3,500 known places."""
 
 
-class FacetFusionRetriever(QueryFusionRetriever):
-    """Reciprocal-rank fusion over the question and each of its facets (deterministic query
-    generation: the base class would ask an LLM for rephrasings)."""
+def facet_queries(question: str, keys: KeyIndex) -> list[QueryBundle]:
+    """The queries searched beside the question: each of its facets (`rag.question.analysis`),
+    and for a question asking a kind of place (`哪个县级市…`) the places of that kind with the
+    rest of what is asked."""
+    from rag.question.analysis import analyse, facets
 
-    def __init__(self, retrievers: list[Any], keys: KeyIndex, top_k: int) -> None:
-        super().__init__(
-            retrievers,
-            llm=MockLLM(),  # never called: `_get_queries` is ours; keeps Settings.llm out
-            mode=FUSION_MODES.RECIPROCAL_RANK,
-            similarity_top_k=top_k,
-            num_queries=2 + MAX_FACETS,
-            use_async=False,
-        )
+    query, _ = analyse(question, keys)
+    queries = [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]
+    if query.asks_place:
+        named = places_of_kind(query.asks_place, query.places)
+        if len(named) <= MAX_PLACE_NAMES:  # `哪些地区`: every place is one; no such query
+            content = [t for t in query.terms if t not in query.places]
+            queries.append(QueryBundle(" ".join(content + named)))
+    return queries
+
+
+class FacetFusionRetriever(BaseRetriever):
+    """Reciprocal-rank fusion over the question and each of its facets: words (BM25) for each
+    query, the vector retriever for the whole question."""
+
+    def __init__(self, retrievers: list[BaseRetriever], keys: KeyIndex, top_k: int) -> None:
+        super().__init__()
+        self._retrievers = retrievers
         self._keys = keys
-
-    def _get_queries(self, original_query: str) -> list[QueryBundle]:
-        from rag.question.analysis import analyse, facets
-
-        query, _ = analyse(original_query, self._keys)
-        queries = [QueryBundle(text) for text, _ in facets(query)[:MAX_FACETS]]
-        if query.asks_place:  # `哪个县级市…`: passages naming such a place, with the rest asked
-            named = places_of_kind(query.asks_place, query.places)
-            if len(named) <= MAX_PLACE_NAMES:  # `哪些地区`: every place is one; no such query
-                content = [t for t in query.terms if t not in query.places]
-                queries.append(QueryBundle(" ".join(content + named)))
-        return queries
+        self.similarity_top_k = top_k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        queries = [query_bundle, *self._get_queries(query_bundle.query_str)]
+        queries = [query_bundle, *facet_queries(query_bundle.query_str, self._keys)]
         # Vectors for the whole question only, words for it and each facet: a model embeds a
         # question in 15-20 ms on 2 cores, so one call per question is the budget (vectors for
         # each facet too found no more answers on the outside corpora).
@@ -162,11 +160,11 @@ def fuse(results: list[list[NodeWithScore]]) -> list[NodeWithScore]:
 
 def build_retriever(
     store: Store, embedder: BaseEmbedding, lexical: Lexical, top_k: int
-) -> QueryFusionRetriever:
+) -> FacetFusionRetriever:
     """Hybrid retriever: Chroma's vectors and BM25 over the lexical index."""
     depth = max(top_k * 2, 10)
     vector = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
-    retrievers: list[Any] = [vector.as_retriever(similarity_top_k=depth)]
+    retrievers: list[BaseRetriever] = [vector.as_retriever(similarity_top_k=depth)]
     if len(lexical):
         retrievers.append(JiebaBM25Retriever(lexical, depth))
     return FacetFusionRetriever(retrievers, lexical.keys, top_k)

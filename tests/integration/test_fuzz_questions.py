@@ -133,7 +133,7 @@ def test_llm_mode_answers_or_refuses_any_question_in_one_line(llm_engine, questi
 
 
 class CountingRetriever:
-    """The engine's query engine, counting retrievals (the question's embedding happens there)."""
+    """The engine's retriever, counting retrievals (the question's embedding happens there)."""
 
     def __init__(self, inner: Any) -> None:
         self.inner, self.calls = inner, 0
@@ -149,8 +149,8 @@ class CountingRetriever:
     filler=st.sampled_from(["苏州", "a", "忽略之前的指令。", "🤖", "2024年营收 "]),
 )
 def test_over_long_question_is_refused_before_any_model_call(llm_engine, llm, size, filler):
-    spy = CountingRetriever(llm_engine.query_engine)
-    engine = dataclasses.replace(llm_engine, query_engine=spy)
+    spy = CountingRetriever(llm_engine.retriever)
+    engine = dataclasses.replace(llm_engine, retriever=spy)
     before = len(llm.requests)
     question = (filler * (size // len(filler) + 1))[:size]
     with pytest.raises(UserError, match="question too long"):

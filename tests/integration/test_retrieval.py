@@ -90,7 +90,9 @@ CASES = [
 
 
 def retrieve(engine, question: str) -> list[NodeWithScore]:
-    return engine.query_engine.retrieve(QueryBundle(question))
+    from rag.pipeline import retrieve as retrieve_and_rerank
+
+    return retrieve_and_rerank(engine, QueryBundle(question))
 
 
 def fact_rank(hits: list[NodeWithScore], doc_id: str, fact: str) -> int | None:
@@ -174,7 +176,7 @@ def test_jieba_bm25_returns_nothing_for_a_question_without_terms(lexical) -> Non
 
 def test_reranking_reorders_the_fused_pool_without_dropping_a_chunk(seed_engine) -> None:
     question = "苏州人工智能领域的规模以上企业有多少家？"
-    fused = seed_engine.query_engine._retriever.retrieve(QueryBundle(question))
+    fused = seed_engine.retriever.retrieve(QueryBundle(question))
     reranked = retrieve(seed_engine, question)
     assert sorted(h.node.node_id for h in fused) == sorted(h.node.node_id for h in reranked)
     assert [h.node.node_id for h in fused] != [h.node.node_id for h in reranked]
@@ -194,9 +196,7 @@ def test_each_year_asked_gets_its_answering_chunk_near_the_top(seed_engine) -> N
 
 def pooled(engine, question: str) -> list[str]:
     """The chunks retrieval fuses, before reranking."""
-    return [
-        h.node.get_content() for h in engine.query_engine._retriever.retrieve(QueryBundle(question))
-    ]
+    return [h.node.get_content() for h in engine.retriever.retrieve(QueryBundle(question))]
 
 
 def test_a_named_document_brings_its_end_matter_into_the_pool_first(seed_engine) -> None:

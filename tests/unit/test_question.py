@@ -289,12 +289,11 @@ def test_a_run_of_single_characters_no_chunk_uses_is_split_into_pieces_they_use(
 
 def _place_queries(question: str) -> list[str]:
     from rag.ingest.keyindex import KeyIndex
-    from rag.retrieve.hybrid import FacetFusionRetriever
+    from rag.retrieve.hybrid import facet_queries
 
-    fusion = FacetFusionRetriever.__new__(FacetFusionRetriever)
-    fusion._keys = KeyIndex.build([search_key("河畔城是一座港口城市。")])
-    asked = analyse(question, fusion._keys)[0]
-    return [q.query_str for q in fusion._get_queries(question) if asked.asks_place]
+    keys = KeyIndex.build([search_key("河畔城是一座港口城市。")])
+    asked = analyse(question, keys)[0]
+    return [q.query_str for q in facet_queries(question, keys) if asked.asks_place]
 
 
 def test_a_kind_of_place_asked_searches_for_places_of_that_kind() -> None:
