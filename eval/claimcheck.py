@@ -51,6 +51,7 @@ from llama_index.core.schema import QueryBundle
 from eval import claimkinds
 from rag.answer.cite import MARKER, marker
 from rag.answer.claims import MIN_OVERLAP, Source, bigrams, check, split_claims
+from rag.answer.documents import Document
 from rag.ingest.nodes import chunk_from_node
 from rag.question.analysis import condense
 from rag.text.figures import Figure, figure_list, figures
@@ -106,7 +107,7 @@ def retrieve_sources(engine: Any, question: str) -> tuple[Source, ...]:
         chunk = chunk_from_node(
             n.node.node_id, n.node.get_content(), n.node.metadata, n.node.ref_doc_id or ""
         )
-        doc = engine.docs[chunk.doc_id]
+        doc = Document.of(engine.docs[chunk.doc_id])
         sources.append(Source(i + 1, doc, chunk.start, chunk.end, chunk.sentences))
     return tuple(sources)
 

@@ -113,7 +113,7 @@ def open_engine(
 ) -> Engine:
     """Load the index once: documents, BM25 over stored terms, the fused retriever, and the
     answerer: the chat model when one is configured (or `llm` given), else extractive."""
-    from rag.answer.evidence import DocumentNames
+    from rag.answer.documents import Documents
     from rag.answer.extractive import ExtractiveSynthesizer
     from rag.answer.rerank import EvidenceReranker
     from rag.ingest.lexical import load as load_lexical
@@ -126,13 +126,13 @@ def open_engine(
     if not manifest:
         raise UserError(f"the index in {settings.store_label()} is empty; run `rag ingest` first")
     lexical = load_lexical(store, manifest)
-    docs = lexical.docs
+    documents = Documents(lexical.docs.values(), lexical.keys)  # derived text kept per engine
+    docs: dict[str, SourceDoc] = {d.doc_id: d for d in documents.docs}
     retriever = build_retriever(store, embedder, lexical, settings.top_k)
     from rag.ingest.prepare import semantic
 
     model = embedder if semantic(embedder) else None  # sentence vectors are stored with it
-    names = DocumentNames(docs.values(), lexical.keys)
-    extractive = ExtractiveSynthesizer(docs, lexical.keys, model, names)
+    extractive = ExtractiveSynthesizer(docs, lexical.keys, model, documents)
     if llm is None and settings.llm_configured:
         from rag.answer.llm import build_llm
 
@@ -141,10 +141,10 @@ def open_engine(
     if llm is not None:
         from rag.answer.generate import LLMSynthesizer
 
-        synthesizer = LLMSynthesizer(docs, llm, settings, extractive, lexical.names)
+        synthesizer = LLMSynthesizer(documents, llm, settings, extractive, lexical.names)
     postprocessors: list[BaseNodePostprocessor] = [
         CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
-        EvidenceReranker(lexical, model, names),
+        EvidenceReranker(lexical, model, documents),
     ]
     info = {
         "id": store.name,

@@ -51,12 +51,13 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from rag.answer.cite import CANNOT_ANSWER, MARKER
+from rag.answer.documents import Document
 from rag.text import guard, lexicon
 from rag.text.dates import years_meant
 from rag.text.figures import Figure, figure_list, figure_spans, figures
 from rag.text.guard import mask
 from rag.text.names import quoted_names, tagged
-from rag.text.places import place_spans, subject_places
+from rag.text.places import place_spans
 from rag.text.script import search_key
 from rag.types import Sentence, SourceDoc
 
@@ -92,7 +93,7 @@ class Source:
 
     n: int
     """The number the prompt shows: `[n]`."""
-    doc: SourceDoc
+    doc: Document
     start: int
     """The chunk's span in `doc.text`."""
     end: int
@@ -239,7 +240,7 @@ class _Read:
 def _read(source: Source) -> _Read:
     text = mask(source.doc.text[source.start : source.end])[0]  # an instruction supports nothing
     key = search_key(text)
-    title = search_key(source.doc.meta.title)
+    title = source.doc.title_key
     topic = frozenset() if title in key else bigrams(title)
     dated = figures(source.doc.meta.date)
     issuer = search_key(source.doc.meta.issuer)
@@ -465,13 +466,6 @@ def _entities(key: str) -> dict[str, str]:
     return names
 
 
-@lru_cache(maxsize=1024)
-def _main_place(doc: SourceDoc) -> frozenset[str]:
-    """The place a document is about (its title's, else the one it names most): a chunk saying
-    全市 of it holds it."""
-    return subject_places("", "", search_key(doc.meta.title), search_key(doc.text))
-
-
 def _vocabulary_names(key: str, vocabulary: Collection[str]) -> list[str]:
     """The corpus's names (`vocabulary`) a claim's key states, each starting where a jieba
     word starts (`华为` is in `华为公司发布`, not in `中华为民`), longest first, none inside
@@ -516,7 +510,7 @@ def _entity_missing(key: str, reads: Sequence[_Read], vocabulary: Collection[str
             return False
         if not places:
             places.update(p for r in reads for p, _ in place_spans(r.key))
-            places.update(p for r in reads for p in _main_place(r.source.doc))
+            places.update(p for r in reads for p in r.source.doc.main_place)
         return any(p in places for p, _ in place_spans(part))
 
     from rag.question.analysis import word_tags

@@ -21,24 +21,20 @@ Answerability (the trade-off: a refusal is better than a loosely related quote):
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
-from rag.ingest.keyindex import KeyIndex
-from rag.ingest.lexical import TOPIC_SHARE
+from rag.answer.documents import Document, key_of
 from rag.question.analysis import YEAR, Query, forms, mentions
 from rag.text import lexicon, names
 from rag.text.contraction import contracted_in
-from rag.text.dates import years_meant
-from rag.text.names import issuer_names, names_other
-from rag.text.places import kind_of, places_in, subject_places, subjects_in, within
-from rag.text.script import search_key
-from rag.text.sentences import is_question, sentences_before
-from rag.types import Chunk, Sentence, SourceDoc
+from rag.text.names import names_other
+from rag.text.places import kind_of, places_in, within
+from rag.text.sentences import sentences_before
+from rag.types import Chunk
 
 MIN_COVER = 0.6
 MIN_NEW_CHARS = 2
@@ -55,8 +51,6 @@ _DATE = re.compile(
     r"\d{1,4}\s*年|[〇零一二三四五六七八九十]{2,4}年|\d{4}\s*[-/.]\s*\d{1,2}|\d{1,2}\s*[月日号]|"
     r"[一二三四五六七八九十]{1,3}月|世纪|年代|今年|去年|前年|明年|当年|同年|次年|翌年"
 )
-_FRONT_SENTENCES = 12  # a document's masthead: title, issuer, date, authors
-_BACK_SENTENCES = 8  # its end matter: author units, references, handling notes
 _APPROX = r"\s*(?:余|多|近|超|个)?\s*"
 
 
@@ -68,28 +62,15 @@ def _with_unit(unit: str) -> re.Pattern[str]:
     return re.compile(r"\d" + _APPROX + re.escape(unit))
 
 
-def _doc_year(doc: SourceDoc) -> int | None:
-    m = YEAR.match(doc.meta.date)
-    return int(m.group(0)) if m else None
-
-
-def _with_resolved_years(key: str, doc: SourceDoc) -> str:
-    year = _doc_year(doc)
-    if year is None:
-        return key
-    extra = years_meant(key, year)
-    return key + " " + " ".join(extra) if extra else key
-
-
-def _current_for(year: int, doc: SourceDoc, key: str) -> bool:
+def _current_for(year: int, doc: Document, key: str) -> bool:
     """A sentence naming no year speaks of its document's present (`现有…43家` in a 2022 report):
     that is the year asked when the document dates from it or from the year after."""
-    doc_year = _doc_year(doc)
+    doc_year = doc.year
     names_a_year = _YEAR_MENTION.search(key)  # `2021 年`, not the figure `2000 家`
     return not names_a_year and doc_year is not None and 0 <= doc_year - year <= 1
 
 
-def carried_years(doc: SourceDoc, start: int, sentence: str) -> frozenset[str]:
+def carried_years(doc: Document, start: int, sentence: str) -> frozenset[str]:
     """The years a sentence naming none speaks of, from what came before it: those of the
     latest sentence of its paragraph naming a year (`2019年的决赛在上海举行。中国选手夺得
     冠军。`: the second is about 2019). Empty when the sentence names a year itself."""
@@ -105,7 +86,7 @@ def carried_years(doc: SourceDoc, start: int, sentence: str) -> frozenset[str]:
 REFERRED_SENTENCES = 2
 
 
-def referred(doc: SourceDoc, start: int) -> str:
+def referred(doc: Document, start: int) -> str:
     """The search key of what a sentence may refer back to: the sentences before it in its
     paragraph, up to `REFERRED_SENTENCES` (`塔里木油田去年再创新高。全年油气产量达3000万吨。`:
     the second is about 塔里木油田 though it does not name it)."""
@@ -152,167 +133,9 @@ def _figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
     return False
 
 
-PER_DOCUMENT = 1024
-"""Documents whose derived text (search keys, sentences, masthead) is kept once computed: a
-knowledge base of hundreds of documents is held whole, so a question touching a document
-another question touched before does not split or convert it again."""
-
-# Sentence keys are asked for again by every facet of a question: computed once.
-key_of = lru_cache(maxsize=8192)(search_key)
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def names_of(doc: SourceDoc) -> tuple[str, ...]:
-    """Issuer and author names from the catalog, whitespace-free search keys."""
-    return issuer_names(doc.meta.issuer)
-
-
-_MIN_NAME = 3
-
-
-def _shares_name(flat: str, name: str) -> bool:
-    """Does the question name the issuer: three or more characters of its name that are more
-    than a place (`九三学社` of `市九三学社`, `发展研究中心` of `宁波市发展研究中心`; not `宁波市`
-    alone)?"""
-    return any(part in flat for part in _naming_parts(name))
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def _identity_key(doc: SourceDoc) -> str:
-    """Search key of a document's title, issuer and kind: who issued it says what it is about,
-    and `那篇文章` or `那份建议` names its kind."""
-    return search_key(f"{doc.meta.title} {doc.meta.issuer} {doc.meta.kind}")
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def _doc_key(doc: SourceDoc) -> str:
-    return search_key(doc.text)
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def _title_words(doc: SourceDoc) -> tuple[str, frozenset[str]]:
-    from rag.text.terms import terms_of_key
-
-    title = search_key(doc.meta.title)
-    return title, frozenset(terms_of_key(title))
-
-
-def about_document(query: Query, doc: SourceDoc) -> bool:
-    """Does the question name this document: its title, most of the title's words, one of its
-    issuer's or authors' names, or its number (`第27号提案`)?"""
-    title, words = _title_words(doc)
-    if title and title in query.key:
-        return True
-    flat = "".join(query.key.split())
-    if any(_shares_name(flat, name) for name in names_of(doc)):
-        return True
-    if any(f"{n}号" in flat or f"第{n}期" in flat for n in _numbers_of(doc)):
-        return True
-    asked = {f for t in query.terms for f in forms(t)}
-    return len(words) >= 3 and len(words & asked) >= 0.7 * len(words)
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def _naming_parts(name: str) -> frozenset[str]:
-    """The parts of an issuer's name that name it in a question (`_shares_name`)."""
-    if any(c.isdigit() for c in name):
-        return frozenset()
-    out = set()
-    for size in range(len(name), _MIN_NAME - 1, -1):
-        for i in range(len(name) - size + 1):
-            part = name[i : i + size]
-            bare = part
-            for place in places_in(part):
-                bare = bare.replace(place, "")
-            if len(bare.strip("市省区县")) >= 2:
-                out.add(part)
-    return frozenset(out)
-
-
-_DIGITS = re.compile(r"\d+")
-
-
-class DocumentNames:
-    """`about_document` for every document of a corpus at once, by looking up the question's
-    own substrings in maps built once from the titles, issuers and numbers: the cost of naming
-    the documents a question names grows with the question, not with the corpus."""
-
-    def __init__(self, docs: Iterable[SourceDoc], keys: KeyIndex | None = None) -> None:
-        """`keys`: the chunks' search keys; a part of an issuer's name that more than
-        `TOPIC_SHARE` of the chunks hold is the corpus's topic, not a name (`人工智能` of
-        `某市人工智能产业协会` in a knowledge base about AI)."""
-        self.docs = list(docs)
-        common: dict[str, bool] = {}
-
-        def topical(part: str) -> bool:
-            if keys is None or not keys.n:
-                return False
-            if part not in common:
-                common[part] = keys.count([part]) > TOPIC_SHARE * keys.n
-            return common[part]
-
-        self._titles: dict[str, set[int]] = {}
-        self._parts: dict[str, set[int]] = {}
-        self._numbers: dict[str, set[int]] = {}
-        self._words: dict[str, set[int]] = {}
-        self._sizes: list[int] = []
-        for i, doc in enumerate(self.docs):
-            title, words = _title_words(doc)
-            if title:
-                self._titles.setdefault(title, set()).add(i)
-            for name in names_of(doc):
-                for part in _naming_parts(name):
-                    if not topical(part):
-                        self._parts.setdefault(part, set()).add(i)
-            for n in _numbers_of(doc):
-                self._numbers.setdefault(n, set()).add(i)
-            self._sizes.append(len(words))
-            if len(words) >= 3:
-                for w in words:
-                    self._words.setdefault(w, set()).add(i)
-        self._longest = max((len(t) for t in [*self._titles, *self._parts]), default=0)
-        self._position = {d.doc_id: i for i, d in enumerate(self.docs)}
-
-    def in_order(self, doc_ids: Iterable[str]) -> list[SourceDoc]:
-        """These documents, in corpus order."""
-        at = sorted(self._position[d] for d in doc_ids if d in self._position)
-        return [self.docs[i] for i in at]
-
-    def named(self, query: Query) -> set[str]:
-        """Ids of the documents the question names."""
-        found: set[int] = set()
-        for text, table, shortest in ((query.key, self._titles, 1), (
-            "".join(query.key.split()), self._parts, _MIN_NAME
-        )):
-            for i in range(len(text)):
-                for j in range(i + shortest, min(len(text), i + self._longest) + 1):
-                    found |= table.get(text[i:j], set())
-        flat = "".join(query.key.split())
-        for m in _DIGITS.finditer(flat):
-            run = m.group(0)
-            if flat[m.end() : m.end() + 1] == "号":
-                for k in range(len(run)):
-                    found |= self._numbers.get(run[k:], set())
-            if flat[m.start() - 1 : m.start()] == "第" and flat[m.end() : m.end() + 1] == "期":
-                found |= self._numbers.get(run, set())
-        asked = {f for t in query.terms for f in forms(t)}
-        shared: dict[int, int] = {}
-        for word in asked:
-            for i in self._words.get(word, ()):
-                shared[i] = shared.get(i, 0) + 1
-        found |= {i for i, n in shared.items() if n >= 0.7 * self._sizes[i]}
-        return {self.docs[i].doc_id for i in found}
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def _numbers_of(doc: SourceDoc) -> tuple[str, ...]:
-    """Numbers in a document's issuer line: its issue or proposal number."""
-    return tuple(re.findall(r"\d+", doc.meta.issuer))
-
-
 @dataclass(frozen=True)
 class Candidate:
-    doc: SourceDoc
+    doc: Document
     start: int
     end: int
     section: str
@@ -351,19 +174,6 @@ def similarities(chunk: Chunk, vector: Any) -> Any:
     return chunk.vectors @ vector
 
 
-def _about_places(doc: SourceDoc, start: int, own: str, section: str) -> frozenset[str]:
-    """The places a sentence is about: those it names, else those its paragraph, section or
-    document is about (a sentence naming only a wider area, 中国 or 江苏, keeps its context's)."""
-    para = doc.text.rfind("\n", 0, start) + 1
-    carried = subject_places(
-        key_of(doc.text[para:start]), key_of(section), _identity_key(doc), _doc_key(doc)
-    )
-    named = subjects_in(own)
-    if named and not all(any(within(c, p) for c in carried) for p in named):
-        return named
-    return carried | named
-
-
 # A count in digits or Chinese numerals (`43家`, `三条跑道`, `十二所`), its classifier after it
 _COUNT = re.compile(
     r"(?:\d|[一二两三四五六七八九十百千万])" + _APPROX + r"[家个项件所座条名位人款台次只批]"
@@ -387,7 +197,7 @@ def _names_kind(kind: str, own: str, asked: frozenset[str]) -> bool:
 def score_chunk_sentences(
     query: Query,
     weights: dict[str, float],
-    doc: SourceDoc,
+    doc: Document,
     chunk: Chunk,
     rank: int,
     named: bool,
@@ -415,52 +225,10 @@ def score_chunk_sentences(
     ]
 
 
-class _Facts(NamedTuple):
-    """What `score_sentence` reads of a sentence whatever the question: its search key (with
-    its relative years resolved against the document's date), the places it is about, and
-    whether it is a question or the document's title line."""
-
-    sentence: str
-    own: str
-    flat_own: str
-    key: str
-    flat_key: str
-    identity: str
-    context: str
-    about: frozenset[str]
-    question: bool
-    title_line: bool
-
-
-SENTENCE_FACTS = 8192
-"""Sentences whose facts are kept: the candidates of one question are scored once per part of
-it and again by the answerer, and later questions often reach the same sentences."""
-
-
-@lru_cache(maxsize=SENTENCE_FACTS)
-def _sentence_facts(doc: SourceDoc, start: int, end: int, section: str) -> _Facts:
-    sentence = doc.text[start:end]
-    own = key_of(sentence)
-    key = _with_resolved_years(own, doc)
-    identity = _identity_key(doc)
-    return _Facts(
-        sentence,
-        own,
-        "".join(own.split()),
-        key,
-        "".join(key.split()),
-        identity,
-        f"{key_of(section)} {identity}",
-        _about_places(doc, start, own, section),
-        is_question(sentence),
-        _is_title_line(doc, own),
-    )
-
-
 def score_sentence(
     query: Query,
     weights: dict[str, float],
-    doc: SourceDoc,
+    doc: Document,
     start: int,
     end: int,
     section: str,
@@ -478,7 +246,7 @@ def score_sentence(
     `outcome_end`: the kind of answer asked (a person, figure, date) may be in the text from the
     sentence's end to here instead (the sentence after it); the candidate then spans both.
     """
-    facts = _sentence_facts(doc, start, end, section)
+    facts = doc.facts(start, end, section)
     sentence, own, about = facts.sentence, facts.own, facts.about
     held = sentence if outcome_end is None else doc.text[start:outcome_end]
     held_own = own if outcome_end is None else key_of(held)
@@ -529,8 +297,8 @@ def score_sentence(
         and (not query.asks_date or bool(_DATE.search(held)))
         and (not query.asks_rank or bool(_RANKING.search(held)))
         and (
-            not (query.asks_who and named and names_of(doc))
-            or any(n in flat for n in names_of(doc))
+            not (query.asks_who and named and doc.names)
+            or any(n in flat for n in doc.names)
         )
         and (not query.asks_place or _names_kind(query.asks_place, held_own, query.places))
     )
@@ -548,9 +316,9 @@ def score_sentence(
     if query.places & about:  # about 北京 itself, not one of its districts (海淀…)
         score += PLACE_BONUS
     if query.asks_who and named:
-        score += 0.05 * sum(n in flat for n in names_of(doc))
+        score += 0.05 * sum(n in flat for n in doc.names)
     about_itself = query.asks_who or query.asks_date or query.asks_title or query.asks_rank
-    if named and about_itself and _in_frame(doc, start):  # who/when/which issue: the masthead
+    if named and about_itself and doc.in_frame(start):  # who/when/which issue: the masthead
         score += 0.2
     if similarity is not None:
         score += SEMANTIC_WEIGHT * similarity
@@ -567,11 +335,11 @@ def score_sentence(
     )
     # who wrote a named document is checked by its issuer's names above; else a name of a person
     # or body the question does not hold
-    issuer_checked = query.asks_who and named and bool(names_of(doc))
+    issuer_checked = query.asks_who and named and bool(doc.names)
     answers = covered and anchored and typed and states
     answers = answers and (issuer_checked or _names_asked(query, held_own))
     if query.asks_title and named:  # `标题是什么`: the title line of the named document (its
-        answers = start == title_start(doc)  # places and years described the document)
+        answers = start == doc.title_start  # places and years described the document)
         score += 0.5 * answers
     return Candidate(
         doc,
@@ -597,12 +365,6 @@ def _names_asked(query: Query, own: str) -> bool:
     return not query.asks_person or names_other(own, query.key, names.PERSON)
 
 
-def _is_title_line(doc: SourceDoc, own: str) -> bool:
-    """Is a sentence key the document's title as written (its word characters, in full)?"""
-    bare = re.sub(r"\W", "", own)
-    return bool(bare) and bare == re.sub(r"\W", "", _title_words(doc)[0])
-
-
 def _news(own: str, query: Query) -> int:
     """How many word characters of a sentence key are not the question's (in any form)."""
     rest = own
@@ -615,57 +377,3 @@ def _news(own: str, query: Query) -> int:
 def _all_forms(terms: tuple[str, ...]) -> tuple[str, ...]:
     """Every form of the terms, longest first."""
     return tuple(sorted({f for t in terms for f in forms(t)}, key=len, reverse=True))
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def title_start(doc: SourceDoc) -> int:
-    """Where a document's title line starts: the first masthead sentence that holds the
-    catalog title, else its first sentence."""
-    title = re.sub(r"\W", "", search_key(doc.meta.title))
-    sentences = frame(doc)
-    for s in sentences[:_FRONT_SENTENCES]:
-        if title and title in re.sub(r"\W", "", key_of(doc.text[s.start : s.end])):
-            return s.start
-    return sentences[0].start if sentences else 0
-
-
-_WHOLE_SENTENCE_CHARS = 400
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def _sentence_spans(doc: SourceDoc) -> tuple[tuple[int, int], ...]:
-    return tuple((s.start, s.end) for s in sentences_of(doc))
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def sentences_of(doc: SourceDoc) -> tuple[Sentence, ...]:
-    from rag.ingest.chunk import split_sentences
-
-    return tuple(split_sentences(doc.text))
-
-
-def whole_sentence(doc: SourceDoc, start: int, end: int) -> tuple[int, int]:
-    """The full sentence around a span: chunking cuts sentences longer than its budget at
-    commas, but a quote should be the whole sentence unless that is unreasonably long."""
-    spans = _sentence_spans(doc)
-    i = bisect.bisect_right(spans, (start, 10**12)) - 1
-    if i >= 0 and spans[i][0] <= start and end <= spans[i][1]:
-        s, e = spans[i]
-        if e - s <= _WHOLE_SENTENCE_CHARS:
-            return s, e
-    return start, end
-
-
-@lru_cache(maxsize=PER_DOCUMENT)
-def frame(doc: SourceDoc) -> tuple[Sentence, ...]:
-    """A document's masthead and end matter: its first and last few sentences (title, issuer,
-    date, authors; author units, references, handling notes)."""
-    sentences = list(sentences_of(doc))
-    if len(sentences) <= _FRONT_SENTENCES + _BACK_SENTENCES:
-        return tuple(sentences)
-    return tuple(sentences[:_FRONT_SENTENCES] + sentences[-_BACK_SENTENCES:])
-
-
-@lru_cache(maxsize=PER_DOCUMENT * 16)
-def _in_frame(doc: SourceDoc, start: int) -> bool:
-    return any(s.start == start for s in frame(doc))

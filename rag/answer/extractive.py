@@ -25,18 +25,14 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer.cite import CANNOT_ANSWER, doc_label, make_citation, marker
+from rag.answer.documents import Document, Documents, key_of
 from rag.answer.evidence import (
     FIGURE,
     MIN_COVER,
     Candidate,
-    DocumentNames,
-    frame,
-    key_of,
     question_vector,
     score_chunk_sentences,
     score_sentence,
-    sentences_of,
-    whole_sentence,
 )
 from rag.answer.short import kind_asked, take
 from rag.ingest.keyindex import Keys
@@ -98,7 +94,7 @@ def compose(chosen: Sequence[Candidate], query: Query) -> Extracted:
     best = chosen[0]
     chosen = sorted(chosen, key=lambda c: c.doc.meta.date, reverse=True)
     citations = [
-        make_citation(i + 1, c.doc, *whole_sentence(c.doc, c.start, c.end), c.section)
+        make_citation(i + 1, c.doc, *c.doc.whole_sentence(c.start, c.end), c.section)
         for i, c in enumerate(chosen)
     ]
     lines = [
@@ -118,11 +114,15 @@ def compose(chosen: Sequence[Candidate], query: Query) -> Extracted:
     return Extracted("\n".join(lines), citations, short)
 
 
+Hits = Sequence[tuple[Chunk, Document]]
+"""Retrieved chunks, best first, each with its document."""
+
+
 def extract(
     question: str,
     hits: Sequence[tuple[Chunk, SourceDoc]],
     chunk_keys: Keys,
-    docs: Sequence[SourceDoc] | DocumentNames = (),
+    docs: Sequence[SourceDoc] | Documents = (),
     vector: Any = None,
 ) -> tuple[str, list[Citation]]:
     """`extract_answer`'s text and quotes."""
@@ -134,15 +134,18 @@ def extract_answer(
     question: str,
     hits: Sequence[tuple[Chunk, SourceDoc]],
     chunk_keys: Keys,
-    docs: Sequence[SourceDoc] | DocumentNames = (),
+    docs: Sequence[SourceDoc] | Documents = (),
     vector: Any = None,
 ) -> Extracted:
-    """The extractive answer to `question` from ranked `hits` (and documents it names);
-    `vector`: the question's embedding, when the chunks carry sentence vectors."""
-    query, weights, named = read_question(question, hits, chunk_keys, docs)
+    """The extractive answer to `question` from ranked `hits` (and documents it names: `docs`,
+    the engine's `Documents` or the documents themselves); `vector`: the question's
+    embedding, when the chunks carry sentence vectors."""
+    documents = docs if isinstance(docs, Documents) else Documents(docs)
+    read = [(chunk, documents.of(doc)) for chunk, doc in hits]
+    query, weights, named = read_question(question, read, chunk_keys, documents)
     if not query.terms:
         return Extracted(in_script(CANNOT_ANSWER, query.traditional), [])
-    candidates = _candidates(query, weights, hits, docs, named, vector)
+    candidates = _candidates(query, weights, read, documents, named, vector)
     chosen = select(candidates, query)
     parts = facets(query)
     words = [set(analyse(text, chunk_keys)[0].terms) for text, _ in parts]
@@ -174,17 +177,14 @@ def _outermost(chosen: Sequence[Candidate]) -> list[Candidate]:
 
 
 def read_question(
-    question: str,
-    hits: Sequence[tuple[Chunk, SourceDoc]],
-    chunk_keys: Keys,
-    docs: Sequence[SourceDoc] | DocumentNames,
+    question: str, hits: Hits, chunk_keys: Keys, documents: Documents
 ) -> tuple[Query, dict[str, float], set[str]]:
     """The question's analysis and the documents it names (or describes: `…的那份报告是谁写的`
     names the one whose sentence answers the description, and asks only the rest)."""
     query, weights = analyse(question, chunk_keys)
     if not query.terms:
         return query, weights, set()
-    named = _names(docs).named(query)
+    named = documents.named(query)
     if len(named) > MAX_NAMED:  # a name many documents share picks none out: those retrieved
         retrieved = dict.fromkeys(doc.doc_id for _, doc in hits if doc.doc_id in named)
         named = set(list(retrieved)[:MAX_NAMED])
@@ -203,15 +203,11 @@ it names stand for it, and only their mastheads and end matter join the candidat
 per question does not grow with how many documents one body issued."""
 
 
-def _names(docs: Sequence[SourceDoc] | DocumentNames) -> DocumentNames:
-    return docs if isinstance(docs, DocumentNames) else DocumentNames(docs)
-
-
 def _candidates(
     query: Query,
     weights: dict[str, float],
-    hits: Sequence[tuple[Chunk, SourceDoc]],
-    docs: Sequence[SourceDoc] | DocumentNames,
+    hits: Hits,
+    documents: Documents | None,
     named: set[str],
     vector: Any = None,
 ) -> list[Candidate]:
@@ -233,9 +229,10 @@ def _candidates(
                     pair = _with_outcome(query, weights, one, chunk.sentences[i + 1])
                     if pair is not None:
                         candidates.append(pair)
-    for doc in _names(docs).in_order(named):  # its masthead and end are candidates too
+    framed = documents.in_order(named) if documents is not None else []
+    for doc in framed:  # its masthead and end are candidates too
         if doc.doc_id in named:
-            for s in frame(doc):
+            for s in doc.frame:
                 if (doc.doc_id, s.start) not in seen and not guard.is_instruction(
                     doc.text[s.start : s.end]
                 ):
@@ -281,16 +278,14 @@ def _with_outcome(
     return replace(pair, score=pair.score - PAIR_COST)
 
 
-def described(
-    description: str, hits: Sequence[tuple[Chunk, SourceDoc]], chunk_keys: Keys
-) -> set[str]:
+def described(description: str, hits: Hits, chunk_keys: Keys) -> set[str]:
     """The document a question describes instead of naming (`提出建设氢能走廊的那份报告`):
     the one holding the sentence that best answers the description, if one fully does."""
     query, weights = analyse(description, chunk_keys)
     if not query.terms:
         return set()
     best = max(
-        _candidates(query, weights, hits, (), set()),
+        _candidates(query, weights, hits, None, set()),
         key=lambda c: (c.answers, c.score),
         default=None,
     )
@@ -369,9 +364,9 @@ def explained(best: Candidate) -> Candidate:
     it (`他…`, `因此…`: `rag/text/lexicon/referring_openers.txt`). One verbatim quote. Not the
     sentence after when the quote would exceed `EXPLAINED_CHARS`."""
     text = best.doc.text
-    sentences = sentences_of(best.doc)
+    sentences = best.doc.sentences
     i = bisect.bisect_left(sentences, best.start, key=lambda x: x.start)
-    start, end = whole_sentence(best.doc, best.start, best.end)
+    start, end = best.doc.whole_sentence(best.start, best.end)
     prev = sentences[i - 1] if i > 0 and sentences[i - 1].end <= start else None
     opener = text[start : start + 2]
     if (
@@ -399,7 +394,7 @@ def continue_list(best: Candidate) -> list[Candidate]:
     each), else the next sentence if it is a list."""
     if _LISTS.search(best.doc.text[best.start : best.end]):
         return []
-    sentences = sentences_of(best.doc)
+    sentences = best.doc.sentences
     i = bisect.bisect_left(sentences, best.start, key=lambda x: x.start)
     after = [
         x
@@ -433,11 +428,11 @@ class ExtractiveSynthesizer:
         docs: dict[str, SourceDoc],
         chunk_keys: Keys,
         embedder: BaseEmbedding | None = None,
-        names: DocumentNames | None = None,
+        documents: Documents | None = None,
     ):
-        self._docs = docs
+        """`documents`: the engine's (else made of `docs`)."""
         self._chunk_keys = chunk_keys
-        self._names = names or DocumentNames(docs.values())
+        self._documents = documents or Documents(docs.values())
         self._embedder = embedder
         """The embedder of the index when it is a model: the question's vector (the one the
         retriever computed, carried by the query bundle) meets the stored sentence vectors."""
@@ -455,14 +450,14 @@ class ExtractiveSynthesizer:
         # the answerer weighs every chunk of the pool itself; its tie-break is the fusion score
         # (the reranker orders the pool by this answerer's own scores: not counted twice)
         for n in sorted(nodes, key=lambda n: -(n.score or 0.0)):
-            doc = self._docs.get(n.node.ref_doc_id or "")
+            doc = self._documents.get(n.node.ref_doc_id or "")
             if doc is not None:
                 chunk = chunk_from_node(
                     n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
                 )
                 hits.append((chunk, doc))
         vector = question_vector(self._embedder, query)
-        found = extract_answer(question, hits, self._chunk_keys, self._names, vector)
+        found = extract_answer(question, hits, self._chunk_keys, self._documents, vector)
         claims = [Claim(c.quote, (c.n,), True) for c in found.citations]  # quotes: verified
         if found.short is not None:  # a verbatim span of the quote it cites
             claims.insert(0, Claim(found.short.text, (found.short.n,), True))

@@ -26,6 +26,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer.cite import CANNOT_ANSWER, make_citation, marker
 from rag.answer.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
+from rag.answer.documents import Documents
 from rag.answer.extractive import ExtractiveSynthesizer
 from rag.answer.llm import chat, messages
 from rag.answer.prompt import render
@@ -33,7 +34,7 @@ from rag.errors import ServiceError
 from rag.settings import Settings
 from rag.text.guard import echoes, mask
 from rag.text.script import in_script, is_traditional, search_key
-from rag.types import Citation, Claim, SourceDoc, Synthesis
+from rag.types import Citation, Claim, Synthesis
 
 UNVERIFIED = "〔未核实〕"
 """Shown after a sentence no cited source supports."""
@@ -51,7 +52,7 @@ class LLMSynthesizer:
 
     def __init__(
         self,
-        docs: dict[str, SourceDoc],
+        documents: Documents,
         llm: LLM,
         settings: Settings,
         fallback: ExtractiveSynthesizer,
@@ -59,7 +60,7 @@ class LLMSynthesizer:
     ) -> None:
         """`names`: the corpus's vocabulary of names the claim checker holds claims to."""
         self._llm = llm
-        self._docs = docs
+        self._documents = documents
         self._settings = settings
         self._fallback = fallback
         self._names = names
@@ -116,7 +117,7 @@ class LLMSynthesizer:
         )
         sources: list[Source] = []
         for n in nodes[: self._settings.llm_sources]:
-            doc = self._docs.get(n.node.ref_doc_id or "")
+            doc = self._documents.get(n.node.ref_doc_id or "")
             if doc is None:
                 continue
             chunk = chunk_from_node(

@@ -24,18 +24,13 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
-from rag.answer.evidence import (
-    Candidate,
-    DocumentNames,
-    frame,
-    question_vector,
-    score_chunk_sentences,
-)
+from rag.answer.documents import Documents
+from rag.answer.evidence import Candidate, question_vector, score_chunk_sentences
 from rag.answer.extractive import continue_list, read_question
 from rag.ingest.lexical import Lexical
 from rag.ingest.nodes import chunk_from_node
 from rag.question.analysis import Query, analyse, facets
-from rag.types import Chunk, SourceDoc
+from rag.types import Chunk
 
 
 class EvidenceReranker(BaseNodePostprocessor):
@@ -43,10 +38,9 @@ class EvidenceReranker(BaseNodePostprocessor):
     A document the question names brings its frame chunks (masthead, end matter) along; a
     leading passage that introduces a list brings the chunks of its items."""
 
-    _docs: dict[str, SourceDoc] = PrivateAttr(default_factory=dict)
     _keys: Any = PrivateAttr(default=None)
     _lexical: Any = PrivateAttr(default=None)
-    _names: Any = PrivateAttr(default=None)
+    _documents: Any = PrivateAttr(default=None)
     _frames: dict[str, list[BaseNode]] = PrivateAttr(default_factory=dict)
     _embedder: BaseEmbedding | None = PrivateAttr(default=None)
 
@@ -54,13 +48,13 @@ class EvidenceReranker(BaseNodePostprocessor):
         self,
         lexical: Lexical,
         embedder: BaseEmbedding | None = None,
-        names: DocumentNames | None = None,
+        documents: Documents | None = None,
     ) -> None:
-        """`lexical`: the index's documents, chunks and key postings."""
+        """`lexical`: the index's documents, chunks and key postings; `documents`: the
+        engine's (else made of the lexical index's)."""
         super().__init__()
         self._embedder = embedder
-        self._docs = lexical.docs
-        self._names = names or DocumentNames(self._docs.values(), lexical.keys)
+        self._documents = documents or Documents(lexical.docs.values(), lexical.keys)
         self._keys = lexical.keys
         self._lexical = lexical
 
@@ -71,7 +65,7 @@ class EvidenceReranker(BaseNodePostprocessor):
     def _frame_nodes(self, doc_id: str) -> list[BaseNode]:
         """The chunks holding the document's masthead and end matter (`frame`)."""
         if doc_id not in self._frames:
-            framing = frame(self._docs[doc_id])
+            framing = self._documents.by_id[doc_id].frame
             self._frames[doc_id] = [
                 n
                 for n in self._doc_nodes(doc_id)
@@ -89,9 +83,9 @@ class EvidenceReranker(BaseNodePostprocessor):
         if query_bundle is None or not nodes:
             return nodes
         chunks = [self._chunk(n.node) for n in nodes]
-        hits = [(c, self._docs[c.doc_id]) for c in chunks if c is not None]
+        hits = [(c, self._documents.by_id[c.doc_id]) for c in chunks if c is not None]
         query, weights, named = read_question(
-            query_bundle.query_str, hits, self._keys, self._names
+            query_bundle.query_str, hits, self._keys, self._documents
         )
         if not query.terms:
             return nodes
@@ -147,7 +141,7 @@ class EvidenceReranker(BaseNodePostprocessor):
     ) -> list[Candidate | None]:
         if chunk is None or not chunk.sentences:
             return [None] * len(parts)
-        doc = self._docs[chunk.doc_id]
+        doc = self._documents.by_id[chunk.doc_id]
         return [
             max(
                 score_chunk_sentences(
@@ -159,7 +153,7 @@ class EvidenceReranker(BaseNodePostprocessor):
         ]
 
     def _chunk(self, node: BaseNode) -> Chunk | None:
-        doc = self._docs.get(node.ref_doc_id or "")
+        doc = self._documents.get(node.ref_doc_id or "")
         if doc is None:
             return None
         return chunk_from_node(node.node_id, node.get_content(), node.metadata, doc.doc_id)

@@ -1,10 +1,8 @@
 """Chunk: display text -> sentences with section paths -> chunks under a token budget.
 
-Sentences end at 。！？；… (full or half width) and any closing quotes or brackets right after;
-a paragraph break always ends one. Headings (一、 / （一） / 1. / 一是 …) open sections; each
-sentence carries its section path (`二、…面临的困境 > 三是缺乏领军企业和人才高地。`). Chunks pack
-whole sentences up to `chunk_tokens` tokens (tiktoken cl100k_base), start afresh at each heading,
-and repeat the last `overlap` sentence(s) of the previous chunk when they fit.
+Sentences and headings are `rag.text.sentences`'s. Chunks pack whole sentences up to
+`chunk_tokens` tokens (tiktoken cl100k_base), start afresh at each heading, and repeat the last
+`overlap` sentence(s) of the previous chunk when they fit.
 
 Why not LlamaIndex's `SentenceSplitter`: its sentence rules are English and it recovers node
 offsets by searching the chunk text back in the document; citations here need exact offsets and
@@ -16,20 +14,11 @@ from __future__ import annotations
 
 import re
 
-from rag.ingest.clean import HEADING
+from rag.text.sentences import heading_level, spans
+from rag.text.sentences import split_sentences as sentences_of
 from rag.types import Chunk, Sentence, SourceDoc
 
-_SENTENCE = re.compile(r".+?(?:[。！？!?；;]+|…+|$)[”’」』）)\]】]*", re.S)
-_PARAGRAPH = re.compile(r"[^\n]+")
 _COMMA = re.compile(r".+?(?:[，,、：:]|$)", re.S)
-_LEVELS = [
-    (re.compile(r"^#{1,6}\s"), 1),
-    (re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分]|【)"), 1),
-    (re.compile(r"^[(（][一二三四五六七八九十]+[)）]"), 2),
-    (re.compile(r"^\d{1,2}\s*[.、．](?!\d)"), 3),
-    (re.compile(r"^[一二三四五六七八九十]+是"), 4),
-]
-_LABEL_CHARS = 40
 
 
 def count_tokens(text: str) -> int:
@@ -41,38 +30,12 @@ def count_tokens(text: str) -> int:
     return len(get_tokenizer()(text))
 
 
-def heading_level(paragraph: str) -> int:
-    """0 for prose, else 1 (一、) .. 4 (一是)."""
-    if not HEADING.match(paragraph):
-        return 0
-    return next((level for rule, level in _LEVELS if rule.match(paragraph)), 0)
-
-
-def _label(paragraph: str) -> str:
-    first = _SENTENCE.match(paragraph)
-    label = (first.group(0) if first else paragraph).strip()
-    return label if len(label) <= _LABEL_CHARS else label[:_LABEL_CHARS] + "…"
-
-
-def _spans(pattern: re.Pattern[str], text: str, offset: int) -> list[tuple[int, int]]:
-    """Non-blank matches of `pattern` as (start, end) with surrounding spaces trimmed."""
-    spans = []
-    for m in pattern.finditer(text):
-        piece = m.group(0)
-        if not piece.strip():
-            continue
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece) - len(piece.rstrip())
-        spans.append((offset + m.start() + lead, offset + m.end() - trail))
-    return spans
-
-
 def _fit(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
     """Cut an over-long sentence at commas, else by characters, so each piece fits the budget."""
     if end - start <= budget // 4 or count_tokens(text[start:end]) <= budget:
         return [(start, end)]
     parts: list[tuple[int, int]] = []
-    for s, e in _spans(_COMMA, text[start:end], start):
+    for s, e in spans(_COMMA, text[start:end], start):
         if count_tokens(text[s:e]) <= budget:
             parts.append((s, e))
             continue
@@ -88,20 +51,13 @@ def _fit(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
 
 
 def split_sentences(text: str, budget: int = 10**9) -> list[Sentence]:
-    """Every sentence of a display text with exact offsets and its section path."""
-    sentences: list[Sentence] = []
-    stack: list[tuple[int, str]] = []
-    for p_start, p_end in _spans(_PARAGRAPH, text, 0):
-        paragraph = text[p_start:p_end]
-        level = heading_level(paragraph)
-        if level:
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, _label(paragraph)))
-        section = " > ".join(label for _, label in stack)
-        for s, e in _spans(_SENTENCE, paragraph, p_start):
-            sentences.extend(Sentence(a, b, section) for a, b in _fit(text, s, e, budget))
-    return sentences
+    """Every sentence of a display text with exact offsets and its section path, a sentence
+    longer than `budget` tokens cut into pieces that fit."""
+    return [
+        Sentence(a, b, s.section)
+        for s in sentences_of(text)
+        for a, b in _fit(text, s.start, s.end, budget)
+    ]
 
 
 def chunk_document(doc: SourceDoc, budget: int, overlap: int = 1) -> list[Chunk]:

@@ -26,6 +26,7 @@ import re
 
 from rag.text import lexicon
 from rag.text.script import search_key
+from rag.text.sentences import ENDS, HEADING
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])[(（]([a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*)[)）]")
@@ -40,15 +41,11 @@ def hide_unseen(text: str) -> str:
     return _IMAGE.sub(IMAGE, _COMMENT.sub("", text))
 
 
-# A heading opens a line: 一、 / （一） / 1. / 1、 / 一是 / 【…】 / # …
-HEADING = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}\s*[.、．](?!\d)"
-    r"|[一二三四五六七八九十]+是|【|#{1,6}\s|第[一二三四五六七八九十\d]+[章节部分])"
-)
-# A line ends a sentence when its last mark is one of these (closing quotes/brackets may follow).
+# A line ends a sentence (the page's layout did not break it) when its last mark is one of these
+# (closing quotes or brackets may follow).
 _SENTENCE_END = re.compile(r"[。！？!?；;：:…．.][”’」』）)\]】]*$")
 _SOFT_END = re.compile(r"[，,、（(“‘《/]$")
-_INNER_END = re.compile(r"[。！？!?；;]")
+_INNER_END = re.compile(f"[{ENDS}]")
 # Characters. An unpunctuated line shorter than this with no sentence end inside is a heading or a
 # caption, not broken prose (the seeds' headings are at most 41 characters; their page width 49+).
 _WIDE_LINE = 45

@@ -16,13 +16,13 @@ import threading
 from rag.answer.cite import CANNOT_ANSWER, marker
 from rag.testing.openai_server import Reply, Request
 from rag.text.script import search_key
+from rag.text.sentences import sentence_spans
 
 # ------------------------------------------------------------------------- the eval's fake model
 
 MIN_OVERLAP = 3
 """Fewest question bigrams a sentence must share to be quoted; fewer: the refusal."""
 _SOURCE_HEAD = re.compile(r"^\[(\d{1,3})\][ \t\u3000]*《[^\n]*$", re.M)
-_SENTENCE = re.compile(r"[^。！？；\n]+(?:[。！？；]+[”’」』）)]*)?")
 _ASKING = re.compile(
     r"是多少|多少|是什么|什么|哪些|哪个|哪里|哪|是否|如何|怎么样|怎么|怎样|为什么|吗|呢"
 )
@@ -102,8 +102,8 @@ class QuotingModel:
         asked = _bigrams(_ASKING.sub(" ", search_key(question)))
         best: tuple[int, int, str] = (0, 0, "")
         for n, text in sources.items():
-            for m in _SENTENCE.finditer(text):
-                sentence = m[0].strip()
+            for a, b in sentence_spans(text):
+                sentence = text[a:b]
                 score = len(asked & _bigrams(search_key(sentence)))
                 if sentence and score > best[0]:
                     best = (score, n, sentence)

@@ -25,11 +25,11 @@ from functools import lru_cache
 
 from rag.text import lexicon
 from rag.text.script import search_key
+from rag.text.sentences import sentence_spans
 
 WITHHELD = "〔此处一句疑似写给AI的指令，已略去〕"
 """What the model reads instead of a withheld sentence."""
 
-_SENTENCE_END = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
 _INVISIBLE = {"Cf", "Cc", "Co", "Cn"}
 _ECHO_CHARS = 12  # a reply sentence sharing this many characters in a row with the system
 # prompt or withheld text repeats it (the prompt's own phrases are longer than any shared
@@ -55,11 +55,9 @@ def is_instruction(sentence: str) -> bool:
 
 def instruction_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     """`(start, end)` of each sentence of `text` (offset by `start`) that is an instruction."""
-    spans = []
-    for m in _SENTENCE_END.finditer(text):
-        if m.group().strip() and is_instruction(m.group()):
-            spans.append((start + m.start(), start + m.end()))
-    return spans
+    return [
+        (start + a, start + b) for a, b in sentence_spans(text) if is_instruction(text[a:b])
+    ]
 
 
 @lru_cache(maxsize=2048)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.text import lexicon
-from rag.text.sentences import SENTENCE_END
+from rag.text.sentences import sentence_spans
 from rag.text.terms import _jieba
 
 _FILES = ("places", "places_cn", "places_world")
@@ -181,22 +181,23 @@ def within(place: str, area: str) -> bool:
 _COUNTRY_WIDE = frozenset({"中国"})
 
 
-def subject_places(paragraph_before: str, section: str, title: str, body: str) -> frozenset[str]:
+def subject_places(
+    paragraph_before: str, section: str, title: str, named_most: frozenset[str]
+) -> frozenset[str]:
     """What a sentence that names no place is about: the places of the latest sentence of its
     paragraph that names any; else those its section path names; else its document title's;
-    else the place its document names most often."""
-    for sentence in reversed(SENTENCE_END.split(paragraph_before)):
-        found = places_in(sentence) - _COUNTRY_WIDE
+    else `named_most`, the place its document names most often (`main_place` of its text)."""
+    for a, b in reversed(sentence_spans(paragraph_before)):
+        found = places_in(paragraph_before[a:b]) - _COUNTRY_WIDE
         if found:
             return found
     return (
         (places_in(section) - _COUNTRY_WIDE)
         or (places_in(title) - _COUNTRY_WIDE)
-        or main_place(body)
+        or named_most
     )
 
 
-@lru_cache(maxsize=1024)
 def main_place(key: str) -> frozenset[str]:
     """The place a whole text names most often (empty when it names none)."""
     counts = Counter(name for name, _ in _scan(key))

@@ -1,32 +1,109 @@
-"""Sentence kinds a reader tells at a glance: a question is not a statement; and where the
-sentences of a paragraph end.
+"""Sentences: where a display text's sentences start and end, which lines are headings, and
+what kind of sentence one is. The one definition every stage uses (chunking, the answerer, the
+claim checker, the injection guard, the test model).
+
+A sentence ends at 。！？；… (full or half width) and any closing quotes or brackets right after;
+a paragraph (a line) break always ends one. A heading (一、 / （一） / 1. / 一是 / 【…】 / # …)
+opens a line and a section; each sentence carries its section path
+(`二、…面临的困境 > 三是缺乏领军企业和人才高地。`).
 
 News pages and FAQs repeat the question they go on to answer (「开幕式总导演是谁？」 as a heading,
 「那么，这部剧的演员中谁是本地人呢？」 as a lead-in). Such a sentence shares every word with the
 question a user asks, so word overlap and similarity both rank it first, yet it states nothing:
-it is never quoted as an answer.
+`is_question` tells it, and it is never quoted as an answer.
 """
 
 from __future__ import annotations
 
 import re
 
-SENTENCE_END = re.compile(r"[。！？；!?;]")
-"""What ends a sentence (or a clause standing as one) inside a paragraph."""
+from rag.types import Sentence
+
+ENDS = "。！？!?；;"
+"""Marks that end a sentence (or a clause standing as one) inside a paragraph."""
+CLOSERS = "”’」』）)]】"
+"""Closing quotes and brackets that belong to the sentence they follow."""
+SENTENCE = re.compile(rf".+?(?:[{ENDS}]+|…+|$)[{re.escape(CLOSERS)}]*", re.S)
+_PARAGRAPH = re.compile(r"[^\n]+")
+
+HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}\s*[.、．](?!\d)"
+    r"|[一二三四五六七八九十]+是|【|#{1,6}\s|第[一二三四五六七八九十\d]+[章节部分])"
+)
+"""A heading opens a line: 一、 / （一） / 1. / 1、 / 一是 / 【…】 / # … / 第二章."""
+_LEVELS = [
+    (re.compile(r"^#{1,6}\s"), 1),
+    (re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分]|【)"), 1),
+    (re.compile(r"^[(（][一二三四五六七八九十]+[)）]"), 2),
+    (re.compile(r"^\d{1,2}\s*[.、．](?!\d)"), 3),
+    (re.compile(r"^[一二三四五六七八九十]+是"), 4),
+]
+_LABEL_CHARS = 40
+
+
+def heading_level(paragraph: str) -> int:
+    """0 for prose, else 1 (一、) .. 4 (一是)."""
+    if not HEADING.match(paragraph):
+        return 0
+    return next((level for rule, level in _LEVELS if rule.match(paragraph)), 0)
+
+
+def _label(paragraph: str) -> str:
+    first = SENTENCE.match(paragraph)
+    label = (first.group(0) if first else paragraph).strip()
+    return label if len(label) <= _LABEL_CHARS else label[:_LABEL_CHARS] + "…"
+
+
+def spans(pattern: re.Pattern[str], text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Non-blank matches of `pattern` in `text` as (start, end) with surrounding spaces trimmed,
+    offset by `offset`."""
+    found = []
+    for m in pattern.finditer(text):
+        piece = m.group(0)
+        if not piece.strip():
+            continue
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        found.append((offset + m.start() + lead, offset + m.end() - trail))
+    return found
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, paragraph by paragraph, offset by `offset`."""
+    return [
+        span
+        for p_start, p_end in spans(_PARAGRAPH, text)
+        for span in spans(SENTENCE, text[p_start:p_end], offset + p_start)
+    ]
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Every sentence of a display text with exact offsets and its section path."""
+    sentences: list[Sentence] = []
+    stack: list[tuple[int, str]] = []
+    for p_start, p_end in spans(_PARAGRAPH, text):
+        paragraph = text[p_start:p_end]
+        level = heading_level(paragraph)
+        if level:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, _label(paragraph)))
+        section = " > ".join(label for _, label in stack)
+        sentences.extend(Sentence(a, b, section) for a, b in spans(SENTENCE, paragraph, p_start))
+    return sentences
 
 
 def sentences_before(text: str, start: int) -> list[str]:
-    """The sentences of the paragraph (a line) of `text` before offset `start`, in order,
-    without their ends: what a sentence at `start` may lean on."""
+    """The sentences of the paragraph (a line) of `text` before offset `start`, in order: what
+    a sentence at `start` may lean on."""
     para = text.rfind("\n", 0, start) + 1
-    return [b for b in SENTENCE_END.split(text[para:start]) if b.strip()]
+    return [text[a:b] for a, b in spans(SENTENCE, text[para:start], para)]
 
 
-_CLOSERS = "”’」』）)】]》 \u3000"
 _QUESTION_END = re.compile(r"[?？][!！?？]*$")
 
 
 def is_question(sentence: str) -> bool:
     """Does the sentence ask rather than state: it ends in a question mark (before any closing
     quotes or brackets)?"""
-    return bool(_QUESTION_END.search(sentence.rstrip(_CLOSERS)))
+    return bool(_QUESTION_END.search(sentence.rstrip(CLOSERS + "》 \u3000")))

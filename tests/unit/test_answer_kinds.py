@@ -149,14 +149,16 @@ def test_a_count_in_chinese_numerals_answers_how_many() -> None:
 
 def test_an_article_s_sentences_are_about_its_title() -> None:
     # the sentence does not name 莫城; the article it is in is 《莫城》
+    from rag.answer.documents import Document, Documents
     from rag.answer.evidence import score_sentence
     from rag.answer.extractive import read_question
 
-    hits = [(c, ENCYCLOPEDIA) for c in chunk_document(ENCYCLOPEDIA, 160)]
-    query, weights, _ = read_question("莫城城内有几座教堂？", hits, [], [])
-    at = ENCYCLOPEDIA.text.index("城内有三座")
-    end = ENCYCLOPEDIA.text.index("。", at) + 1
-    scored = score_sentence(query, weights, ENCYCLOPEDIA, at, end, "", "", 0)
+    doc = Document.of(ENCYCLOPEDIA)
+    hits = [(c, doc) for c in chunk_document(doc, 160)]
+    query, weights, _ = read_question("莫城城内有几座教堂？", hits, [], Documents([doc]))
+    at = doc.text.index("城内有三座")
+    end = doc.text.index("。", at) + 1
+    scored = score_sentence(query, weights, doc, at, end, "", "", 0)
     assert scored.cover == 1.0
 
 

@@ -19,9 +19,10 @@ from rag.answer.claims import (
     check,
     split_claims,
 )
+from rag.answer.documents import Document
 from rag.ingest.chunk import split_sentences
 from rag.text.script import in_script
-from rag.types import DocMeta, SourceDoc
+from rag.types import DocMeta
 
 REVENUE = "2024年，苏州市人工智能产业实现营收超2300亿元，同比增长20%。"
 COMPUTE = "苏州现有总算力规模14000P，其中智算规模5500P。"
@@ -32,11 +33,12 @@ TRADITIONAL_TEXT = "蘇州報告\n\n2024年,蘇州市人工智能產業實現營
 OTHER_TEXT = "杭州数字经济报告\n\n杭州拥有人工智能企业500余家，人才近7000人。"
 
 
-def make_doc(text: str, doc_id: str, title: str, date: str = "2025-02") -> SourceDoc:
-    return SourceDoc(doc_id=doc_id, meta=DocMeta(title=title, date=date), text=text, sha="0" * 16)
+def make_doc(text: str, doc_id: str, title: str, date: str = "2025-02") -> Document:
+    meta = DocMeta(title=title, date=date)
+    return Document(doc_id=doc_id, meta=meta, text=text, sha="0" * 16)
 
 
-def source(n: int, doc: SourceDoc, first: str | None = None, last: str | None = None) -> Source:
+def source(n: int, doc: Document, first: str | None = None, last: str | None = None) -> Source:
     """The chunk of `doc` from the sentence starting with `first` to the one holding `last`."""
     sentences = tuple(split_sentences(doc.text))
     start = doc.text.index(first) if first else 0

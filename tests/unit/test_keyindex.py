@@ -1,15 +1,15 @@
 """Substring statistics over chunk keys (`rag.ingest.keyindex`) and the documents a question names
-(`rag.answer.evidence.DocumentNames`): the same answers as a pass over every chunk or document."""
+(`rag.answer.documents.Documents`): the same answers as a pass over every chunk or document."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
-from rag.answer.evidence import DocumentNames, about_document
+from rag.answer.documents import Document, Documents, naming_parts
 from rag.ingest.keyindex import VERIFY_MAX, KeyIndex
 from rag.ingest.readers import read_corpus
-from rag.question.analysis import analyse
+from rag.question.analysis import Query, analyse, forms
 from rag.text.script import search_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,9 +72,26 @@ def test_analysis_is_the_same_over_an_index_and_over_the_keys() -> None:
     assert analyse(question, KEYS) == analyse(question, KeyIndex.build(KEYS))
 
 
+def about_document(query: Query, doc: Document) -> bool:
+    """The rule `Documents.named` implements, written as a pass over one document: the
+    question holds its title, a naming part of one of its issuer's names, its number
+    (`第27号`, `第12期`), or most of its title's words."""
+    if doc.title_key and doc.title_key in query.key:
+        return True
+    flat = "".join(query.key.split())
+    if any(part in flat for name in doc.names for part in naming_parts(name)):
+        return True
+    if any(f"{n}号" in flat or f"第{n}期" in flat for n in doc.numbers):
+        return True
+    asked = {f for t in query.terms for f in forms(t)}
+    words = doc.title_words
+    return len(words) >= 3 and len(words & asked) >= 0.7 * len(words)
+
+
 def test_named_documents_are_those_about_document_names() -> None:
-    docs, _ = read_corpus([ROOT / "seeds"])
-    names = DocumentNames(docs)
+    read, _ = read_corpus([ROOT / "seeds"])
+    docs = [Document.of(d) for d in read]
+    names = Documents(docs)
     questions = [
         "《推动苏州人工智能产业发展的对策建议》的作者是谁？",
         "市致公党的第118号建议提出了什么？",

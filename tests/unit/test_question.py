@@ -16,6 +16,7 @@ from rag.question.analysis import (
 from rag.text.places import (
     kind_of,
     lineage,
+    main_place,
     places_in,
     places_of_kind,
     subject_places,
@@ -53,15 +54,16 @@ def test_words_that_look_like_places_are_not_places() -> None:
 
 
 def test_a_sentence_naming_no_place_is_about_its_paragraphs_last_place() -> None:
-    assert subject_places("苏州很好。近几年，杭州发展强劲。", "", "", "苏州") == {"杭州"}
+    paragraph = "苏州很好。近几年，杭州发展强劲。"
+    assert subject_places(paragraph, "", "", main_place("苏州")) == {"杭州"}
 
 
 def test_without_a_place_in_its_paragraph_a_sentence_is_about_its_section() -> None:
-    assert subject_places("", "二、与杭州的差距", "苏州报告", "苏州") == {"杭州"}
+    assert subject_places("", "二、与杭州的差距", "苏州报告", main_place("苏州")) == {"杭州"}
 
 
 def test_china_alone_names_no_subject_and_the_document_decides() -> None:
-    assert subject_places("", "", "中国最强地级市", "苏州 苏州 杭州") == {"苏州"}
+    assert subject_places("", "", "中国最强地级市", main_place("苏州 苏州 杭州")) == {"苏州"}
 
 
 # ------------------------------------------------------------------------------------- question

@@ -1,0 +1,328 @@
+"""Documents as the answerer reads them: each document's derived text computed once, and the
+documents a question names found by lookup.
+
+A `Document` is a `SourceDoc` (it passes wherever one does) that also holds what the answerer
+derives from it whatever the question: its search keys, its sentences, its masthead and end
+matter (`frame`), where its title line starts, the place it is about, and the facts of each
+sentence scored so far. They are computed on first use and kept on the object. `Documents`
+holds one `Document` per document of an engine's snapshot, so their lifetime is the engine's:
+a re-opened engine (after an upload or a deletion) starts afresh, and nothing derived from a
+document outlives the knowledge base it came from.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from functools import cached_property, lru_cache
+from typing import NamedTuple
+
+from rag.ingest.keyindex import KeyIndex
+from rag.ingest.lexical import TOPIC_SHARE
+from rag.question.analysis import YEAR, Query, forms
+from rag.text.dates import years_meant
+from rag.text.names import issuer_names
+from rag.text.places import main_place, places_in, subject_places, subjects_in, within
+from rag.text.script import search_key
+from rag.text.sentences import is_question, split_sentences
+from rag.types import Sentence, SourceDoc
+
+FRONT_SENTENCES = 12
+"""A document's masthead: title, issuer, date, authors."""
+BACK_SENTENCES = 8
+"""Its end matter: author units, references, handling notes."""
+WHOLE_SENTENCE_CHARS = 400
+"""The longest sentence quoted whole when chunking cut it (`Document.whole_sentence`)."""
+
+# Sentence keys are asked for again by every facet of a question: computed once. A function of
+# the text alone, shared by every document.
+key_of = lru_cache(maxsize=8192)(search_key)
+
+
+class Facts(NamedTuple):
+    """What the scorer reads of a sentence whatever the question: its search key (with its
+    relative years resolved against the document's date), the places it is about, and whether
+    it is a question or the document's title line."""
+
+    sentence: str
+    own: str
+    flat_own: str
+    key: str
+    flat_key: str
+    identity: str
+    context: str
+    about: frozenset[str]
+    question: bool
+    title_line: bool
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"\W", "", text)
+
+
+@dataclass(frozen=True, eq=False)
+class Document(SourceDoc):
+    """A document with its derived text, computed on first use (`functools.cached_property`
+    stores it on the instance, which the frozen dataclass allows)."""
+
+    @classmethod
+    def of(cls, doc: SourceDoc) -> Document:
+        """`doc` itself when it is one already, else a `Document` of the same fields."""
+        if isinstance(doc, Document):
+            return doc
+        return cls(**{f.name: getattr(doc, f.name) for f in fields(SourceDoc)})
+
+    @cached_property
+    def year(self) -> int | None:
+        """The year of its date (`2024-10-15` -> 2024)."""
+        m = YEAR.match(self.meta.date)
+        return int(m.group(0)) if m else None
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Issuer and author names from the catalog, whitespace-free search keys."""
+        return issuer_names(self.meta.issuer)
+
+    @cached_property
+    def numbers(self) -> tuple[str, ...]:
+        """Numbers in its issuer line: its issue or proposal number."""
+        return tuple(re.findall(r"\d+", self.meta.issuer))
+
+    @cached_property
+    def identity(self) -> str:
+        """Search key of its title, issuer and kind: who issued it says what it is about, and
+        `那篇文章` or `那份建议` names its kind."""
+        return search_key(f"{self.meta.title} {self.meta.issuer} {self.meta.kind}")
+
+    @cached_property
+    def key(self) -> str:
+        """Search key of the whole text."""
+        return search_key(self.text)
+
+    @cached_property
+    def title_key(self) -> str:
+        return search_key(self.meta.title)
+
+    @cached_property
+    def title_words(self) -> frozenset[str]:
+        from rag.text.terms import terms_of_key
+
+        return frozenset(terms_of_key(self.title_key))
+
+    @cached_property
+    def main_place(self) -> frozenset[str]:
+        """The place it is about (its title's, else the one it names most): a chunk saying
+        全市 of it holds it."""
+        return subject_places("", "", self.title_key, self.named_most)
+
+    @cached_property
+    def named_most(self) -> frozenset[str]:
+        """The place its text names most often."""
+        return main_place(self.key)
+
+    @cached_property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return tuple(split_sentences(self.text))
+
+    @cached_property
+    def _spans(self) -> tuple[tuple[int, int], ...]:
+        return tuple((s.start, s.end) for s in self.sentences)
+
+    def whole_sentence(self, start: int, end: int) -> tuple[int, int]:
+        """The full sentence around a span: chunking cuts sentences longer than its budget at
+        commas, but a quote should be the whole sentence unless that is unreasonably long."""
+        spans = self._spans
+        i = bisect.bisect_right(spans, (start, 10**12)) - 1
+        if i >= 0 and spans[i][0] <= start and end <= spans[i][1]:
+            s, e = spans[i]
+            if e - s <= WHOLE_SENTENCE_CHARS:
+                return s, e
+        return start, end
+
+    @cached_property
+    def frame(self) -> tuple[Sentence, ...]:
+        """Its masthead and end matter: its first and last few sentences (title, issuer, date,
+        authors; author units, references, handling notes)."""
+        sentences = list(self.sentences)
+        if len(sentences) <= FRONT_SENTENCES + BACK_SENTENCES:
+            return tuple(sentences)
+        return tuple(sentences[:FRONT_SENTENCES] + sentences[-BACK_SENTENCES:])
+
+    @cached_property
+    def _frame_starts(self) -> frozenset[int]:
+        return frozenset(s.start for s in self.frame)
+
+    def in_frame(self, start: int) -> bool:
+        return start in self._frame_starts
+
+    @cached_property
+    def title_start(self) -> int:
+        """Where its title line starts: the first masthead sentence that holds the catalog
+        title, else its first sentence."""
+        title = _bare(self.title_key)
+        for s in self.frame[:FRONT_SENTENCES]:
+            if title and title in _bare(key_of(self.text[s.start : s.end])):
+                return s.start
+        return self.frame[0].start if self.frame else 0
+
+    def is_title_line(self, own: str) -> bool:
+        """Is a sentence key its title as written (its word characters, in full)?"""
+        bare = _bare(own)
+        return bool(bare) and bare == _bare(self.title_key)
+
+    def with_resolved_years(self, key: str) -> str:
+        """A sentence key with the years its relative ones mean (`去年` in a 2024 document
+        also matches `2023年`)."""
+        if self.year is None:
+            return key
+        extra = years_meant(key, self.year)
+        return key + " " + " ".join(extra) if extra else key
+
+    def about_places(self, start: int, own: str, section: str) -> frozenset[str]:
+        """The places a sentence is about: those it names, else those its paragraph, section
+        or document is about (a sentence naming only a wider area, 中国 or 江苏, keeps its
+        context's)."""
+        para = self.text.rfind("\n", 0, start) + 1
+        carried = subject_places(
+            key_of(self.text[para:start]), key_of(section), self.identity, self.named_most
+        )
+        named = subjects_in(own)
+        if named and not all(any(within(c, p) for c in carried) for p in named):
+            return named
+        return carried | named
+
+    @cached_property
+    def _facts(self) -> dict[tuple[int, int, str], Facts]:
+        return {}
+
+    def facts(self, start: int, end: int, section: str) -> Facts:
+        """The question-independent facts of the sentence at `start:end`, kept once computed:
+        the candidates of one question are scored once per part of it and again by the
+        answerer, and later questions often reach the same sentences."""
+        found = self._facts.get((start, end, section))
+        if found is None:
+            sentence = self.text[start:end]
+            own = key_of(sentence)
+            key = self.with_resolved_years(own)
+            found = Facts(
+                sentence,
+                own,
+                "".join(own.split()),
+                key,
+                "".join(key.split()),
+                self.identity,
+                f"{key_of(section)} {self.identity}",
+                self.about_places(start, own, section),
+                is_question(sentence),
+                self.is_title_line(own),
+            )
+            self._facts[(start, end, section)] = found
+        return found
+
+
+MIN_NAME = 3
+"""Fewest characters of an issuer's name that name it in a question."""
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=4096)
+def naming_parts(name: str) -> frozenset[str]:
+    """The parts of an issuer's name that name it in a question: three or more characters that
+    are more than a place (`九三学社` of `市九三学社`, `发展研究中心` of `宁波市发展研究中心`;
+    not `宁波市` alone)."""
+    if any(c.isdigit() for c in name):
+        return frozenset()
+    out = set()
+    for size in range(len(name), MIN_NAME - 1, -1):
+        for i in range(len(name) - size + 1):
+            part = name[i : i + size]
+            bare = part
+            for place in places_in(part):
+                bare = bare.replace(place, "")
+            if len(bare.strip("市省区县")) >= 2:
+                out.add(part)
+    return frozenset(out)
+
+
+class Documents:
+    """The documents of an engine's snapshot, as `Document`s, and those a question names: its
+    title, most of the title's words, one of its issuer's or authors' names, or its number
+    (`第27号提案`). Names are found by looking up the question's own substrings in maps built
+    once from the titles, issuers and numbers: the cost grows with the question, not with the
+    corpus."""
+
+    def __init__(self, docs: Iterable[SourceDoc], keys: KeyIndex | None = None) -> None:
+        """`keys`: the chunks' search keys; a part of an issuer's name that more than
+        `TOPIC_SHARE` of the chunks hold is the corpus's topic, not a name (`人工智能` of
+        `某市人工智能产业协会` in a knowledge base about AI)."""
+        self.docs = [Document.of(d) for d in docs]
+        self.by_id: Mapping[str, Document] = {d.doc_id: d for d in self.docs}
+        common: dict[str, bool] = {}
+
+        def topical(part: str) -> bool:
+            if keys is None or not keys.n:
+                return False
+            if part not in common:
+                common[part] = keys.count([part]) > TOPIC_SHARE * keys.n
+            return common[part]
+
+        self._titles: dict[str, set[int]] = {}
+        self._parts: dict[str, set[int]] = {}
+        self._numbers: dict[str, set[int]] = {}
+        self._words: dict[str, set[int]] = {}
+        self._sizes: list[int] = []
+        for i, doc in enumerate(self.docs):
+            if doc.title_key:
+                self._titles.setdefault(doc.title_key, set()).add(i)
+            for name in doc.names:
+                for part in naming_parts(name):
+                    if not topical(part):
+                        self._parts.setdefault(part, set()).add(i)
+            for n in doc.numbers:
+                self._numbers.setdefault(n, set()).add(i)
+            self._sizes.append(len(doc.title_words))
+            if len(doc.title_words) >= 3:
+                for w in doc.title_words:
+                    self._words.setdefault(w, set()).add(i)
+        self._longest = max((len(t) for t in [*self._titles, *self._parts]), default=0)
+        self._position = {d.doc_id: i for i, d in enumerate(self.docs)}
+
+    def get(self, doc_id: str) -> Document | None:
+        return self.by_id.get(doc_id)
+
+    def of(self, doc: SourceDoc) -> Document:
+        """This snapshot's `Document` of `doc` (the same text), else one made for it."""
+        known = self.by_id.get(doc.doc_id)
+        if known is not None and (known is doc or known.sha == doc.sha):
+            return known
+        return Document.of(doc)
+
+    def in_order(self, doc_ids: Iterable[str]) -> list[Document]:
+        """These documents, in corpus order."""
+        at = sorted(self._position[d] for d in doc_ids if d in self._position)
+        return [self.docs[i] for i in at]
+
+    def named(self, query: Query) -> set[str]:
+        """Ids of the documents the question names."""
+        found: set[int] = set()
+        flat = "".join(query.key.split())
+        for text, table, shortest in ((query.key, self._titles, 1), (flat, self._parts, MIN_NAME)):
+            for i in range(len(text)):
+                for j in range(i + shortest, min(len(text), i + self._longest) + 1):
+                    found |= table.get(text[i:j], set())
+        for m in _DIGITS.finditer(flat):
+            run = m.group(0)
+            if flat[m.end() : m.end() + 1] == "号":
+                for k in range(len(run)):
+                    found |= self._numbers.get(run[k:], set())
+            if flat[m.start() - 1 : m.start()] == "第" and flat[m.end() : m.end() + 1] == "期":
+                found |= self._numbers.get(run, set())
+        asked = {f for t in query.terms for f in forms(t)}
+        shared: dict[int, int] = {}
+        for word in asked:
+            for i in self._words.get(word, ()):
+                shared[i] = shared.get(i, 0) + 1
+        found |= {i for i, n in shared.items() if n >= 0.7 * self._sizes[i]}
+        return {self.docs[i].doc_id for i in found}
