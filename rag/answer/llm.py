@@ -4,46 +4,43 @@ Any OpenAI-compatible endpoint works (OpenAI, DeepSeek, Qwen's DashScope compati
 Moonshot, Zhipu, vLLM, Ollama, Xinference): `OpenAILike` in chat mode, with the model name and
 context window from settings, never checked against OpenAI's model list.
 
-Retries happen here and only here. Both the `openai` client and LlamaIndex's `llm_retry_decorator`
-retry by default, with `max_retries` applied by each, so three retries would become sixteen calls;
-both are set to 0 and `call` retries timeouts, 429 (waiting what `Retry-After` says, capped),
-5xx and refused connections `settings.llm_max_retries` times with a short backoff. A 4xx other
-than 429 is not retried. A stream that breaks after text has arrived is not retried either (the
-asker has seen half an answer): it fails, and the caller falls back to the extractive answer.
+Retries are the client's (`rag.clients`): LlamaIndex's own retry layer is off. A stream that
+breaks after text has arrived is not retried (the asker has seen half an answer): it fails, and
+the caller falls back to the extractive answer.
 Every failure becomes one `ServiceError` line that says what to check, never the key.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 import openai
 from llama_index.core.llms import LLM, ChatMessage
 
+from rag.clients import openai_client, retried
 from rag.errors import ServiceError, Stopped
 from rag.settings import Settings
-
-MAX_WAIT = 20.0
-"""The longest wait between two attempts, whatever `Retry-After` asks (seconds)."""
-BACKOFF = 0.5
 
 
 def build_llm(settings: Settings) -> LLM:
     """The configured chat model (the caller checks `settings.llm_configured`)."""
     from llama_index.llms.openai_like import OpenAILike
 
+    key = settings.llm_api_key.get_secret_value()
     return OpenAILike(
         model=settings.llm_model,
         api_base=settings.llm_endpoint(),
-        api_key=settings.llm_api_key.get_secret_value() or "none",  # local servers take any
+        api_key=key or "none",  # local servers take any
         is_chat_model=True,
         is_function_calling_model=False,
         context_window=settings.llm_context_window,
         max_tokens=settings.llm_max_tokens,
         temperature=settings.llm_temperature,
         timeout=settings.llm_timeout,
-        max_retries=0,  # retries are `call`'s alone
+        max_retries=0,  # LlamaIndex's retry layer off: the client retries
+        openai_client=openai_client(
+            settings.llm_endpoint(), key, settings.llm_timeout, settings.llm_max_retries
+        ),
         reuse_client=True,
     )
 
@@ -53,72 +50,25 @@ def chat(
     messages: Sequence[ChatMessage],
     settings: Settings,
     on_token: Callable[[str], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> str:
-    """The model's reply to `messages`, streamed to `on_token` when given, with retries."""
-
-    def once(started: list[bool]) -> str:
+    """The model's reply to `messages`, streamed to `on_token` when given. A failure (after the
+    client's retries) is one `ServiceError` line."""
+    started = False
+    try:
         if on_token is None:
             return str(llm.chat(list(messages)).message.content or "")
         parts: list[str] = []
         for chunk in llm.stream_chat(list(messages)):
             if chunk.delta:
-                started[0] = True
+                started = True
                 parts.append(chunk.delta)
                 on_token(chunk.delta)
         return "".join(parts)
-
-    return call(once, settings, sleep)
-
-
-def call(
-    attempt: Callable[[list[bool]], str],
-    settings: Settings,
-    sleep: Callable[[float], None] = time.sleep,
-) -> str:
-    """`attempt(started)` up to `1 + settings.llm_max_retries` times. `started[0]` is set by
-    the attempt once output reached the asker: a failure after that is final."""
-    tries = 1 + max(0, settings.llm_max_retries)
-    for n in range(tries):
-        started = [False]
-        try:
-            return attempt(started)
-        except Stopped:
-            raise
-        except Exception as exc:  # the openai client's errors, or httpx's inside a stream
-            wait = _retry_wait(exc, n)
-            if wait is None or started[0] or n == tries - 1:
-                raise ServiceError(describe(exc, settings, n + 1, started[0])) from exc
-            sleep(wait)
-    raise AssertionError("unreachable")
-
-
-def _retry_wait(exc: Exception, n: int) -> float | None:
-    """Seconds to wait before retrying after `exc` (attempt `n`, from 0), None: do not retry."""
-    backoff = BACKOFF * float(2**n)
-    if isinstance(exc, openai.RateLimitError):
-        return min(MAX_WAIT, _retry_after(exc) or backoff)
-    if isinstance(exc, openai.APIStatusError):
-        return backoff if exc.status_code >= 500 else None
-    if isinstance(exc, openai.APIConnectionError | openai.APITimeoutError):
-        return backoff
-    if _is_transport_error(exc):
-        return backoff
-    return None
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    value = exc.response.headers.get("retry-after", "") if exc.response is not None else ""
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
-def _is_transport_error(exc: Exception) -> bool:
-    import httpx
-
-    return isinstance(exc, httpx.TransportError | openai.APIError)
+    except Stopped:
+        raise
+    except Exception as exc:  # the openai client's errors, or httpx's inside a stream
+        attempts = 1 + max(0, settings.llm_max_retries) if retried(exc) and not started else 1
+        raise ServiceError(describe(exc, settings, attempts, started)) from exc
 
 
 def describe(exc: Exception, settings: Settings, attempts: int, started: bool = False) -> str:

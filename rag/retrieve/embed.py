@@ -24,7 +24,6 @@ for very large corpora and for most tests.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -194,12 +193,10 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
         if settings.embedder == "hashed":
             return HashedCharNgramEmbedding(dim=settings.embed_dim)
         return E5Embedding()
-    return _endpoint_embedding_class()(
+    return EndpointEmbedding(
         model_name=settings.embed_model,
         api_base=settings.embed_base_url,
-        api_key=settings.embed_api_key.get_secret_value() or "none",
-        max_retries=EMBED_ATTEMPTS,
-        timeout=30.0,
+        api_key=settings.embed_api_key.get_secret_value(),
     )
 
 
@@ -207,26 +204,46 @@ EMBED_ATTEMPTS = 3
 """Calls of a failing embeddings endpoint, at most (timeouts, 429 after Retry-After, 5xx)."""
 
 
-@lru_cache(maxsize=1)
-def _endpoint_embedding_class() -> type[BaseEmbedding]:
-    """`OpenAILikeEmbedding` with one retry layer. Its `max_retries` drives both the `openai`
-    client's retries and LlamaIndex's tenacity loop, which multiply (2 meant 6 calls); the
-    client's are turned off, so tenacity's `stop_after_attempt(max_retries)` alone decides.
-    (Imported late: the offline default never loads the openai client.)"""
-    from llama_index.embeddings.openai_like import OpenAILikeEmbedding
+EMBED_TIMEOUT = 30.0
+"""Seconds an embeddings call may take."""
 
-    # Its tenacity loop logs every retry at WARNING with the provider's error body, which may
-    # echo the key, and which the CLI's stderr would show: our one-line error says it instead.
-    logging.getLogger("llama_index.embeddings.openai.utils").setLevel(logging.ERROR)
 
-    class EndpointEmbedding(OpenAILikeEmbedding):
-        # The client's retries are set where LlamaIndex builds it, in a method of its own: no
-        # public setting keeps tenacity's retries and drops the client's.
-        # SEE: https://github.com/run-llama/llama_index/issues/13826 (max_retries applied twice)
-        def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
-            return {**super()._get_credential_kwargs(is_async), "max_retries": 0}
+class EndpointEmbedding(BaseEmbedding):
+    """Embeddings from an OpenAI-compatible endpoint (`/v1/embeddings`), through the openai
+    client with its retries (`rag.clients`): `EMBED_ATTEMPTS` calls at most. Not LlamaIndex's
+    `OpenAIEmbedding`, whose tenacity loop retries on top of the client's."""
 
-    return EndpointEmbedding
+    api_base: str = Field(description="The endpoint's base URL (…/v1).")
+    api_key: str = Field(default="", repr=False)
+    _client: Any = PrivateAttr(default=None)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EndpointEmbedding"
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        if self._client is None:
+            from rag.clients import openai_client
+
+            retries = EMBED_ATTEMPTS - 1
+            self._client = openai_client(self.api_base, self.api_key, EMBED_TIMEOUT, retries)
+        found = self._client.embeddings.create(model=self.model_name, input=texts)
+        return [list(d.embedding) for d in sorted(found.data, key=lambda d: d.index)]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
 
 
 @contextmanager

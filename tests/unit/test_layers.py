@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-BASE = {"errors", "settings", "types"}
+BASE = {"clients", "errors", "settings", "types"}
 ALLOWED = {
     "text": BASE,
     "ingest": BASE | {"text", "retrieve.embed", "retrieve.hashing"},
