@@ -28,10 +28,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.answer.claims import quoted_names
 from rag.text import lexicon
 from rag.text.figures import PCT, PP, figure_list
-from rag.text.names import tagged
+from rag.text.names import quoted_names, tagged
 from rag.text.places import place_spans, places_in
 from rag.text.script import search_key
 

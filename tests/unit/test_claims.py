@@ -15,10 +15,10 @@ from rag.answer.claims import (
     NOT_SUPPORTED,
     CheckedClaim,
     Source,
-    _vocabulary_names,
     check,
     split_claims,
 )
+from rag.answer.claimtext import vocabulary_names
 from rag.answer.documents import Document
 from rag.ingest.chunk import split_sentences
 from rag.text.script import in_script
@@ -354,8 +354,8 @@ def test_a_name_the_corpus_quotes_elsewhere_is_a_swap_unquoted_too() -> None:
 
 def test_a_corpus_name_counts_only_as_whole_words_of_the_claim() -> None:
     # `华为` of the vocabulary is not in `中华为民`: jieba's words do not break there
-    assert not _vocabulary_names("中华为民族复兴而奋斗", {"华为"})
-    assert _vocabulary_names("华为公司发布新品", {"华为"}) == ["华为"]
+    assert not vocabulary_names("中华为民族复兴而奋斗", {"华为"})
+    assert vocabulary_names("华为公司发布新品", {"华为"}) == ["华为"]
 
 
 def test_a_figure_stated_of_another_place_is_a_subject_mismatch() -> None:
