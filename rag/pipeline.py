@@ -116,7 +116,7 @@ def open_engine(
     from rag.answer.documents import Documents
     from rag.answer.extractive import ExtractiveSynthesizer
     from rag.answer.rerank import EvidenceReranker
-    from rag.ingest.lexical import load as load_lexical
+    from rag.ingest.lexicalfile import load as load_lexical
     from rag.retrieve.embed import build_embedder
     from rag.retrieve.hybrid import build_retriever
 

@@ -18,7 +18,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag.errors import UserError
-from rag.ingest import lexical
+from rag.ingest import lexicalfile
 from rag.ingest.lock import writer_lock
 from rag.ingest.readers import Rejected, read_catalog, read_file, same_text
 from rag.ingest.store import Store
@@ -118,7 +118,7 @@ def delete_document(doc_id: str, settings: Settings) -> None:
         if marker is not None:  # removing may be cut short: the next ingest then sweeps
             marker.touch()
         store.remove(doc_id)
-        lexical.update(store, [])  # the other documents' rows are reused: no chunk is read
+        lexicalfile.update(store, [])  # the other documents' rows are reused: no chunk is read
         if marker is not None:
             marker.unlink(missing_ok=True)
         source = Path(str(record.get("source", "")))

@@ -88,13 +88,12 @@ def sync(
     """Bring the index in line with `docs`; documents that came from `roots` and are gone lose
     their chunks. Only new or changed documents are chunked, and only their chunks whose text
     is not stored already are embedded; they are written in batches (`Store.write_batch`).
-    Then the lexical index is brought up to date (`rag.ingest.lexical`). In embedded mode the caller
-    holds `writer_lock`, and chunks a crash left unserved are swept away."""
-    from rag.ingest import lexical
+    Then the lexical index is brought up to date (`rag.ingest.lexicalfile`). In embedded mode
+    the caller holds `writer_lock`, and chunks a crash left unserved are swept away."""
+    from rag.ingest import lexicalfile
 
     report = IngestReport()
     manifest = store.manifest()
-    settings = store.settings
     changed = [d for d in docs if manifest.get(d.doc_id, {}).get("sha") != d.sha]
     changing = {d.doc_id for d in changed}
     for doc in docs:
@@ -104,16 +103,45 @@ def sync(
                 progress(doc.doc_id)
     marker = store.marker()
     interrupted = marker is not None and (
-        marker.exists() or (not lexical.saved(store) and store.count() > 0)
+        marker.exists() or (not lexicalfile.saved(store) and store.count() > 0)
     )
     if marker is not None:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
-    written: list[lexical.Row] = []
+    written = _write(changed, store, embedder, set(manifest), report, progress, embedded)
+    present = {d.doc_id for d in docs}
+    resolved = [r.resolve() for r in roots]
+    for doc_id, meta in manifest.items():  # gone from the folders they came from
+        if doc_id not in present and _under(str(meta.get("source", "")), resolved):
+            store.remove(doc_id)
+            report.removed.append(doc_id)
+    if interrupted:  # callers hold `writer_lock`: no other chunks are in flight
+        report.swept = store.sweep()
+    report.chunks_total = store.count()
+    lexicalfile.update(store, written)
+    if marker is not None:
+        marker.unlink(missing_ok=True)
+    return report
+
+
+def _write(
+    changed: list[SourceDoc],
+    store: Store,
+    embedder: BaseEmbedding,
+    stored: set[str],
+    report: IngestReport,
+    progress: Progress | None,
+    embedded: Embedded | None,
+) -> list[Row]:
+    """Chunk, embed and write the changed documents in batches; their lexical rows. `stored`:
+    the ids the store held before (an update, not an addition)."""
+
+    settings = store.settings
+    written: list[Row] = []
     size = min(EMBED_BATCH, store.max_batch()) if semantic(embedder) else store.max_batch()
     chars = sum(len(d.text) for d in changed)
     for group, chunked, found in prepared_groups(
-        _batches(changed, settings, size), store, embedder, set(manifest)
+        _batches(changed, settings, size), store, embedder, stored
     ):
         batch = []
         for doc, ready in zip(group, found, strict=True):
@@ -133,26 +161,14 @@ def sync(
         store.write_batch(batch)
         for doc in group:
             report.chunks_written += len(chunked[doc.doc_id])
-            (report.updated if doc.doc_id in manifest else report.added).append(doc.doc_id)
+            (report.updated if doc.doc_id in stored else report.added).append(doc.doc_id)
             if progress:
                 progress(doc.doc_id)
         if embedded:  # chunks to come estimated from the characters to come
             chars -= sum(len(d.text) for d in group)
             per_char = report.chunks_written / max(1, sum(len(d.text) for d in changed) - chars)
             embedded(report.chunks_written, report.chunks_written + round(chars * per_char))
-    present = {d.doc_id for d in docs}
-    resolved = [r.resolve() for r in roots]
-    for doc_id, meta in manifest.items():
-        if doc_id not in present and _under(str(meta.get("source", "")), resolved):
-            store.remove(doc_id)
-            report.removed.append(doc_id)
-    if interrupted:  # callers hold `writer_lock`: no other chunks are in flight
-        report.swept = store.sweep()
-    report.chunks_total = store.count()
-    lexical.update(store, written)
-    if marker is not None:
-        marker.unlink(missing_ok=True)
-    return report
+    return written
 
 
 def _row(doc: SourceDoc, chunk: Chunk, key: str, terms: str, packed: str) -> Row:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from rag.ingest import lexical
+from rag.ingest import lexical, lexicalfile
 from rag.ingest.store import Store
 from rag.pipeline import ask, delete_document, ingest, open_engine
 from rag.settings import Settings
@@ -127,7 +127,7 @@ def test_the_index_is_kept_with_a_chroma_server(
     ingest(settings, [corpus])
     assert not (tmp_path / "unused" / f"{settings.index_identity()}.lexical.npz").exists()
     store = Store(settings, create=False)
-    saved = lexical.previous(store)
+    saved = lexicalfile.previous(store)
     assert saved is not None
     assert saved.fingerprint == lexical.fingerprint(store.name, store.manifest())
     assert "2300" in ask(QUESTION, settings).answer
