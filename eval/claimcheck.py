@@ -53,7 +53,7 @@ from rag.answer.cite import MARKER, marker
 from rag.answer.claims import MIN_OVERLAP, Source, bigrams, check, split_claims
 from rag.answer.documents import Document
 from rag.ingest.nodes import chunk_from_node
-from rag.question.analysis import condense
+from rag.question.rewrite import condense
 from rag.text.figures import Figure, figure_list, figures
 from rag.text.script import in_script, search_key
 from rag.types import Sentence

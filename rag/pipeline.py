@@ -214,10 +214,10 @@ def ask(
 
     `history`: the conversation's earlier questions, oldest first; a follow-up (`那杭州呢？`) is
     rewritten with what it refers to before retrieval: by the chat model in LLM mode, else (or
-    when the model fails) by rules (`rag.question.analysis.condense`).
+    when the model fails) by rules (`rag.question.rewrite.condense`).
     `on_token`: called with each piece of the model's text as it arrives (LLM mode; offline,
     once with the whole answer). Citations and checks come with the returned `Answer`."""
-    from rag.question.analysis import strip_instructions
+    from rag.question.rewrite import strip_instructions
 
     started = time.perf_counter()
     text = validate_question(question, settings)
@@ -262,7 +262,7 @@ def ask(
 
 def _standalone(question: str, previous: Sequence[str], engine: Engine) -> str:
     """The question made to stand alone: by the model when there is one, else by rules."""
-    from rag.question.analysis import condense, is_follow_up
+    from rag.question.rewrite import condense, is_follow_up
 
     if not previous or not is_follow_up(question):
         return question

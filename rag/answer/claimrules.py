@@ -229,7 +229,7 @@ def entity_missing(key: str, reads: Sequence[Read], vocabulary: Collection[str] 
             places.update(p for r in reads for p in r.source.doc.main_place)
         return any(p in places for p, _ in place_spans(part))
 
-    from rag.question.analysis import word_tags
+    from rag.question.words import word_tags
 
     names = entities(key)
     tags = word_tags()

@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 from rag.ingest.keyindex import KeyIndex
 from rag.ingest.lexical import TOPIC_SHARE
-from rag.question.analysis import YEAR, Query, forms
+from rag.question.analysis import YEAR, Query
+from rag.question.words import forms
 from rag.text.dates import years_meant
 from rag.text.names import issuer_names
 from rag.text.places import main_place, places_in, subject_places, subjects_in, within

@@ -28,7 +28,8 @@ from functools import lru_cache
 from typing import Any
 
 from rag.answer.documents import Document, key_of
-from rag.question.analysis import YEAR, Query, forms, mentions
+from rag.question.analysis import YEAR, Query
+from rag.question.words import forms, mentions
 from rag.text import lexicon, names
 from rag.text.contraction import contracted_in
 from rag.text.names import names_other

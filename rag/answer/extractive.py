@@ -36,7 +36,8 @@ from rag.answer.evidence import (
 )
 from rag.answer.short import kind_asked, take
 from rag.ingest.keyindex import Keys
-from rag.question.analysis import YEAR, Query, analyse, facets, mentions, split_description
+from rag.question.analysis import YEAR, Query, analyse, facets, split_description
+from rag.question.words import mentions
 from rag.text import guard, lexicon
 from rag.text.script import in_script
 from rag.text.sentences import is_question

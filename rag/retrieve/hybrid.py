@@ -77,7 +77,7 @@ def expand(words: list[str], vocabulary: Container[str]) -> list[str]:
     """Question words, each the text never uses replaced by its forms and synonyms that it
     does use (`吸走` -> `虹吸`) or else by the dictionary words inside it (`服装行业` -> `服装`
     `行业`): a chunk's tokens are whole jieba words, so an absent word would find nothing."""
-    from rag.question.analysis import forms
+    from rag.question.words import forms
     from rag.text.terms import _jieba
 
     out: list[str] = []

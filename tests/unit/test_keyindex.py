@@ -9,7 +9,8 @@ from pathlib import Path
 from rag.answer.documents import Document, Documents, naming_parts
 from rag.ingest.keyindex import VERIFY_MAX, KeyIndex
 from rag.ingest.readers import read_corpus
-from rag.question.analysis import Query, analyse, forms
+from rag.question.analysis import Query, analyse
+from rag.question.words import forms
 from rag.text.script import search_key
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.question.analysis import strip_instructions
+from rag.question.rewrite import strip_instructions
 from rag.text import lexicon
 from rag.text.guard import is_instruction
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question.analysis import (
-    analyse,
-    condense,
-    facets,
-    forms,
-    mentions,
-    split_description,
-    strip_instructions,
-)
+from rag.question.analysis import analyse, facets, split_description
+from rag.question.rewrite import condense, strip_instructions
+from rag.question.words import forms, mentions
 from rag.text.places import (
     kind_of,
     lineage,

@@ -1,0 +1,97 @@
+"""What is searched for a question: a follow-up made to stand alone from the question before it
+(by rules; the chat model does it in LLM mode), and instructions aimed at the assistant taken
+out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.question.analysis import YEAR, cue
+from rag.question.words import question_words
+from rag.text import guard
+from rag.text.places import places_in
+from rag.text.script import in_script, is_traditional, search_key
+
+# A question that leans on the one before: opens with a pointer (那/这/它/同一年…) or ends in 呢.
+_FOLLOW_UP = re.compile(
+    r"^(?:那么|那|这个|这些|这|它们|它|其中|其|同一|同年|同期|该|此|上述|还有|另外|再|如果是|"
+    r"到(?:19|20)\d\d)|呢\W*$"
+)
+_SHORT = 8
+_ASKER = re.compile(r"是?谁|哪位")
+
+
+def _asks_something(key: str) -> bool:
+    return any(cue(kind).search(key) for kind in ("figure", "date", "who", "rank", "list"))
+
+
+# A time the question is about: a year with the part of it asked (`2022年前三季度`), or a part
+# alone (`上半年`, meaning the same year as before)
+_PERIOD = re.compile(
+    r"(?:19|20)\d{2}\s*年?(?:\s*(?:上半年|下半年|前三季度|第?[一二三四1-4]季度|年初|年底|年末|"
+    r"\d{1,2}\s*(?:-|—|~|～|至)?\s*\d{0,2}\s*月))?|上半年|下半年|前三季度|第?[一二三四]季度"
+)
+
+
+def _periods(key: str) -> set[str]:
+    return {p.strip() for p in _PERIOD.findall(key)}
+
+
+def is_follow_up(question: str) -> bool:
+    """Does the question lean on the one before: a pointer word (`那`, `这个`, `…呢？`) or too
+    short to stand alone?"""
+    key = search_key(question)
+    return bool(_FOLLOW_UP.search(key)) or len(re.sub(r"\W", "", key)) <= _SHORT
+
+
+def condense(question: str, previous: Sequence[str]) -> str:
+    """A follow-up rewritten to stand alone, from the question before it (no LLM): the earlier
+    question with its places and years replaced by those the follow-up names, then the
+    follow-up itself (`2022年合肥有多少家新能源车企？` + `那西安呢？` -> `2022年西安有多少家新能源
+    车企？ 那西安呢？`). A question that stands alone (no pointer word, not very short) is kept as
+    is."""
+    if not previous or not is_follow_up(question):
+        return question
+    key = search_key(question)
+    base = search_key(previous[-1])
+    if _asks_something(key):  # the follow-up's own ask replaces the one before (谁写的 -> 何时)
+        for pattern in (cue("date"), cue("rank"), _ASKER, question_words()):  # not 规模, 营收
+            base = pattern.sub("", base)
+    for old, new in (
+        (places_in(base), places_in(key)),
+        (_periods(base), _periods(key)),
+    ):
+        dated = any(YEAR.search(o) for o in old)
+        if dated and not any(YEAR.search(n) for n in new):
+            continue  # `那上半年呢？` after a year: a part of the same year, kept beside it
+        if new and old:
+            base = re.sub("|".join(map(re.escape, sorted(old, key=len, reverse=True))), "", base)
+            base = " ".join(sorted(new)) + " " + base
+    standalone = f"{base} {key}"
+    return in_script(standalone, True) if is_traditional(question) else standalone
+
+
+# Instructions aimed at the assistant inside a question (prompt injection) are not part of what
+# is asked, so they are neither searched nor required of an answer. A clause is one when it
+# matches the guard's list (`rag.text.guard.is_instruction`, `rag/text/lexicon/injection.txt`):
+# the same list that keeps such sentences in documents away from the model.
+_CLAUSE_CUT = re.compile(r"[，,。！!？?：:；;【】\[\]\n]")
+_QUOTED_CLAIM = re.compile(r"[“\"「『][^”\"」』]*\d[^”\"」』]*[”\"」』]")
+_ENGLISH_SENTENCE = re.compile(r"(?:[A-Za-z][A-Za-z'’-]*[\s,]+){3,}[^.。!?？]*[.!?]?")
+
+
+def strip_instructions(question: str) -> str:
+    """The question without what it tells the assistant to do: clauses that order, role-play,
+    claim a system notice or ask for secrets; quoted "excerpts" carrying figures the asker
+    supplies; English sentences (this product answers Chinese questions). Empty when nothing
+    but instructions remains."""
+    text = _QUOTED_CLAIM.sub("，", question)
+    text = _ENGLISH_SENTENCE.sub("，", text)
+    kept = []
+    for part in re.split(r"(?<=[，,。！!？?：:；;【】\[\]\n])", text):
+        clause = _CLAUSE_CUT.sub("", part).strip()
+        if clause and not guard.is_instruction(clause):
+            kept.append(part)
+    return "".join(kept).strip(" ，,：:；;【】[]")
