@@ -15,37 +15,33 @@ No sentence answers: the refusal sentence, `answerable: false`.
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
+from rag.answer.candidates import FACET_COVER, candidates, read_question
 from rag.answer.cite import CANNOT_ANSWER, doc_label, make_citation, marker
-from rag.answer.documents import Document, Documents, key_of
+from rag.answer.documents import Documents, key_of
 from rag.answer.evidence import (
     FIGURE,
     MIN_COVER,
     Candidate,
     question_vector,
-    score_chunk_sentences,
     score_sentence,
 )
 from rag.answer.short import kind_asked, take
+from rag.answer.spans import continue_list, explained
 from rag.ingest.keyindex import Keys
-from rag.question.analysis import YEAR, Query, analyse, facets, split_description
+from rag.question.analysis import YEAR, Query, analyse, facets
 from rag.question.words import mentions
-from rag.text import guard, lexicon
 from rag.text.script import in_script
-from rag.text.sentences import is_question
-from rag.types import Chunk, Citation, Claim, Sentence, ShortAnswer, SourceDoc, Synthesis
+from rag.types import Chunk, Citation, Claim, ShortAnswer, SourceDoc, Synthesis
 
 NEAR_BEST = 0.85
 CLOSE_SECOND = 0.95
-FACET_COVER = 0.45
 RARE = 1.0  # IDF weight: in fewer than about a third of the chunks
 MAX_SENTENCES = 5
 
@@ -115,10 +111,6 @@ def compose(chosen: Sequence[Candidate], query: Query) -> Extracted:
     return Extracted("\n".join(lines), citations, short)
 
 
-Hits = Sequence[tuple[Chunk, Document]]
-"""Retrieved chunks, best first, each with its document."""
-
-
 def extract(
     question: str,
     hits: Sequence[tuple[Chunk, SourceDoc]],
@@ -146,13 +138,13 @@ def extract_answer(
     query, weights, named = read_question(question, read, chunk_keys, documents)
     if not query.terms:
         return Extracted(in_script(CANNOT_ANSWER, query.traditional), [])
-    candidates = _candidates(query, weights, read, documents, named, vector)
-    chosen = select(candidates, query)
+    pool = candidates(query, weights, read, documents, named, vector)
+    chosen = select(pool, query)
     parts = facets(query)
     words = [set(analyse(text, chunk_keys)[0].terms) for text, _ in parts]
     for i, facet in enumerate(parts):
         own = words[i].difference(*(w for j, w in enumerate(words) if j != i))
-        chosen = cover_facet(facet, chosen, candidates, chunk_keys, own)
+        chosen = cover_facet(facet, chosen, pool, chunk_keys, own)
     if query.asks_list and chosen:
         chosen = chosen + continue_list(chosen[0])
     if chosen and not kind_asked(query):
@@ -175,122 +167,6 @@ def _outermost(chosen: Sequence[Candidate]) -> list[Candidate]:
         ):
             kept.append(c)
     return kept
-
-
-def read_question(
-    question: str, hits: Hits, chunk_keys: Keys, documents: Documents
-) -> tuple[Query, dict[str, float], set[str]]:
-    """The question's analysis and the documents it names (or describes: `…的那份报告是谁写的`
-    names the one whose sentence answers the description, and asks only the rest)."""
-    query, weights = analyse(question, chunk_keys)
-    if not query.terms:
-        return query, weights, set()
-    named = documents.named(query)
-    if len(named) > MAX_NAMED:  # a name many documents share picks none out: those retrieved
-        retrieved = dict.fromkeys(doc.doc_id for _, doc in hits if doc.doc_id in named)
-        named = set(list(retrieved)[:MAX_NAMED])
-    if query.describes_doc and not named:
-        named = described(query.describes_doc, hits, chunk_keys)
-        if named:  # what is asked of it: the description is the document's, not the answer's
-            ask = split_description(query.key)[1]
-            query, weights = analyse(in_script(ask, query.traditional), chunk_keys)
-    return query, weights, named
-
-
-MAX_NAMED = 3
-"""Documents a question can name. An issuer with dozens of reports in the knowledge base
-(`市工业和信息化局的报告…`) names none of them in particular: then the best retrieved of those
-it names stand for it, and only their mastheads and end matter join the candidates, so the work
-per question does not grow with how many documents one body issued."""
-
-
-def _candidates(
-    query: Query,
-    weights: dict[str, float],
-    hits: Hits,
-    documents: Documents | None,
-    named: set[str],
-    vector: Any = None,
-) -> list[Candidate]:
-    """Every sentence of the hits scored once; a named document's masthead and end too.
-    `vector`: the question's, when sentences carry theirs (a semantic embedder)."""
-    seen: set[tuple[str, int]] = set()
-    candidates = []
-    kind = bool(kind_asked(query))
-    for rank, (chunk, doc) in enumerate(hits):
-        scored = score_chunk_sentences(
-            query, weights, doc, chunk, rank, doc.doc_id in named, vector
-        )
-        for i, (s, one) in enumerate(zip(chunk.sentences, scored, strict=True)):
-            said = doc.text[s.start : s.end]
-            if (doc.doc_id, s.start) not in seen and not guard.is_instruction(said):
-                seen.add((doc.doc_id, s.start))
-                candidates.append(one)
-                if kind and not one.answers and i + 1 < len(chunk.sentences):
-                    pair = _with_outcome(query, weights, one, chunk.sentences[i + 1])
-                    if pair is not None:
-                        candidates.append(pair)
-    framed = documents.in_order(named) if documents is not None else []
-    for doc in framed:  # its masthead and end are candidates too
-        if doc.doc_id in named:
-            for s in doc.frame:
-                if (doc.doc_id, s.start) not in seen and not guard.is_instruction(
-                    doc.text[s.start : s.end]
-                ):
-                    seen.add((doc.doc_id, s.start))
-                    candidates.append(
-                        score_sentence(query, weights, doc, s.start, s.end, s.section, "", 0, True)
-                    )
-    return candidates
-
-
-PAIR_COST = 0.05
-
-
-def _with_outcome(
-    query: Query, weights: dict[str, float], event: Candidate, after: Sentence
-) -> Candidate | None:
-    """A news report often states the event in one sentence and its outcome in the next
-    (`决赛在体育馆举行。中国选手夺得冠军。`): the event sentence names what is asked but not the
-    person, figure or date; the next one holds that. The event sentence alone must cover the
-    question and name its years, places and rare names; the sentence after only supplies the
-    kind of answer asked. The two are quoted together as one span, only within one paragraph,
-    scored `PAIR_COST` below a single sentence that answers as well. Kept when it does not
-    answer the whole question: a facet of it may be answered (`男单和女单冠军`)."""
-    doc = event.doc
-    if event.cover < FACET_COVER or "\n" in doc.text[event.end : after.start]:
-        return None
-    said = doc.text[after.start : after.end]
-    if guard.is_instruction(said) or is_question(said):
-        return None
-    pair = score_sentence(
-        query,
-        weights,
-        doc,
-        event.start,
-        event.end,
-        event.section,
-        event.chunk_key,
-        event.rank,
-        event.named,
-        similarity=event.similarity,
-        outcome_end=after.end,
-    )
-    return replace(pair, score=pair.score - PAIR_COST)
-
-
-def described(description: str, hits: Hits, chunk_keys: Keys) -> set[str]:
-    """The document a question describes instead of naming (`提出建设氢能走廊的那份报告`):
-    the one holding the sentence that best answers the description, if one fully does."""
-    query, weights = analyse(description, chunk_keys)
-    if not query.terms:
-        return set()
-    best = max(
-        _candidates(query, weights, hits, None, set()),
-        key=lambda c: (c.answers, c.score),
-        default=None,
-    )
-    return {best.doc.doc_id} if best is not None and best.answers else set()
 
 
 def cover_facet(
@@ -344,79 +220,6 @@ def cover_facet(
                 return chosen
     fresh = [r for r in ok if (r.doc.doc_id, r.start) not in picked]
     return chosen + sorted(fresh, key=lambda r: -r.score)[:1]
-
-
-_ITEM = re.compile(
-    r"^\W*(?:[一二三四五六七八九十]+[是要]|其[一二三四五六]|第[一二三四五六七八九十]+[，,、]|"
-    r"[（(][一二三四五六七八九十\d]+[）)]|\[\d+\]|\d+[.、．](?!\d))"
-)
-_LISTS = re.compile(r"[^、，,。；]{2,}、[^、，,。；]{2,}")
-_LIST_LOOKAHEAD = 40
-MAX_LIST_ITEMS = 6
-
-
-EXPLAINED_CHARS = 240
-
-
-def explained(best: Candidate) -> Candidate:
-    """The best sentence with the one that follows it in its paragraph, for a question asking
-    why, how or what (no figure, date or name to take): an explanation runs over sentences
-    (`症状包括…。它能穿过肠壁…。`); and with the one before, when it opens with a word leaning on
-    it (`他…`, `因此…`: `rag/text/lexicon/referring_openers.txt`). One verbatim quote. Not the
-    sentence after when the quote would exceed `EXPLAINED_CHARS`."""
-    text = best.doc.text
-    sentences = best.doc.sentences
-    i = bisect.bisect_left(sentences, best.start, key=lambda x: x.start)
-    start, end = best.doc.whole_sentence(best.start, best.end)
-    prev = sentences[i - 1] if i > 0 and sentences[i - 1].end <= start else None
-    opener = text[start : start + 2]
-    if (
-        prev is not None
-        and any(opener.startswith(w) for w in lexicon.words("referring_openers"))
-        and "\n" not in text[prev.start : start]
-        and not guard.is_instruction(text[prev.start : prev.end])
-    ):
-        start = prev.start  # `他…` leans on the sentence before
-    nxt = next((x for x in sentences[i:] if x.start >= end), None)
-    if (
-        nxt is not None
-        and "\n" not in text[end : nxt.start]
-        and nxt.end - start <= EXPLAINED_CHARS
-        and not guard.is_instruction(text[nxt.start : nxt.end])
-    ):
-        end = nxt.end
-    return replace(best, start=start, end=end)
-
-
-def continue_list(best: Candidate) -> list[Candidate]:
-    """The items a sentence introduces, when it names none itself: `从三个方面着力` is
-    followed by `一是…` `二是…`; `一要做强动力电池产业链` by `支持宁德时代、国轩高科…`.
-    Items are the enumerated sentences that follow in the same section (their first sentence
-    each), else the next sentence if it is a list."""
-    if _LISTS.search(best.doc.text[best.start : best.end]):
-        return []
-    sentences = best.doc.sentences
-    i = bisect.bisect_left(sentences, best.start, key=lambda x: x.start)
-    after = [
-        x
-        for x in sentences[i + 1 : i + 1 + _LIST_LOOKAHEAD]
-        if x.start >= best.end and not guard.is_instruction(best.doc.text[x.start : x.end])
-    ]
-    items: list[Sentence] = []
-    for x in after:
-        if not (x.section.startswith(best.section) or best.section.startswith(x.section)):
-            break
-        if _ITEM.match(best.doc.text[x.start : x.end]):
-            if _ITEM.match(best.doc.text[best.start : best.end]) and not items:
-                break  # the best is itself an item: the next item is a sibling, not its content
-            items.append(x)
-            if len(items) >= MAX_LIST_ITEMS:
-                break
-    if not items and after and _LISTS.search(best.doc.text[after[0].start : after[0].end]):
-        items = after[:1]
-    return [
-        Candidate(best.doc, x.start, x.end, x.section, best.score, True, best.cover) for x in items
-    ]
 
 
 class ExtractiveSynthesizer:

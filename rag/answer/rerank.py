@@ -24,9 +24,10 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
+from rag.answer.candidates import read_question
 from rag.answer.documents import Documents
 from rag.answer.evidence import Candidate, question_vector, score_chunk_sentences
-from rag.answer.extractive import continue_list, read_question
+from rag.answer.spans import continue_list
 from rag.ingest.lexical import Lexical
 from rag.ingest.nodes import chunk_from_node
 from rag.question.analysis import Query, analyse, facets

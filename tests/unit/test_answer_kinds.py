@@ -151,7 +151,7 @@ def test_an_article_s_sentences_are_about_its_title() -> None:
     # the sentence does not name 莫城; the article it is in is 《莫城》
     from rag.answer.documents import Document, Documents
     from rag.answer.evidence import score_sentence
-    from rag.answer.extractive import read_question
+    from rag.answer.candidates import read_question
 
     doc = Document.of(ENCYCLOPEDIA)
     hits = [(c, doc) for c in chunk_document(doc, 160)]
