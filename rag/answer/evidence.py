@@ -17,24 +17,24 @@ Answerability (the trade-off: a refusal is better than a loosely related quote):
   does not say so); of several years or places asked together, one per sentence;
 - a figure question needs a figure of the unit asked (a count for 多少家, money for 营收); a date
   or rank question a date or rank; "who wrote this document" a line naming its issuer or authors.
+The kind checks are `rag.answer.kinds`'s; what a sentence leans on (its paragraph's years, the
+sentences it refers back to) `rag.answer.context`'s.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rag.answer.documents import Document, key_of
+from rag.answer.context import carried_years, current_for, referred
+from rag.answer.documents import Document, Facts, key_of
+from rag.answer.kinds import figure_follows, holds_kind, names_asked
 from rag.question.analysis import YEAR, Query
 from rag.question.words import forms, mentions
-from rag.text import lexicon, names
 from rag.text.contraction import contracted_in
-from rag.text.names import names_other
-from rag.text.places import kind_of, places_in, within
-from rag.text.sentences import sentences_before
+from rag.text.places import within
 from rag.types import Chunk
 
 MIN_COVER = 0.6
@@ -43,66 +43,6 @@ MIN_NEW_CHARS = 2
 SEMANTIC_WEIGHT = 2.0
 SEMANTIC_ANSWER = 0.89
 SEMANTIC_COVER = 0.35
-# A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少).
-FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[年月日\d.])")
-_RANKING = re.compile(r"第\s*[一二三四五六七八九十\d]|前\s*[一二三四五六七八九十\d]|首位|首个|唯一")
-# A date of any century or notation: `1231年`, `公元前221年`, `二〇二一年`, `3月`, `5日`,
-# `19世纪`, `80年代`, `2024-10`, and the relative words a document's date resolves
-_DATE = re.compile(
-    r"\d{1,4}\s*年|[〇零一二三四五六七八九十]{2,4}年|\d{4}\s*[-/.]\s*\d{1,2}|\d{1,2}\s*[月日号]|"
-    r"[一二三四五六七八九十]{1,3}月|世纪|年代|今年|去年|前年|明年|当年|同年|次年|翌年"
-)
-_APPROX = r"\s*(?:余|多|近|超|个)?\s*"
-
-
-@lru_cache(maxsize=64)
-def _with_unit(unit: str) -> re.Pattern[str]:
-    """A figure carrying `unit`: `4 家`, `500 余家`, `60亿元`, `2300多亿元`."""
-    if unit == "元":
-        return re.compile(r"\d" + _APPROX + r"[十百千万亿]*" + _APPROX + "(?:美)?元")
-    return re.compile(r"\d" + _APPROX + re.escape(unit))
-
-
-def _current_for(year: int, doc: Document, key: str) -> bool:
-    """A sentence naming no year speaks of its document's present (`现有…43家` in a 2022 report):
-    that is the year asked when the document dates from it or from the year after."""
-    doc_year = doc.year
-    names_a_year = _YEAR_MENTION.search(key)  # `2021 年`, not the figure `2000 家`
-    return not names_a_year and doc_year is not None and 0 <= doc_year - year <= 1
-
-
-def carried_years(doc: Document, start: int, sentence: str) -> frozenset[str]:
-    """The years a sentence naming none speaks of, from what came before it: those of the
-    latest sentence of its paragraph naming a year (`2019年的决赛在上海举行。中国选手夺得
-    冠军。`: the second is about 2019). Empty when the sentence names a year itself."""
-    if any(not _reference_point(sentence, m.end()) for m in _YEAR_MENTION.finditer(sentence)):
-        return frozenset()
-    for before in reversed(sentences_before(doc.text, start)):
-        found = _YEAR_MENTION.findall(before)
-        if found:
-            return frozenset(y[:4] for y in found)
-    return frozenset()
-
-
-REFERRED_SENTENCES = 2
-
-
-def referred(doc: Document, start: int) -> str:
-    """The search key of what a sentence may refer back to: the sentences before it in its
-    paragraph, up to `REFERRED_SENTENCES` (`塔里木油田去年再创新高。全年油气产量达3000万吨。`:
-    the second is about 塔里木油田 though it does not name it)."""
-    return key_of("。".join(sentences_before(doc.text, start)[-REFERRED_SENTENCES:]))
-
-
-def _reference_point(text: str, end: int) -> bool:
-    """Is the year ending at `end` a span's bound (`1978年以来`), not the time spoken of?"""
-    after = text[end : end + 2]
-    return any(after.startswith(w) for w in lexicon.words("reference_points"))
-
-
-_YEAR_MENTION = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:年|-\d|/\d)")
-
-
 def _term_credit(term: str, key: str, context: str, identity: str = "") -> float:
     if mentions(term, key) or (identity and mentions(term, identity)):
         return 1.0
@@ -121,17 +61,6 @@ def _phrases(terms: Sequence[str], flat: str) -> int:
     """How many pairs of consecutive question terms the sentence holds side by side
     (`生物医药企业超500家` for `生物医药企业`, not `生物医药…上市企业`)."""
     return sum(a + b in flat for a, b in zip(terms, terms[1:], strict=False))
-
-
-def _figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
-    """A number right after a question term: `产量达150万辆` answers `产量是多少`."""
-    for term in terms:
-        at = key.find(term)
-        while at >= 0:
-            if FIGURE.search(key[at + len(term) : at + len(term) + window]):
-                return True
-            at = key.find(term, at + 1)
-    return False
 
 
 @dataclass(frozen=True)
@@ -173,26 +102,6 @@ def similarities(chunk: Chunk, vector: Any) -> Any:
     if vector is None or chunk.vectors is None or chunk.vectors.shape[1] != vector.shape[0]:
         return None
     return chunk.vectors @ vector
-
-
-# A count in digits or Chinese numerals (`43家`, `三条跑道`, `十二所`), its classifier after it
-_COUNT = re.compile(
-    r"(?:\d|[一二两三四五六七八九十百千万])" + _APPROX + r"[家个项件所座条名位人款台次只批]"
-)
-
-
-def _has_figure(unit: str, sentence: str, own: str) -> bool:
-    """A figure of the kind asked: money for 营收/多少钱, a count for 多少家/几个, else any."""
-    if unit == "元":
-        return bool(_with_unit("元").search(own))
-    if unit:
-        return bool(_COUNT.search(own))
-    return bool(FIGURE.search(sentence))
-
-
-def _names_kind(kind: str, own: str, asked: frozenset[str]) -> bool:
-    """Does a sentence name a place of the kind asked, other than those the question names?"""
-    return any(kind in kind_of(p) for p in places_in(own) - asked)
 
 
 def score_chunk_sentences(
@@ -248,97 +157,29 @@ def score_sentence(
     sentence's end to here instead (the sentence after it); the candidate then spans both.
     """
     facts = doc.facts(start, end, section)
-    sentence, own, about = facts.sentence, facts.own, facts.about
-    held = sentence if outcome_end is None else doc.text[start:outcome_end]
-    held_own = own if outcome_end is None else key_of(held)
-    key, flat_key, title = facts.key, facts.flat_key, facts.identity
+    held = facts.sentence if outcome_end is None else doc.text[start:outcome_end]
+    held_own = facts.own if outcome_end is None else key_of(held)
+    key, flat_key = facts.key, facts.flat_key
     if named:
-        key = key + " " + title
+        key = key + " " + facts.identity
         flat_key = "".join(key.split())
-    own_context = facts.context  # where an anchor may be given: not the chunk
-    context = f"{own_context} {chunk_key}"
-    total = sum(weights.values()) or 1.0
-
-    def credit(term: str) -> float:
-        # a place is covered by a sentence about it (`全市…` in a paragraph about 苏州)
-        if term in query.places and any(within(p, term) for p in about):
-            return 1.0
-        return _term_credit(term, key, context, title)
-
-    cover = sum(w * credit(t) for t, w in weights.items()) / total
-
-    def found(a: str) -> bool:
-        if a in query.places:  # a place: what the sentence is about, not any mention
-            return any(within(p, a) for p in about)
-        if YEAR.fullmatch(a):
-            return (
-                a in key
-                or _current_for(int(a), doc, key)
-                or a in carried_years(doc, start, sentence)
-            )
-        return (
-            mentions(a, key)
-            or mentions(a, own_context)
-            or contracted_in(a, key)
-            or mentions(a, referred(doc, start))
-        )
-
-    years = [a for a in query.anchors if YEAR.fullmatch(a)]
-    places = [a for a in query.anchors if a in query.places]
-    rest = [a for a in query.anchors if a not in years and a not in places]
-    # Several years or places asked together (宁波和温州, 2019年和2023年): one of them per sentence.
-    anchored = (
-        all(found(a) for a in rest)
-        and (not years or any(found(a) for a in years))
-        and (not places or any(found(a) for a in places))
-    )
-    flat = facts.flat_own  # the sentence itself must name the issuer
-    typed = (
-        (not query.asks_figure or _has_figure(query.unit, held, held_own))
-        and (not query.asks_date or bool(_DATE.search(held)))
-        and (not query.asks_rank or bool(_RANKING.search(held)))
-        and (
-            not (query.asks_who and named and doc.names)
-            or any(n in flat for n in doc.names)
-        )
-        and (not query.asks_place or _names_kind(query.asks_place, held_own, query.places))
-    )
-    score = cover - 0.01 * rank
-    attributes = [
-        t for t in query.terms if len(t) > 1 and not t.isdigit() and t not in query.anchors
-    ]
-    if query.asks_figure and _figure_follows(attributes, key):
-        score += 0.1
-        # the figure follows the asked phrase itself (`生物医药企业超500家`), not a narrower one
-        pairs = [a + b for a, b in zip(query.terms, query.terms[1:], strict=False)]
-        if _figure_follows([p for p in pairs if not p.isdigit()], flat_key):
-            score += 0.1
-    score += PHRASE_BONUS * _phrases(query.terms, flat_key)
-    if query.places & about:  # about 北京 itself, not one of its districts (海淀…)
-        score += PLACE_BONUS
-    if query.asks_who and named:
-        score += 0.05 * sum(n in flat for n in doc.names)
-    about_itself = query.asks_who or query.asks_date or query.asks_title or query.asks_rank
-    if named and about_itself and doc.in_frame(start):  # who/when/which issue: the masthead
-        score += 0.2
+    cover = _cover(query, weights, facts, key, f"{facts.context} {chunk_key}")
+    score = _score(query, doc, start, facts, key, flat_key, cover, rank, named)
     if similarity is not None:
         score += SEMANTIC_WEIGHT * similarity
     covered = cover >= min_cover or (
         similarity is not None and similarity >= SEMANTIC_ANSWER and cover >= SEMANTIC_COVER
     )
-    # a question (`…是谁？`) states nothing, nor does a line holding only the question's own
-    # words (a title line `约化群` for `什么是约化群`), nor the document's title repeated as its
-    # first line (`莫城 (古城)`): none is an answer
-    states = (
-        not facts.question
-        and _news(own, query) >= MIN_NEW_CHARS
-        and (query.asks_title or not facts.title_line)
-    )
-    # who wrote a named document is checked by its issuer's names above; else a name of a person
-    # or body the question does not hold
+    # who wrote a named document is checked by its issuer's names; else a name of a person or
+    # body the question does not hold
     issuer_checked = query.asks_who and named and bool(doc.names)
-    answers = covered and anchored and typed and states
-    answers = answers and (issuer_checked or _names_asked(query, held_own))
+    answers = (
+        covered
+        and _anchored(query, doc, start, facts, key)
+        and holds_kind(query, doc, facts, held, held_own, named)
+        and _states(query, facts)
+        and (issuer_checked or names_asked(query, held_own))
+    )
     if query.asks_title and named:  # `标题是什么`: the title line of the named document (its
         answers = start == doc.title_start  # places and years described the document)
         score += 0.5 * answers
@@ -358,12 +199,95 @@ def score_sentence(
     )
 
 
-def _names_asked(query: Query, own: str) -> bool:
-    """A who question (`谁`, `哪位`) needs a sentence naming a person or body other than those
-    the question names (`rag.text.names`). Not asked of `哪里` questions: jieba misses rivers,
-    regions and streets (`塞纳河的右岸`, `苏必利尔湖畔`), and measured on the outside corpora a
-    place check refused more right answers than wrong ones."""
-    return not query.asks_person or names_other(own, query.key, names.PERSON)
+def _cover(
+    query: Query, weights: dict[str, float], facts: Facts, key: str, context: str
+) -> float:
+    """The IDF-weighted share of the question's terms the sentence covers (module docstring)."""
+    total = sum(weights.values()) or 1.0
+
+    def credit(term: str) -> float:
+        # a place is covered by a sentence about it (`全市…` in a paragraph about 苏州)
+        if term in query.places and any(within(p, term) for p in facts.about):
+            return 1.0
+        return _term_credit(term, key, context, facts.identity)
+
+    return sum(w * credit(t) for t, w in weights.items()) / total
+
+
+def _anchored(query: Query, doc: Document, start: int, facts: Facts, key: str) -> bool:
+    """Does the sentence name every anchor of the question (of several years or places asked
+    together, 宁波和温州 or 2019年和2023年, one of them)?"""
+
+    def found(a: str) -> bool:
+        if a in query.places:  # a place: what the sentence is about, not any mention
+            return any(within(p, a) for p in facts.about)
+        if YEAR.fullmatch(a):
+            return (
+                a in key
+                or current_for(int(a), doc, key)
+                or a in carried_years(doc, start, facts.sentence)
+            )
+        return (
+            mentions(a, key)
+            or mentions(a, facts.context)  # where an anchor may be given: not the chunk
+            or contracted_in(a, key)
+            or mentions(a, referred(doc, start))
+        )
+
+    years = [a for a in query.anchors if YEAR.fullmatch(a)]
+    places = [a for a in query.anchors if a in query.places]
+    rest = [a for a in query.anchors if a not in years and a not in places]
+    return (
+        all(found(a) for a in rest)
+        and (not years or any(found(a) for a in years))
+        and (not places or any(found(a) for a in places))
+    )
+
+
+def _score(
+    query: Query,
+    doc: Document,
+    start: int,
+    facts: Facts,
+    key: str,
+    flat_key: str,
+    cover: float,
+    rank: int,
+    named: bool,
+) -> float:
+    """Cover, less a little per retrieval rank, plus bonuses: a figure right after an asked
+    phrase, the question's phrases side by side, the place asked itself; of a named document,
+    its issuer's names for who, its masthead for who, when or which issue."""
+    score = cover - 0.01 * rank
+    attributes = [
+        t for t in query.terms if len(t) > 1 and not t.isdigit() and t not in query.anchors
+    ]
+    if query.asks_figure and figure_follows(attributes, key):
+        score += 0.1
+        # the figure follows the asked phrase itself (`生物医药企业超500家`), not a narrower one
+        pairs = [a + b for a, b in zip(query.terms, query.terms[1:], strict=False)]
+        if figure_follows([p for p in pairs if not p.isdigit()], flat_key):
+            score += 0.1
+    score += PHRASE_BONUS * _phrases(query.terms, flat_key)
+    if query.places & facts.about:  # about 北京 itself, not one of its districts (海淀…)
+        score += PLACE_BONUS
+    if query.asks_who and named:
+        score += 0.05 * sum(n in facts.flat_own for n in doc.names)
+    about_itself = query.asks_who or query.asks_date or query.asks_title or query.asks_rank
+    if named and about_itself and doc.in_frame(start):
+        score += 0.2
+    return score
+
+
+def _states(query: Query, facts: Facts) -> bool:
+    """A question (`…是谁？`) states nothing, nor does a line holding only the question's own
+    words (a title line `约化群` for `什么是约化群`), nor the document's title repeated as its
+    first line (`莫城 (古城)`): none is an answer."""
+    return (
+        not facts.question
+        and _news(facts.own, query) >= MIN_NEW_CHARS
+        and (query.asks_title or not facts.title_line)
+    )
 
 
 def _news(own: str, query: Query) -> int:
