@@ -5,7 +5,7 @@ Why not LlamaIndex's `BaseSynthesizer`: its contract is text in, text out (`get_
 only the chunks' text, so no quote could carry its offsets), it requires an LLM even of an
 answerer that uses none, and it returns what backs the answer in an untyped `metadata` dict.
 The offline answerer (`rag.answer.extractive`) and the model's (`rag.answer.generate`) both
-implement this protocol; `tests/contract/test_synthesizer.py` runs the same checks on each.
+implement this protocol; `tests/integration/test_contracts.py` runs the same checks on each.
 """
 
 from __future__ import annotations
