@@ -113,7 +113,7 @@ def open_engine(
 ) -> Engine:
     """Load the index once: documents, BM25 over stored terms, the fused retriever, and the
     answerer: the chat model when one is configured (or `llm` given), else extractive."""
-    from rag.answer.documents import Documents
+    from rag.answer.corpus import Documents
     from rag.answer.extractive import ExtractiveSynthesizer
     from rag.answer.rerank import EvidenceReranker
     from rag.ingest.lexicalfile import load as load_lexical

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from rag.answer.documents import Document, Documents
+from rag.answer.corpus import Documents
+from rag.answer.documents import Document
 from rag.answer.evidence import Candidate, score_chunk_sentences, score_sentence
 from rag.answer.short import kind_asked
 from rag.ingest.keyindex import Keys

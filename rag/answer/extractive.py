@@ -24,7 +24,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer.candidates import FACET_COVER, candidates, read_question
 from rag.answer.cite import CANNOT_ANSWER, doc_label, make_citation, marker
-from rag.answer.documents import Documents, key_of
+from rag.answer.corpus import Documents
+from rag.answer.documents import key_of
 from rag.answer.evidence import MIN_COVER, Candidate, question_vector, score_sentence
 from rag.answer.kinds import FIGURE
 from rag.answer.short import kind_asked, take

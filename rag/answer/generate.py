@@ -26,7 +26,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer.cite import CANNOT_ANSWER, make_citation, marker
 from rag.answer.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
-from rag.answer.documents import Documents
+from rag.answer.corpus import Documents
 from rag.answer.extractive import ExtractiveSynthesizer
 from rag.answer.llm import chat, messages
 from rag.answer.prompt import render

@@ -25,7 +25,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
 from rag.answer.candidates import read_question
-from rag.answer.documents import Documents
+from rag.answer.corpus import Documents
 from rag.answer.evidence import Candidate, question_vector, score_chunk_sentences
 from rag.answer.spans import continue_list
 from rag.ingest.lexical import Lexical

@@ -132,7 +132,7 @@ class Strings:
 
 TOPIC_SHARE = 0.1
 """Share of the chunks above which a word is the corpus's topic, not a name (the vocabulary
-below, and `rag.answer.evidence.DocumentNames`)."""
+below, and `rag.answer.corpus.Documents`)."""
 MAX_NAME = 20
 """Longest name the corpus's vocabulary keeps (a quoted sentence is no name)."""
 

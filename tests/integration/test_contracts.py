@@ -193,7 +193,8 @@ class TestSynthesizerContract:
 
     def test_pieces_streamed_are_the_model_s(self, answering: Any) -> None:
         pieces: list[str] = []
-        found = synthesize(answering, "山海札记全书收录的散文由哪家出版社出版？", on_token=pieces.append)
+        question = "山海札记全书收录的散文由哪家出版社出版？"
+        found = synthesize(answering, question, on_token=pieces.append)
         assert found.answerable and "江城出版社" in found.text
         if answering.mode == MODE_LLM:  # the model's reply as it arrived, checked after
             assert pieces and "江城出版社" in "".join(pieces)

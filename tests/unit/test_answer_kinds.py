@@ -149,9 +149,10 @@ def test_a_count_in_chinese_numerals_answers_how_many() -> None:
 
 def test_an_article_s_sentences_are_about_its_title() -> None:
     # the sentence does not name 莫城; the article it is in is 《莫城》
-    from rag.answer.documents import Document, Documents
-    from rag.answer.evidence import score_sentence
     from rag.answer.candidates import read_question
+    from rag.answer.corpus import Documents
+    from rag.answer.documents import Document
+    from rag.answer.evidence import score_sentence
 
     doc = Document.of(ENCYCLOPEDIA)
     hits = [(c, doc) for c in chunk_document(doc, 160)]

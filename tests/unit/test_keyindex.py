@@ -1,12 +1,13 @@
 """Substring statistics over chunk keys (`rag.ingest.keyindex`) and the documents a question names
-(`rag.answer.documents.Documents`): the same answers as a pass over every chunk or document."""
+(`rag.answer.corpus.Documents`): the same answers as a pass over every chunk or document."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
-from rag.answer.documents import Document, Documents, naming_parts
+from rag.answer.corpus import Documents, naming_parts
+from rag.answer.documents import Document
 from rag.ingest.keyindex import VERIFY_MAX, KeyIndex
 from rag.ingest.readers import read_corpus
 from rag.question.analysis import Query, analyse
