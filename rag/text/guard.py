@@ -60,9 +60,10 @@ def instruction_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     ]
 
 
-@lru_cache(maxsize=2048)
 def mask(text: str) -> tuple[str, tuple[str, ...]]:
-    """`text` with its instruction sentences replaced by `WITHHELD`, and what was withheld."""
+    """`text` with its instruction sentences replaced by `WITHHELD`, and what was withheld.
+    Not cached: each sentence's verdict is (`is_instruction`), so switching that one function
+    off (the injection test's control) switches off every guard built on it."""
     out, withheld, last = [], [], 0
     for s, e in instruction_spans(text):
         out += [text[last:s], WITHHELD]
