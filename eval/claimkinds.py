@@ -1,7 +1,7 @@
 """The errors strong chat models make, scripted: each function turns a correct claim into a wrong
 one of a kind (or a faithful rewording of a style), or returns None when the claim offers no
 place for it. Pure and deterministic: `index` picks among the choices, so every run writes the
-same answers. Used by eval/claimcheck.py, on the seeds and on any corpus.
+same answers. Used by eval/claimcases.py, on the seeds and on any corpus.
 
 Wrong kinds (the checker must flag them):
 - `entity_swap`: a name of the claim (a person, body, place or other proper name, by jieba's

@@ -14,7 +14,7 @@ import re
 import threading
 
 from rag.answer.cite import CANNOT_ANSWER, marker
-from rag.testing.openai_server import Reply, Request
+from rag.testing.openai_script import Reply, Request
 from rag.text.script import search_key
 from rag.text.sentences import sentence_spans
 
