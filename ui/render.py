@@ -1,28 +1,54 @@
-"""What the chat page shows, as inert HTML: the sources panel, the document view, the exports.
+"""What the chat page shows, as inert HTML: the chat's turns, the sources panel, the document
+view, the exports, and error messages without the server's paths.
 
 Every piece of document, model or user text goes through `text()` (escaped, newlines kept):
 nothing a document or a model writes can become markup, a script or a remote image. The only
 markup is ours: `<mark>` around a quote, and the class `cite-n` (in answers) or `data-cite="n"`
-(in the panels) on the elements whose click opens source n (see `ui.app.CITE_JS`).
+(in the panels) on the elements whose click opens source n (see `ui.assets.CITE_JS`).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from rag.answer.cite import MARKER
 
 AnswerJson = dict[str, Any]
+Chat = list[dict[str, Any]]
 DocInfo = Callable[[str], Any]
 """doc_id -> the `SourceDoc` (title, issuer, date, display text), or raises."""
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\:;,，。；）)'\"]+)+[/\\]?")
 
 
 def text(value: str) -> str:
     """Plain text as inert HTML: escaped, newlines kept."""
     return html.escape(value, quote=False).replace("\n", "<br>")
+
+
+def public(message: str) -> str:
+    """An error message fit for the page: a server path is cut to its last part (`…/data`), so
+    the page never shows where the server keeps its files."""
+    parts = re.split(r"(\w+://\S+)", message)  # URLs (an endpoint to check) stay whole
+    return "".join(
+        p if i % 2 else _PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m[0].rstrip("/\\"))[-1], p)
+        for i, p in enumerate(parts)
+    )
+
+
+def chat_turn(answer: AnswerJson, turn: int) -> Chat:
+    """The question and the answer bubble; the bubble's markers open turn `turn`'s sources."""
+    return [
+        {"role": "user", "content": text(answer["question"])},
+        {
+            "role": "assistant",
+            "content": f"<div class='turn turn-{turn}'>{answer_html(answer['answer'])}</div>",
+        },
+    ]
 
 
 def answer_html(answer_text: str) -> str:

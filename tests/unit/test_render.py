@@ -71,7 +71,7 @@ def test_exports_carry_quotes_offsets_ids_hashes_index_and_mode() -> None:
 
 
 def test_error_messages_lose_server_paths_but_keep_urls() -> None:
-    from ui.app import public
+    from ui.render import public
 
     assert public("no index yet in /srv/rag/.data; run `rag ingest` first") == (
         "no index yet in …/.data; run `rag ingest` first"

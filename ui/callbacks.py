@@ -1,0 +1,220 @@
+"""The 问答 (chat) tab's event handlers and the `/ask` API; `ui.app` lays the page out and wires
+them to its components, `ui.library` holds the 知识库 tab's.
+
+Handlers format, nothing more: answers come from `rag.pipeline`, HTML from `ui.render`. A
+failure the user can fix is a one-line `gr.Error` raised before anything is written into the
+chat (`check`), or, once the answer has started, the reply itself (`answer_in_chat` never
+fails, so Gradio never covers the chat with its "Error" overlay); anything else is logged and
+shown as its exception's name, never as a traceback.
+
+Load: answers (the `/ask` API and the chat together) pass one gate (`ui.gate`), `Limits.running` at
+a time with `Limits.waiting` more waiting their turn; one more is told
+「当前提问人数较多，请稍后再试。」 at once (the API as a one-line `gr.Error`, the page as a toast
+before anything is written into the chat),
+and so is a question still waiting after `Limits.wait_seconds`. An answer not done after
+`Limits.answer_seconds` ends with a one-line notice. Gradio's own `queue(max_size=...)` is not used
+for this: its clients replace any message with their own English one ("Queue is full! Please try
+again.", "This application is currently busy."), and the page would show it as an overlay. An
+answer's work runs in a daemon thread that keeps its place at the gate until it is done, even when
+the asker stopped waiting: a stuck model makes the page busy instead of piling more calls onto it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any
+
+import gradio as gr
+
+from rag.errors import RagError
+from rag.pipeline import (
+    MODE_EXTRACTIVE,
+    MODE_LLM,
+    Engine,
+    ask,
+    ask_stream,
+    document,
+    in_question_script,
+    open_engine,
+    validate_question,
+)
+from rag.settings import Settings
+from rag.types import Citation, SourceDoc
+from ui import render
+from ui.exports import Exports
+from ui.features import differing_figures
+from ui.gate import BUSY, Busy, Gate, locked, unlocked
+from ui.render import AnswerJson, Chat, chat_turn, public, text
+
+log = logging.getLogger(__name__)
+
+MODE_LABELS = {
+    MODE_EXTRACTIVE: "离线抽取式回答（无需模型）",
+    MODE_LLM: "大模型回答（每句话都对照出处核查）",
+}
+SCRIPTS = {"跟随提问": "", "简体": "简", "繁體": "繁"}
+"""The 回答用字 choices: each label and the script the question is put in ("": as typed)."""
+
+
+def mode_html(mode: str) -> str:
+    """The line above the tabs that says how answers are made."""
+    return f"<p class='mode'>回答方式：{text(MODE_LABELS.get(mode, mode))}</p>"
+
+
+class Engines:
+    """The open engine, opened on first use (and again while there is no index), and opened
+    afresh after the knowledge base changes (an engine is a snapshot of the index)."""
+
+    def __init__(self, settings: Settings, engine: Engine | None) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = open_engine(self._settings)
+            return self._engine
+
+    def changed(self) -> None:
+        with self._lock:
+            self._engine = None
+
+    def document(self, doc_id: str) -> SourceDoc:
+        """A stored document, from the open engine when it has it."""
+        return document(doc_id, self._settings, self())
+
+
+def _ask_json(
+    question: str,
+    settings: Settings,
+    get_engine: Callable[[], Engine],
+    history: Sequence[str] = (),
+) -> AnswerJson:
+    """`ask` as JSON; every failure becomes a one-line `gr.Error`, never a traceback."""
+    try:
+        validate_question(question, settings)  # before the engine: "empty" beats "no index"
+        return ask(question, settings, engine=get_engine(), history=history).to_dict()
+    except RagError as exc:
+        raise gr.Error(text(public(str(exc))), print_exception=False) from None
+    except Exception as exc:
+        log.exception("answering %r failed", question[:200])
+        message = f"内部错误（{type(exc).__name__}），详见服务器日志"
+        raise gr.Error(message, print_exception=False) from None
+
+
+def _differing(answer: AnswerJson) -> list[tuple[dict[str, Any], list[str]]]:
+    fields = ("n", "doc_id", "title", "date", "quote", "start", "end")
+    cited = {c["n"]: c for c in answer.get("citations", [])}
+    pairs = differing_figures([Citation(**{k: c[k] for k in fields}) for c in cited.values()])
+    return [(cited[c.n], figures) for c, figures in pairs]
+
+
+def _reply(exc: Exception, question: str) -> str:
+    """A failed answer as the chat's reply: `Busy` as it says, ours in a line, others by name."""
+    if isinstance(exc, Busy):
+        return str(exc)
+    if isinstance(exc, RagError):
+        return f"出错：{public(str(exc))}"
+    log.exception("answering %r failed", question[:200])
+    return f"出错：内部错误（{type(exc).__name__}）"
+
+
+class ChatCallbacks:
+    """The chat's handlers and the `/ask` API. Answers (the API and the chat together) pass
+    one `Gate`; the exports of the answers shown go to one bounded `Exports` folder."""
+
+    def __init__(self, settings: Settings, engines: Engines, gate: Gate, exports: Exports) -> None:
+        self.settings = settings
+        self.engines = engines
+        self.gate = gate
+        self.exports = exports
+
+    async def answer_question(self, question: str, history: list[str] | None = None) -> AnswerJson:
+        """One question: the page's public API (`/ask`). `history`: the conversation's earlier
+        questions, oldest first, so a follow-up (`那上海呢？`) is read with the one before.
+        When too many questions wait, a one-line error says the page is busy."""
+        try:
+            async with self.gate.turn() as slot:
+                args = (question, self.settings, self.engines, history or ())
+                return await slot.call(_ask_json, *args)
+        except Busy as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def check(self, question: str) -> None:
+        """Refuse bad input, a missing index, or a full queue, before anything is written into
+        the chat."""
+        try:
+            validate_question(question, self.settings)
+            self.engines()
+        except RagError as exc:
+            raise gr.Error(text(public(str(exc))), print_exception=False) from None
+        if self.gate.full():
+            raise gr.Error(BUSY, print_exception=False)
+
+    async def answer_in_chat(
+        self, question: str, history: Chat | None, answers: list[AnswerJson] | None, script: str
+    ) -> AsyncIterator[tuple[Chat, Any, Any, Any]]:
+        """A question in the conversation, its answer shown as it is written, then checked.
+        A follow-up (`那上海呢？`) reads the question before. The question box is emptied and
+        locked while the answer is written (nothing typed meanwhile can be lost), then unlocked.
+        The answer waits for its turn at the gate (`Busy`: the reply says so)."""
+        before = list(history or [])
+        done = list(answers or [])
+        asked = [a["question"] for a in done]  # the conversation's questions, as asked
+        written = ""
+        asking = [{"role": "user", "content": text(question)}]
+        yield [*before, *asking], gr.skip(), gr.skip(), locked()
+
+        def start() -> Iterator[str | Any]:
+            typed = in_question_script(question, SCRIPTS.get(script, ""))
+            return ask_stream(typed, self.settings, self.engines(), asked)
+
+        answer: AnswerJson | None = None
+        try:
+            async with self.gate.turn() as slot, contextlib.aclosing(slot.stream(start)) as pieces:
+                async for piece in pieces:
+                    if isinstance(piece, str):
+                        written += piece
+                        turn = [*asking, {"role": "assistant", "content": text(written)}]
+                        yield [*before, *turn], gr.skip(), gr.skip(), gr.skip()
+                    else:
+                        answer = piece.to_dict() | {"question": question}
+            if answer is None:
+                raise RuntimeError("the answer stream ended without an answer")
+        except Exception as exc:  # never an overlay over the chat: the error is the reply
+            reply = _reply(exc, question)
+            answer = {"question": question, "answer": reply, "mode": "", "citations": []}
+        # the checked answer (or the error) once the gate has the place back
+        yield [*before, *chat_turn(answer, len(done))], answer, [*done, answer], unlocked()
+
+    def show(self, answer: AnswerJson) -> tuple[Any, ...]:
+        mode_line = mode_html(answer["mode"]) if answer.get("mode") else gr.skip()
+        panel = render.sources_html(answer, self.engines.document, _differing(answer))
+        if not answer.get("citations"):
+            return panel, mode_line, gr.skip(), gr.skip()
+        md = self.exports.write("answer.md", render.export_markdown(answer))
+        js = self.exports.write("answer.json", render.export_json(answer))
+        exported = (
+            gr.DownloadButton(value=md, visible=True),
+            gr.DownloadButton(value=js, visible=True),
+        )
+        return panel, mode_line, *exported
+
+    def open_citation(self, pick: str, answers: list[AnswerJson] | None) -> tuple[Any, Any]:
+        """`turn:n:nonce` from a click on `[n]`: the document view at that quote."""
+        try:
+            turn, n = (int(x) for x in pick.split(":")[:2])
+            answer = (answers or [])[turn]
+            c = next(c for c in answer["citations"] if c["n"] == n)
+            view = render.document_html(self.engines.document(c["doc_id"]), c["start"], c["end"])
+        except (ValueError, IndexError, StopIteration, RagError):
+            return gr.skip(), gr.skip()
+        return view, gr.Tabs(selected="document")
+
+    def clear(self) -> tuple[Any, ...]:
+        hidden = gr.DownloadButton(visible=False)
+        return [], [], None, render.sources_html(None), render.document_html(None), hidden, hidden
