@@ -28,10 +28,7 @@ not), which is why the swap belongs to the caller, who owns the engine.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,18 +39,19 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
-from pydantic import Field
 
 from rag.answer.synthesizer import Synthesizer
-from rag.errors import RagError, Stopped, UserError
+from rag.errors import RagError, UserError
 from rag.ingest.lexical import Lexical
 from rag.ingest.library import add_files, delete_document, documents_table, uploads_dir
 from rag.ingest.lock import writer_lock
 from rag.ingest.readers import Rejected, read_corpus
 from rag.ingest.store import Store
 from rag.ingest.sync import IngestReport, sync
+from rag.question.validate import one_line, validate_question
 from rag.retrieve.embed import endpoint_errors
 from rag.settings import Settings
+from rag.streaming import streamed
 from rag.types import Answer, Hit, SourceDoc
 
 __all__ = [
@@ -61,25 +59,11 @@ __all__ = [
     "delete_document",
     "documents_table",
     "uploads_dir",
-]  # re-exported: the knowledge-base tab's operations (rag.ingest.library)
+    "validate_question",
+]  # re-exported: the knowledge-base tab's operations (rag.ingest.library), the question check
 
 MODE_EXTRACTIVE = "extractive"
 MODE_LLM = "llm"
-
-
-class CurrentChunksOnly(BaseNodePostprocessor):
-    """Drops chunks whose document hash is not the document's current one (left by a crash)."""
-
-    current: dict[str, str] = Field(default_factory=dict)
-
-    def _postprocess_nodes(
-        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
-    ) -> list[NodeWithScore]:
-        return [
-            n
-            for n in nodes
-            if self.current.get(n.node.ref_doc_id or "") == n.node.metadata.get("doc_sha")
-        ]
 
 
 @dataclass
@@ -117,7 +101,7 @@ def open_engine(
     from rag.answer.rerank import EvidenceReranker
     from rag.ingest.lexicalfile import load as load_lexical
     from rag.retrieve.embed import build_embedder
-    from rag.retrieve.hybrid import build_retriever
+    from rag.retrieve.hybrid import CurrentChunksOnly, build_retriever
 
     store = store or Store(settings, create=False)
     embedder = embedder or build_embedder(settings)
@@ -145,29 +129,29 @@ def open_engine(
         CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
         EvidenceReranker(lexical, model, documents),
     ]
-    info = {
+    info = _index_info(store, embedder, lexical, llm)
+    mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE
+    return Engine(
+        settings, store, docs, retriever, postprocessors, info, synthesizer, mode, llm, embedder,
+        lexical,
+    )
+
+
+def _index_info(
+    store: Store, embedder: BaseEmbedding, lexical: Lexical, llm: LLM | None
+) -> dict[str, Any]:
+    """What an answer says of the index it came from (`Answer.index`)."""
+    settings = store.settings
+    info: dict[str, Any] = {
         "id": store.name,
         "store": settings.store_label(),
         "embedder": getattr(embedder, "model_name", type(embedder).__name__),
-        "documents": len(docs),
+        "documents": len(lexical.docs),
         "chunks": len(lexical),
     }
     if llm is not None:
         info["llm"] = settings.llm_model or getattr(llm, "model", type(llm).__name__)
-    mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE
-    return Engine(
-        settings,
-        store,
-        docs,
-        retriever,
-        postprocessors,
-        info,
-        synthesizer,
-        mode,
-        llm,
-        embedder,
-        lexical,
-    )
+    return info
 
 
 def retrieve(engine: Engine, query: QueryBundle) -> list[NodeWithScore]:
@@ -176,30 +160,6 @@ def retrieve(engine: Engine, query: QueryBundle) -> list[NodeWithScore]:
     for postprocessor in engine.postprocessors:
         nodes = postprocessor.postprocess_nodes(nodes, query_bundle=query)
     return nodes
-
-
-def validate_question(question: str, settings: Settings) -> str:
-    """One clean line of text, or a `UserError` saying what is wrong with it."""
-    if not isinstance(question, str):
-        raise UserError("the question must be text")
-    text = _one_line(question)
-    if not text:
-        raise UserError("empty question: type a question, e.g. 这份报告是哪天发布的？")
-    if len(text) > settings.max_question_chars:
-        raise UserError(
-            f"question too long ({len(text)} characters, limit {settings.max_question_chars});"
-            " ask a shorter question"
-        )
-    return text
-
-
-def _one_line(text: str) -> str:
-    """Text as one clean line: control and format characters, lone surrogates and line breaks
-    turned into spaces, runs of spaces made one."""
-    text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in text
-    )
-    return " ".join(text.split())
 
 
 def ask(
@@ -223,7 +183,7 @@ def ask(
     engine = engine or open_engine(settings)
     loaded = time.perf_counter()
     # earlier questions come from callers too: cleaned and bounded like the question
-    cleaned = (_one_line(h)[: settings.max_question_chars] for h in history if isinstance(h, str))
+    cleaned = (one_line(h)[: settings.max_question_chars] for h in history if isinstance(h, str))
     previous = [h for h in cleaned if h][-1:]
     # what is searched: the follow-up made whole, minus instructions aimed at the assistant
     standalone = strip_instructions(_standalone(text, previous, engine))
@@ -285,38 +245,11 @@ def ask_stream(
 ) -> Iterator[str | Answer]:
     """`ask` as a stream: pieces of text as the model writes them, then the checked `Answer`
     (errors are raised where they happen, as `ask` raises them)."""
-    pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
-    stop = threading.Event()
 
-    def on_token(text: str) -> None:
-        if stop.is_set():  # the consumer went away: end the model's stream, free the endpoint
-            raise Stopped()
-        pieces.put(("text", text))
+    def run(on_token: Callable[[str], None]) -> Answer:
+        return ask(question, settings, engine, history, on_token)
 
-    def run() -> None:
-        try:
-            pieces.put(("answer", ask(question, settings, engine, history, on_token)))
-        except Stopped:
-            pieces.put(("stopped", None))
-        except BaseException as exc:  # handed to the consumer, raised in its thread
-            pieces.put(("error", exc))
-
-    worker = threading.Thread(target=run, name="rag-ask", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, value = pieces.get()
-            if kind == "text":
-                yield value
-            elif kind == "answer":
-                yield value
-                return
-            elif kind == "stopped":
-                return
-            else:
-                raise value
-    finally:  # closed early (the stop button): the worker stops at the model's next piece
-        stop.set()
+    return streamed(run)
 
 
 def _hits(nodes: Sequence[NodeWithScore]) -> list[Hit]:

@@ -183,20 +183,11 @@ def score_sentence(
     if query.asks_title and named:  # `标题是什么`: the title line of the named document (its
         answers = start == doc.title_start  # places and years described the document)
         score += 0.5 * answers
-    return Candidate(
-        doc,
-        start,
-        end if outcome_end is None else outcome_end,
-        section,
-        score,
-        answers,
-        cover,
-        chunk_key,
-        rank,
-        named,
-        similarity,
-        None if outcome_end is None else end,
-    )
+    if outcome_end is None:
+        return Candidate(doc, start, end, section, score, answers, cover, chunk_key, rank, named,
+                         similarity)
+    return Candidate(doc, start, outcome_end, section, score, answers, cover, chunk_key, rank,
+                     named, similarity, end)
 
 
 def _cover(

@@ -16,8 +16,10 @@ from collections.abc import Container
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.retrievers.bm25 import BM25Retriever
+from pydantic import Field
 
 from rag.ingest.keyindex import KeyIndex
 from rag.ingest.lexical import Lexical
@@ -168,3 +170,18 @@ def build_retriever(
     if len(lexical):
         retrievers.append(JiebaBM25Retriever(lexical, depth))
     return FacetFusionRetriever(retrievers, lexical.keys, top_k)
+
+
+class CurrentChunksOnly(BaseNodePostprocessor):
+    """Drops chunks whose document hash is not the document's current one (left by a crash)."""
+
+    current: dict[str, str] = Field(default_factory=dict)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        return [
+            n
+            for n in nodes
+            if self.current.get(n.node.ref_doc_id or "") == n.node.metadata.get("doc_sha")
+        ]
