@@ -1,5 +1,5 @@
 """The chat page: a Gradio chat over `rag.pipeline`, with a 来源 (sources) panel and a document
-view. This module lays the page out and wires its events; the handlers are in `ui.callbacks`
+view. This module wires the page's events (its layout is `ui.layout`); the handlers are in `ui.callbacks`
 (the chat and `/ask`) and `ui.library` (the 知识库 tab and its APIs), the HTML in `ui.render`,
 the page's CSS and scripts in `ui.assets`.
 
@@ -31,14 +31,12 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError, UserError
 from rag.pipeline import MODE_EXTRACTIVE, Engine, open_engine
 from rag.settings import Settings
-from ui import render
-from ui.assets import CITE_JS, PAGE_CSS, SCROLL_JS
+from ui.assets import SCROLL_JS
 from ui.exports import Exports
 from ui.features import suggested_questions
 from ui.gate import CONCURRENCY, DEFAULT_LIMITS, Gate, Limits, unlocked
@@ -47,149 +45,14 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from ui.callbacks import ChatCallbacks
+    from ui.layout import LibraryTab, Page
     from ui.library import LibraryCallbacks
 
 log = logging.getLogger(__name__)
 
-TITLE = "文档问答（附出处）"
-KB_HEADERS = ["文档 id", "标题", "日期", "字体", "块数", "文件"]
-UPLOAD_TYPES = (".txt", ".md", ".docx", ".pdf")
 CACHE_CLEANUP = (3600, 3600)
 """(how often, how old) in seconds: Gradio's `delete_cache`."""
 OTHER_EVENTS = 40  # Gradio's default `max_threads`: what every other event of the page had
-PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
-
-
-@dataclass(frozen=True)
-class ChatPanel:
-    """The 问答 tab's left column: the conversation, the question box and the answer's buttons."""
-
-    chat: gr.Chatbot
-    box: gr.Textbox
-    send: gr.Button
-    stop: gr.Button
-    script: gr.Radio
-    clear_all: gr.Button
-    export_md: gr.DownloadButton
-    export_json: gr.DownloadButton
-
-
-@dataclass(frozen=True)
-class SidePanel:
-    """The 问答 tab's right column: the 来源 (sources) and 原文 (document) tabs."""
-
-    tabs: gr.Tabs
-    sources: gr.HTML
-    doc_view: gr.HTML
-
-
-@dataclass(frozen=True)
-class LibraryTab:
-    """The 知识库 tab: the documents, the upload, and the delete picker."""
-
-    table: gr.Dataframe
-    files: gr.File
-    add: gr.Button
-    status: gr.HTML
-    pick: gr.Dropdown
-    delete: gr.Button
-
-
-@dataclass(frozen=True)
-class Page:
-    """Every component an event reads or writes."""
-
-    mode: gr.HTML
-    """The line above the tabs that says how answers are made."""
-    chat: ChatPanel
-    side: SidePanel
-    library: LibraryTab
-    answer: gr.JSON
-    """The last answer (hidden), which the sources panel shows."""
-    answers: gr.State
-    """The conversation's answers, oldest first: what a click on `[n]` in turn `t` opens."""
-    pick: gr.Textbox
-    """Hidden: `turn:n:nonce`, filled by `CITE_JS` before it presses `open_pick`."""
-    open_pick: gr.Button
-
-
-def _conversation() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button]:
-    """The chat and the row under it: the question box, 发送 and 停止."""
-    import gradio as gr
-
-    chat = gr.Chatbot(
-        label="对话",
-        height=460,
-        render_markdown=False,
-        sanitize_html=True,
-        latex_delimiters=[],
-        buttons=["copy"],
-        feedback_options=None,
-        elem_id="chat",
-    )
-    with gr.Row():
-        box = gr.Textbox(
-            show_label=False, placeholder=PLACEHOLDER, scale=5, max_lines=4, elem_id="question"
-        )
-        send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
-        stop = gr.Button("停止", variant="stop", scale=1, elem_id="stop")
-    return chat, box, send, stop
-
-
-def _chat_panel(suggestions: list[str], scripts: list[str]) -> ChatPanel:
-    """The left column; `suggestions` (questions from the documents) as examples, when any;
-    `scripts`: the 回答用字 choices."""
-    import gradio as gr
-
-    with gr.Column(scale=3):
-        chat, box, send, stop = _conversation()
-        if suggestions:
-            gr.Examples(
-                [[q] for q in suggestions],
-                inputs=[box],
-                label="可以这样问（取自文档）",
-                elem_id="suggestions",
-            )
-        with gr.Row():
-            script = gr.Radio(scripts, value="跟随提问", label="回答用字", elem_id="script")
-            clear_all = gr.Button("清空对话", elem_id="clear")
-            export_md = gr.DownloadButton("导出 Markdown", visible=False, elem_id="export-md")
-            export_json = gr.DownloadButton("导出 JSON", visible=False, elem_id="export-json")
-    return ChatPanel(chat, box, send, stop, script, clear_all, export_md, export_json)
-
-
-def _side_panel() -> SidePanel:
-    import gradio as gr
-
-    with gr.Column(scale=2), gr.Tabs() as tabs:
-        with gr.Tab("来源", id="sources"):
-            empty = render.sources_html(None)
-            sources = gr.HTML(empty, css_template=PAGE_CSS, js_on_load=CITE_JS, elem_id="sources")
-        with gr.Tab("原文", id="document"):
-            empty = render.document_html(None)
-            doc_view = gr.HTML(empty, css_template=PAGE_CSS, js_on_load=None, elem_id="document")
-    return SidePanel(tabs, sources, doc_view)
-
-
-def _library_tab(library: LibraryCallbacks) -> LibraryTab:
-    import gradio as gr
-
-    with gr.Tab("知识库", id="library"):
-        table = gr.Dataframe(
-            headers=KB_HEADERS, value=library.table, interactive=False, elem_id="kb-table"
-        )
-        files = gr.File(
-            label="上传文档（.txt .md .docx .pdf）",
-            file_count="multiple",
-            file_types=list(UPLOAD_TYPES),
-            elem_id="kb-upload",
-        )
-        add = gr.Button("加入知识库", variant="primary", elem_id="kb-add")
-        status = gr.HTML("", js_on_load=None, elem_id="kb-status-box")
-        with gr.Row():
-            pick = gr.Dropdown(choices=library.ids(), label="删除文档", elem_id="kb-pick", scale=3)
-            delete = gr.Button("删除", variant="stop", elem_id="kb-delete", scale=1)
-    return LibraryTab(table, files, add, status, pick, delete)
 
 
 def _apis(chat: ChatCallbacks, library: LibraryCallbacks) -> None:
@@ -256,26 +119,6 @@ def _wire_clear(events: ChatCallbacks, page: Page) -> None:
     chat.chat.clear(events.clear, None, cleared, api_visibility="private")
 
 
-def _layout(
-    mode_line: str, suggestions: list[str], scripts: list[str], library: LibraryCallbacks
-) -> Page:
-    """Every component, in the page's order; `mode_line` says how answers are made."""
-    import gradio as gr
-
-    gr.Markdown(f"## {TITLE}")
-    mode = gr.HTML(mode_line, js_on_load=None)
-    with gr.Tabs(elem_id="main-tabs"):
-        with gr.Tab("问答", id="chat"), gr.Row():
-            chat = _chat_panel(suggestions, scripts)
-            side = _side_panel()
-        kb = _library_tab(library)
-    answer = gr.JSON(visible=False)
-    answers = gr.State([])
-    pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
-    open_pick = gr.Button("open", visible="hidden", elem_id="cite-open")
-    return Page(mode, chat, side, kb, answer, answers, pick, open_pick)
-
-
 def build_app(
     settings: Settings, engine: Engine | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> gr.Blocks:
@@ -283,6 +126,7 @@ def build_app(
     import gradio as gr
 
     from ui.callbacks import SCRIPTS, ChatCallbacks, Engines, mode_html
+    from ui.layout import TITLE, layout
     from ui.library import LibraryCallbacks
 
     engines = Engines(settings, engine)
@@ -292,7 +136,7 @@ def build_app(
     suggestions = suggested_questions(settings, engine)
     # Gradio's copies of served files (the exports, uploads) removed hourly once an hour old
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_CLEANUP) as app:
-        page = _layout(mode_line, suggestions, list(SCRIPTS), library)
+        page = layout(mode_line, suggestions, list(SCRIPTS), library)
         _apis(events, library)
         _wire_question(events, page)
         _wire_citations(events, page)
