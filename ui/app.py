@@ -1,7 +1,7 @@
 """The chat page: a Gradio chat over `rag.pipeline`, with a 来源 (sources) panel and a document
-view. This module wires the page's events (its layout is `ui.layout`); the handlers are in `ui.callbacks`
-(the chat and `/ask`) and `ui.library` (the 知识库 tab and its APIs), the HTML in `ui.render`,
-the page's CSS and scripts in `ui.assets`.
+view. This module wires the page's events (its layout is `ui.layout`); the handlers are in
+`ui.callbacks` (the chat and `/ask`) and `ui.library` (the 知识库 tab and its APIs), the HTML in
+`ui.render`, the page's CSS and scripts in `ui.assets`.
 
 One question runs three steps: `check` (bad input or a missing index becomes a one-line
 `gr.Error` before anything is written into the chat), then the answer streamed into the chat and
