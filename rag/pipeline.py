@@ -171,7 +171,7 @@ def ask(
 ) -> Answer:
     """Answer one question with cited, verbatim quotes (or say the documents do not say).
 
-    `history`: the conversation's earlier questions, oldest first; a follow-up (`那杭州呢？`) is
+    `history`: the conversation's earlier questions, oldest first; a follow-up (`那上海呢？`) is
     rewritten with what it refers to before retrieval: by the chat model in LLM mode, else (or
     when the model fails) by rules (`rag.question.rewrite.condense`).
     `on_token`: called with each piece of the model's text as it arrives (LLM mode; offline,

@@ -160,8 +160,8 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     """The retrieved chunks, best first (in the JSON only when asked for)."""
     standalone: str = ""
-    """A follow-up question rewritten with what it refers to (`那杭州呢？` after a question on
-    苏州 -> the same question on 杭州); empty when the question stood alone."""
+    """A follow-up question rewritten with what it refers to (`那上海呢？` after a question on
+    苏州 -> the same question on 上海); empty when the question stood alone."""
     claims: tuple[Claim, ...] = ()
     """The answer's sentences, each with the quotes that support it and its check."""
     notice: str = ""

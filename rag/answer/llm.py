@@ -1,4 +1,4 @@
-"""LLM: settings -> LlamaIndex `OpenAILike` chat model, and the one layer that retries its calls.
+"""LLM: settings -> LlamaIndex `OpenAILike` chat model over `rag.clients`' client, and one call.
 
 Any OpenAI-compatible endpoint works (OpenAI, DeepSeek, Qwen's DashScope compatible mode,
 Moonshot, Zhipu, vLLM, Ollama, Xinference): `OpenAILike` in chat mode, with the model name and
