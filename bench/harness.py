@@ -1,10 +1,11 @@
-"""What the benchmarks (and the tests that drive them) share: the repository's paths, a free
-loopback port, a child's clean environment, a real `chroma run` server, and the exit status of
-a run's checks."""
+"""What the benchmarks (and the tests that drive them) share: the repository's paths, the eval's
+questions, a free loopback port, a child's clean environment (and this process's, made the
+same), a real `chroma run` server, and the exit status of a run's checks."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -22,6 +23,13 @@ QUESTIONS = ROOT / "eval" / "questions.jsonl"
 CHROMA = Path(os.environ.get("CHROMA_BIN", Path(sys.executable).with_name("chroma")))
 STARTUP_SECONDS = 60
 """How long a `chroma run` child may take to answer its heartbeat."""
+
+
+def question_rows(path: Path = QUESTIONS) -> list[dict[str, Any]]:
+    """The rows of an eval question file (JSON lines, as `eval/questions.jsonl`), in file order;
+    blank lines skipped."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def free_port() -> int:
@@ -42,6 +50,16 @@ def child_env(**extra: str) -> dict[str, str]:
     """`clean_env` keeping the embedder: the hashed one unless `RAG_EMBEDDER` says otherwise
     (what most benchmarks measure is the store or the page, not the model)."""
     return clean_env(**{"RAG_EMBEDDER": os.environ.get("RAG_EMBEDDER", "hashed"), **extra})
+
+
+def isolate_environ() -> None:
+    """Make this process's own environment `child_env()`'s (for a benchmark whose in-process
+    calls must see the defaults, as its children do): every RAG_* / OPENAI_* setting but the
+    embedder gone, Chroma's telemetry off."""
+    env = child_env()
+    for name in [n for n in os.environ if n not in env]:
+        del os.environ[name]
+    os.environ.update(env)
 
 
 def run_python(

@@ -32,12 +32,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench.harness import SEEDS
 from rag.answer.cite import marker
 from rag.testing.openai_server import OpenAIServer, Reply, Request
 from rag.testing.quoting_model import QuotingModel, parse_prompt
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
 CANARY = re.compile(r"CANARY-[0-9A-Z]{6}")
 SYSTEM_CANARY = "CANARY-SYS0PT"
 OUTSIDE = "http://127.0.0.1:{port}"

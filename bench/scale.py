@@ -23,6 +23,9 @@ and figures changed, so retrieval runs among near-duplicates, harder than distin
 Usage: python -m bench.scale [--n 1 10 100] [--embedder hashed|e5] [--server] [--no-embedded]
                             [--questions eval/questions.jsonl] [--keep DIR]
 (default embedder: hashed for N >= 100, e5 below)
+
+The parts: the corpus in `bench.scale_corpus`, one run measured (in its child) in
+`bench.scale_child`; here, the plan, the children, the table and the targets.
 """
 
 from __future__ import annotations
@@ -31,234 +34,21 @@ import argparse
 import contextlib
 import json
 import math
-import random
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
 
-from bench.harness import child_env, chroma_server, run_python
-from eval.score import percentile
-from rag.ingest.readers import CATALOG, read_catalog
-from rag.settings import Settings
-from rag.text.script import in_script
-from rag.types import Chunk
+from bench.harness import QUESTIONS, child_env, chroma_server, run_python
+from bench.scale_child import Row, measure_model, measure_run
+from bench.scale_corpus import build_corpus
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-QUESTIONS = ROOT / "eval" / "questions.jsonl"
-SEED_CITIES = ("苏州", "蘇州", "杭州")
-"""The seeds' city (Simplified, Traditional) and the city document 004 compares it with."""
-_CITY_NAMES = (
-    "无锡 常州 宁波 绍兴 嘉兴 湖州 合肥 芜湖 长沙 重庆 郑州 济南 青岛 厦门 福州 泉州 东莞 佛山 "
-    "珠海 沈阳 大连 长春 哈尔滨 昆明 贵阳 南昌 南宁 太原 石家庄 温州 台州 徐州 南通 扬州 镇江 "
-    "烟台 潍坊 洛阳 宜昌 襄阳 株洲 绵阳 柳州 兰州 银川 西宁 海口 唐山 保定 淄博 临沂 盐城 淮安 "
-    "连云港 宿迁 泰州 金华 衢州 舟山 蚌埠 九江 赣州 桂林 遵义"
-)
-CITIES = _CITY_NAMES.split()
-"""Replacement cities: none is named in the seeds (南京, 深圳, 上海 ... are), so a variant's
-city never collides with a city its text already compares."""
-ISSUERS = ("市社会科学院", "市发展研究中心", "市人工智能产业协会", "市工业和信息化局", "日报社")
-"""Issuers (after the variant's city) for a seed whose issuer names no city or none at all."""
-# An Arabic-digit figure; not part of a word, date, time, id, thousands group or `第N`/`N.` label
-_FIGURE = re.compile(
-    r"(?<![\dA-Za-z.\-:/第])(?<!\d,)(\d+(?:\.\d+)?)(?![\dA-Za-z.\-:/]|,\d|\s*[年月日期号届])"
-)
-_YEAR = re.compile(r"(?:19|20)\d\d")
-CHANGE = "\n\n（补记）该市人工智能企业又新增12家。\n"
-"""Appended to one document for the one-changed re-ingest."""
 CHILD_SECONDS = 3 * 3600  # a child that takes longer is stuck: the run fails instead of hanging
 GATED_N, GATED_EMBEDDER = 100, "hashed"
 TARGETS = {"ingest_s": 60.0, "reingest_s": 10.0, "open_s": 1.0, "p95_ms": 50.0, "rss_mb": 1024.0}
 TARGETS_GROWTH = {"p95_ms": 3.0}
 MODEL_RATIO = 1.15
-Row = dict[str, Any]
-T = TypeVar("T")
-
-
-# ------------------------------------------------------------------------------------ the corpus
-
-
-def scaled(figure: str, factor: float) -> str:
-    """A figure times `factor`, with as many decimals; years and zero-led digits unchanged."""
-    if _YEAR.fullmatch(figure) or (figure.startswith("0") and not figure.startswith("0.")):
-        return figure
-    places = len(figure.partition(".")[2])
-    value = float(figure) * factor
-    return f"{value:.{places}f}" if places else str(max(1, round(value)))
-
-
-def variant(
-    doc_id: str, text: str, entry: dict[str, str], i: int, rng: random.Random
-) -> tuple[str, str, dict[str, str]]:
-    """Variant `i` of a seed: its id, text and catalog entry (cities, issuer and figures)."""
-    city, compared = rng.sample(CITIES, 2)
-    factor = rng.uniform(1.2, 2.8)
-    names = dict(zip(SEED_CITIES, (city, in_script(city, True), compared), strict=True))
-    if entry.get("script") == "繁":
-        names["杭州"] = in_script(compared, True)
-
-    def renamed(s: str) -> str:
-        return re.sub("|".join(SEED_CITIES), lambda m: names[m[0]], s)
-
-    issuer = renamed(entry.get("issuer", ""))
-    if issuer == entry.get("issuer", ""):  # names no city: another body of the variant's city
-        issuer = f"{city}{rng.choice(ISSUERS)}"
-    new = {**entry, "title": renamed(entry.get("title", "")), "issuer": issuer}
-    new["note"] = renamed(entry.get("note", ""))
-    body = _FIGURE.sub(lambda m: scaled(m[1], factor), renamed(text))
-    return f"{doc_id}_v{i:03d}", body, new
-
-
-def build_corpus(out: Path, n: int, seeds: Path = SEEDS) -> list[str]:
-    """Write `n` variants of every seed `.txt` and their `catalog.json` into `out` (read as
-    `rag.ingest.readers.read_corpus` reads a folder); the document ids, variant by variant."""
-    catalog = read_catalog(seeds)
-    files = sorted(seeds.glob("*.txt"))
-    out.mkdir(parents=True, exist_ok=True)
-    entries: dict[str, dict[str, str]] = {}
-    for path in files:
-        shutil.copyfile(path, out / path.name)
-        entries[path.stem] = catalog.get(path.stem, {})
-    for i in range(1, n):
-        rng = random.Random(i)
-        for path in files:
-            text = path.read_bytes().decode("utf-8")
-            doc_id, body, entry = variant(path.stem, text, catalog.get(path.stem, {}), i, rng)
-            (out / f"{doc_id}.txt").write_bytes(body.encode("utf-8"))
-            entries[doc_id] = entry
-    catalog_text = json.dumps({"documents": entries}, ensure_ascii=False, indent=2) + "\n"
-    (out / CATALOG).write_bytes(catalog_text.encode("utf-8"))
-    return list(entries)
-
-
-# ------------------------------------------------------------------- the child: one run measured
-
-
-def _timed(call: Callable[[], T]) -> tuple[float, T]:
-    started = time.perf_counter()
-    result = call()
-    return time.perf_counter() - started, result
-
-
-def _rss_kb(pid: int | str) -> int:
-    """A process's resident memory now (VmRSS), KB; 0 when it is gone."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    found = re.search(r"VmRSS:\s+(\d+)", status)
-    return int(found[1]) if found else 0
-
-
-def _children(pid: int | str) -> list[str]:
-    out: list[str] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            out += (task / "children").read_text().split()
-    return out
-
-
-class PeakMemory:
-    """The largest resident memory of this process and its children together (ingest's helper
-    process, `rag.ingest.prepare.prepared_groups`), sampled every `every` seconds in a thread."""
-
-    def __init__(self, every: float = 0.05) -> None:
-        import threading
-
-        self.peak_kb = 0
-        self._stop = threading.Event()
-        self._every = every
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            total = _rss_kb("self") + sum(_rss_kb(c) for c in _children("self"))
-            self.peak_kb = max(self.peak_kb, total)
-
-    def stop_mb(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        status = Path("/proc/self/status").read_text()
-        own = int(re.search(r"VmHWM:\s+(\d+)", status)[1])  # type: ignore[index]
-        return max(self.peak_kb, own) / 1024
-
-
-def sentence_texts(settings: Settings, paths: Sequence[Path]) -> tuple[list[str], list[Chunk]]:
-    """What ingest embeds with a semantic embedder (`rag.ingest.prepare.embed_chunks`): every
-    distinct sentence of every chunk of each document; and the chunks."""
-    from rag.ingest.chunk import chunk_document
-    from rag.ingest.readers import read_corpus
-
-    texts: list[str] = []
-    chunks: list[Chunk] = []
-    for doc in read_corpus(paths)[0]:
-        mine = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap_sentences)
-        spans = dict.fromkeys((s.start, s.end) for c in mine for s in c.sentences)
-        texts.extend(doc.text[a:b] for a, b in spans)
-        chunks.extend(mine)
-    return texts, chunks
-
-
-def measure_run(corpus: Path, questions: Path) -> Row:
-    """Ingest (empty, unchanged, one changed), open and ask, in this process (a child)."""
-    from rag.pipeline import ask, ingest, open_engine
-
-    memory = PeakMemory()
-    settings = Settings()
-    planned: list[int] = []  # ingest's own count of the chunks it has to embed
-    ingest_s, (report, rejected) = _timed(
-        lambda: ingest(settings, [corpus], embedded=lambda done, total: planned.append(total))
-    )
-    reingest_s, (again, _) = _timed(lambda: ingest(settings, [corpus]))
-    changed = sorted(corpus.glob("*.txt"))[0]
-    original = changed.read_bytes()
-    try:
-        changed.write_bytes(original + CHANGE.encode("utf-8"))
-        changed_s, (after, _) = _timed(lambda: ingest(settings, [corpus]))
-        doc_chunks = len(sentence_texts(settings, [changed])[1])
-    finally:
-        changed.write_bytes(original)  # the next run (another store) starts from the same corpus
-    open_s, engine = _timed(lambda: open_engine(settings))
-    lines = [line for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-    asked = [ask(json.loads(q)["question"], settings, engine=engine) for q in lines]
-    totals = [answer.timings_ms["total"] for answer in asked]
-    return {
-        "documents": len(report.added),
-        "rejected": len(rejected),
-        "chunks": report.chunks_total,
-        "planned": planned[-1] if planned else 0,
-        "ingest_s": ingest_s,
-        "chunks_per_s": report.chunks_written / ingest_s,
-        "reingest_s": reingest_s,
-        "reingest_embedded": again.embedded,
-        "changed_s": changed_s,
-        "changed_embedded": after.embedded,
-        "changed_doc_chunks": doc_chunks,
-        "open_s": open_s,
-        "p50_ms": percentile(totals, 50),
-        "p95_ms": percentile(totals, 95),
-        "rss_mb": memory.stop_mb(),
-    }
-
-
-def measure_model(corpus: Path) -> Row:
-    """The model alone (built, then embedding those sentences), in this process (a child)."""
-    from rag.retrieve.embed import build_embedder
-
-    settings = Settings()
-    texts = sentence_texts(settings, [corpus])[0]
-    model_s, _ = _timed(lambda: build_embedder(settings).get_text_embedding_batch(texts))
-    return {"model_s": model_s, "model_texts": len(texts)}
-
-
-# ------------------------------------------------------------------- the parent: plan and table
 
 
 def child(kind: str, corpus: Path, questions: Path, env: dict[str, str]) -> Row:

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import ROOT, run_python
+from bench.harness import QUESTIONS, question_rows, run_python
 
 
 def _rag(args: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, str]:
@@ -30,10 +30,10 @@ def _rag(args: list[str], env: dict[str, str], stdin: str | None = None) -> tupl
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines()]
+    questions = [row["question"] for row in question_rows(args.questions)]
     cold, warm, one_shot = [], [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as data:

@@ -12,14 +12,13 @@ Prints figures; asserts nothing (targets are read by a person, as for `bench.spe
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.harness import QUESTIONS, free_port
+from bench.harness import free_port, question_rows
 from eval.score import percentile
 from rag.settings import Settings
 
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sessions", type=int, default=20)
     args = parser.parse_args(argv)
     settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
-    rows = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line]
+    rows = question_rows()
     questions = [r["question"] for r in rows if r["answerable"] and not r.get("follows")]
     app = build_app(settings)
     _, url, _ = app.launch(

@@ -9,14 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.concurrency import (
-    CLI,
-    CLI_QUIET,
-    EmbeddedReport,
-    ServerReport,
-    embedded_refusals,
-    server_concurrency,
-)
+from bench.concurrency_embedded import CLI, CLI_QUIET, EmbeddedReport, embedded_refusals
+from bench.concurrency_server import ServerReport, server_concurrency
 from tests.conftest import SEED_IDS
 
 REFUSAL_CEILING = 10.0  # seconds

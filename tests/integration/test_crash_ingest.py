@@ -25,7 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-from bench.crash import crash_runs, disk_state, edited, expected_store, settings_for
+from bench.crash import crash_runs
+from bench.crash_corpus import edited, expected_store, settings_for
+from bench.crash_disk import disk_state
 from tests.conftest import CLI_TIMEOUT, ROOT, SEED_IDS, SEEDS, rag_env, run_rag, start_rag
 
 RUNS = 10

@@ -1,6 +1,6 @@
 """Load on the chat page: 50 sessions at once, and a flood past the queue limit told "busy".
 
-The real page (`ui.app`, served as `rag serve` serves it, by `bench.load.serving`) on a free
+The real page (`ui.app`, served as `rag serve` serves it, by `bench.load_page.serving`) on a free
 loopback port, real `gradio_client` clients, and for LLM mode the loopback OpenAI-API server
 answering through `QuotingModel`; the flood holds that model (it answers only once released, as
 a very slow model would) so the queue really fills. Every client call is bounded by a timeout,
@@ -33,19 +33,10 @@ from gradio_client.exceptions import AppError
 from playwright.sync_api import Browser, expect
 
 from bench.faults import bound
-from bench.load import (
-    CALL_TIMEOUT,
-    HeldModel,
-    ask,
-    client,
-    fault_settings,
-    flood,
-    follow_up_pairs,
-    llm_settings,
-    questions_at_once,
-    serving,
-    sessions,
-)
+from bench.load_faults import fault_settings, questions_at_once
+from bench.load_flood import HeldModel, flood
+from bench.load_page import CALL_TIMEOUT, ask, client, follow_up_pairs, llm_settings, serving
+from bench.load_sessions import sessions
 from rag.pipeline import ask as rag_ask
 from rag.pipeline import open_engine
 from rag.settings import Settings

@@ -1,5 +1,6 @@
-"""The scale benchmark's corpus (bench/scale.py `build_corpus`): N variants of the seeds, variant 0
-the seeds themselves, the same on every build, read by `rag.ingest.readers.read_corpus` as it is."""
+"""The scale benchmark's corpus (bench/scale_corpus.py `build_corpus`): N variants of the seeds,
+variant 0 the seeds themselves, the same on every build, read by `rag.ingest.readers.read_corpus`
+as it is."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from random import Random
 
 import pytest
 
-from bench.scale import SEED_CITIES, build_corpus, scaled, variant
+from bench.scale_corpus import SEED_CITIES, build_corpus, scaled, variant
 from rag.ingest.readers import CATALOG, read_corpus
 from rag.text.script import in_script
 from tests.conftest import SEED_IDS, SEEDS

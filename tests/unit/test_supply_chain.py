@@ -30,7 +30,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from bench import audit
-from bench.audit import NOT_ON_PYPI, Waiver, WaiverError, judge, read_lock, read_waivers
+from bench.audit import read_lock
+from bench.audit_verdict import NOT_ON_PYPI, Verdict, judge
+from bench.audit_waivers import Waiver, WaiverError, read_waivers
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "suzhou-rag"
@@ -145,7 +147,7 @@ def report(pip_vulns: list[dict[str, Any]] | None = None, skipped: tuple[str, ..
     return json.dumps({"dependencies": deps, "fixes": []})
 
 
-def shown(verdict: audit.Verdict, require_service: bool = False) -> str:
+def shown(verdict: Verdict, require_service: bool = False) -> str:
     return "\n".join(verdict.report(require_service))
 
 
