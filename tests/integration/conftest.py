@@ -1,5 +1,5 @@
 """Fixtures of the integration tests: a real `chroma run` server on loopback, one per module
-(started by `bench.concurrency.chroma_server`, as the concurrency benchmark starts its own), and
+(started by `bench.harness.chroma_server`, as the benchmarks start their own), and
 Debian's Chromium driven by Playwright, one per module."""
 
 from __future__ import annotations
