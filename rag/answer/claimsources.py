@@ -4,7 +4,6 @@ key, bigrams and figures (once per check), and the span of a source that support
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,16 +42,11 @@ class Support:
     section: str
 
 
-_YEAR = re.compile(r"(?:19|20)\d{2}")
-
-
-def _meant_years(doc: SourceDoc, sentence_key: str) -> frozenset[Figure]:
+def _meant_years(doc: Document, sentence_key: str) -> frozenset[Figure]:
     """The years 今年/去年… of one sentence stand for, given its document's date."""
-    year = _YEAR.match(doc.meta.date)
-    if not year:
+    if doc.year is None:
         return frozenset()
-    present = int(year.group(0))
-    return figures(" ".join(years_meant(sentence_key, present)))
+    return figures(" ".join(years_meant(sentence_key, doc.year)))
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ other proper names (products, events, awards)."""
 _END = ENDS
 _CLOSE = re.escape(CLOSERS.replace("]", ""))  # `]` ends a marker, not a quote
 _PIECE = re.compile(
-    rf"[^{_END}\n]+(?:[{_END}]+[{_CLOSE}]*(?:[ \t\u3000]*\[\d{{1,3}}\])*)?|[{_END}]+"
+    rf"[^{_END}\n]+(?:[{_END}]+[{_CLOSE}]*(?:[ \t\u3000]*{MARKER.pattern})*)?|[{_END}]+"
 )
-_MARKER_RUN = re.compile(r"\s*\[\d{1,3}\]")
+_MARKER_RUN = re.compile(r"\s*" + MARKER.pattern)
 _BULLET = re.compile(
     r"^\s*(?:#{1,6}\s+|[-*•·]\s*|\d{1,2}\s*[.、．)）](?!\d)\s*|[一二三四五六七八九十]+、\s*"
     r"|[(（][一二三四五六七八九十\d]{1,2}[)）]\s*)"

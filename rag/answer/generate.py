@@ -24,7 +24,7 @@ from dataclasses import replace
 from llama_index.core.llms import LLM, ChatMessage
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.answer.cite import CANNOT_ANSWER, make_citation, marker
+from rag.answer.cite import CANNOT_ANSWER, MARKER, make_citation, marker
 from rag.answer.claims import CLAUSE_NOT_SUPPORTED, CheckedClaim, Source, check
 from rag.answer.corpus import Documents
 from rag.answer.extractive import ExtractiveSynthesizer
@@ -194,7 +194,7 @@ def compose(
 
 def _joint(previous: str) -> str:
     """Sentences of one paragraph run on; a line without closing punctuation was a list item."""
-    bare = re.sub(r"(\[\d+\])+$|" + re.escape(UNVERIFIED) + "$", "", previous)
+    bare = re.sub(f"(?:{MARKER.pattern})+$|" + re.escape(UNVERIFIED) + "$", "", previous)
     return "" if bare.endswith(("。", "！", "？", "；", "!", "?", ";")) else "\n"
 
 
