@@ -105,9 +105,13 @@ def _wire_citations(events: ChatCallbacks, page: Page) -> None:
 
 
 def _wire_library(library: LibraryCallbacks, kb: LibraryTab) -> None:
-    outputs = [kb.table, kb.status, kb.pick]
-    kb.add.click(library.upload, [kb.files], outputs, api_visibility="private")
-    kb.delete.click(library.delete, [kb.pick], outputs, api_visibility="private")
+    """Add; 删除… then 确认删除 or 取消 (`ui.library`)."""
+    after = [kb.table, kb.status, kb.pick, kb.files, kb.confirm, kb.confirm_line]
+    kb.add.click(library.upload, [kb.files], after, api_visibility="private")
+    confirm = [kb.status, kb.confirm, kb.confirm_line]
+    kb.delete.click(library.ask_delete, [kb.pick], confirm, api_visibility="private")
+    kb.yes.click(library.delete, [kb.pick], after, api_visibility="private")
+    kb.no.click(library.cancel, None, confirm, api_visibility="private")
 
 
 def _wire_clear(events: ChatCallbacks, page: Page) -> None:
@@ -141,6 +145,9 @@ def build_app(
         _wire_question(events, page)
         _wire_citations(events, page)
         _wire_library(library, page.library)
+        # the knowledge base as it is now, whenever the page is (re)loaded
+        kb = [page.library.table, page.library.pick]
+        app.load(library.refresh, None, kb, api_visibility="private")
         _wire_clear(events, page)
     app.queue(default_concurrency_limit=CONCURRENCY)
     blocks: gr.Blocks = app

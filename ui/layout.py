@@ -47,7 +47,8 @@ class SidePanel:
 
 @dataclass(frozen=True)
 class LibraryTab:
-    """The 知识库 tab: the documents, the upload, and the delete picker."""
+    """The 知识库 tab: the documents, the upload, and deleting (a picker by title, 删除…, and the
+    confirmation row that names the document)."""
 
     table: gr.Dataframe
     files: gr.File
@@ -55,6 +56,10 @@ class LibraryTab:
     status: gr.HTML
     pick: gr.Dropdown
     delete: gr.Button
+    confirm: gr.Row
+    confirm_line: gr.HTML
+    yes: gr.Button
+    no: gr.Button
 
 
 @dataclass(frozen=True)
@@ -149,9 +154,15 @@ def _library_tab(library: LibraryCallbacks) -> LibraryTab:
         add = gr.Button("加入知识库", variant="primary", elem_id="kb-add")
         status = gr.HTML("", js_on_load=None, elem_id="kb-status-box")
         with gr.Row():
-            pick = gr.Dropdown(choices=library.ids(), label="删除文档", elem_id="kb-pick", scale=3)
-            delete = gr.Button("删除", variant="stop", elem_id="kb-delete", scale=1)
-    return LibraryTab(table, files, add, status, pick, delete)
+            pick = gr.Dropdown(
+                choices=[], value=None, label="删除文档（按标题选择）", elem_id="kb-pick", scale=3
+            )  # filled on page load: always the index as it is now
+            delete = gr.Button("删除…", variant="secondary", elem_id="kb-delete", scale=1)
+        with gr.Row(visible=False, elem_id="kb-confirm") as confirm:
+            confirm_line = gr.HTML("", js_on_load=None, elem_id="kb-confirm-box")
+            yes = gr.Button("确认删除", variant="stop", elem_id="kb-confirm-yes")
+            no = gr.Button("取消", elem_id="kb-confirm-no")
+    return LibraryTab(table, files, add, status, pick, delete, confirm, confirm_line, yes, no)
 
 
 def layout(

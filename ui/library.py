@@ -2,8 +2,14 @@
 `/document`); `ui.app` wires them.
 
 Adding and deleting go through `rag.pipeline` (`add_files`, `delete_document`); the handlers
-report what happened (each refused file with its reason, nothing half-indexed) and tell the
-page's `Engines` that the index changed, so the next question opens the new one.
+report what happened, file by file (added, already there, refused with its reason; nothing
+half-indexed), and tell the page's `Engines` that the index changed, so the next question opens
+the new one.
+
+Deleting is two steps, as in RAGFlow and Open WebUI: a document is picked by its title from a
+list rebuilt from the index on every page load and after every change (nothing is preselected),
+then 删除… asks 「确定删除《…》？」 and only 确认删除 deletes. A mistake (nothing picked, no file
+chosen) is a line in the status box, never an error overlay on the table.
 """
 
 from __future__ import annotations
@@ -37,15 +43,40 @@ class LibraryCallbacks:
             return []
         return [[r[k] for k in KB_COLUMNS] for r in rows]
 
-    def ids(self) -> list[str]:
-        return [row[0] for row in self.table()]
+    def choices(self) -> list[tuple[str, str]]:
+        """The delete picker's entries: (`标题（日期）`, doc_id), by title; a title that two
+        documents share is told apart by the file it came from."""
+        try:
+            rows = documents_table(self.settings)
+        except RagError:
+            return []
+        titles = [r["title"] or r["doc_id"] for r in rows]
+        entries = []
+        for row, title in zip(rows, titles, strict=True):
+            label = f"{title}（{row['date']}）" if row["date"] else title
+            if titles.count(title) > 1:
+                label += f" · {row['source'] or row['doc_id']}"
+            entries.append((label, row["doc_id"]))
+        return sorted(entries)
+
+    def refresh(self) -> tuple[Any, ...]:
+        """The table and the delete picker as the index is now (on page load), nothing picked."""
+        return self.table(), gr.Dropdown(choices=self.choices(), value=None)
+
+    def _title(self, doc_id: str) -> str:
+        try:
+            rows = documents_table(self.settings)
+        except RagError:
+            return doc_id
+        return next((r["title"] or doc_id for r in rows if r["doc_id"] == doc_id), doc_id)
 
     def upload(self, files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio injects the bar through this default)
-        """Index uploaded files; each refused file with its reason, nothing half-indexed."""
+        """Index uploaded files: per file, added, already there, or refused with its reason;
+        the upload box emptied afterwards."""
         settings = self.settings
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         if not paths:
-            raise gr.Error("选择要上传的文件（.txt .md .docx .pdf）", print_exception=False)
+            return self._after("请先选择要上传的文件（.txt .md .docx .pdf）。")
         limit = settings.ui_max_upload_mb * 2**20
         too_big = [p.name for p in paths if p.stat().st_size > limit]
         paths = [p for p in paths if p.name not in too_big]
@@ -59,25 +90,48 @@ class LibraryCallbacks:
         try:
             report, rejected = add_files(paths, settings, step) if paths else (None, [])
         except RagError as exc:
-            raise gr.Error(text(public(str(exc))), print_exception=False) from None
+            return self._after(f"未加入：{public(str(exc))}")
         self.engines.changed()
-        lines = [f"{name}：文件太大（上限 {settings.ui_max_upload_mb} MB）" for name in too_big]
-        lines += [f"{Path(r.path).name}：{public(r.reason)}" for r in rejected]
         added = (report.added + report.updated) if report else []
-        status = f"已加入 {len(added)} 个文档" + (f"：{'、'.join(added)}" if added else "")
-        status += "".join(f"<br>未加入 {text(line)}" for line in lines)
-        return self.table(), f"<p id='kb-status'>{status}</p>", gr.Dropdown(choices=self.ids())
+        lines = [f"已加入 {len(added)} 个文档" + (f"：{'、'.join(added)}" if added else "")]
+        lines += [f"已在知识库中（内容未变）：{d}" for d in (report.unchanged if report else [])]
+        cap = settings.ui_max_upload_mb
+        lines += [f"未加入 {name}：文件太大（上限 {cap} MB）" for name in too_big]
+        lines += [f"未加入 {Path(r.path).name}：{public(r.reason)}" for r in rejected]
+        return self._after(*lines)
+
+    def ask_delete(self, doc_id: str | None) -> tuple[Any, ...]:
+        """删除…: the confirmation naming the document picked (nothing is deleted yet)."""
+        if not doc_id:
+            return "<p id='kb-status'>请先在上方列表中选择要删除的文档。</p>", *_confirm(None)
+        return "<p id='kb-status'></p>", *_confirm(self._title(doc_id))
 
     def delete(self, doc_id: str | None) -> tuple[Any, ...]:
+        """确认删除: the document picked removed from the index (and its uploaded copy)."""
         if not doc_id:
-            raise gr.Error("先选择要删除的文档", print_exception=False)
+            return self._after("请先在上方列表中选择要删除的文档。")
+        title = self._title(doc_id)
         try:
             delete_document(doc_id, self.settings)
         except RagError as exc:
-            raise gr.Error(text(public(str(exc))), print_exception=False) from None
+            return self._after(f"未删除：{public(str(exc))}")
         self.engines.changed()
-        status = f"<p id='kb-status'>已删除 {text(doc_id)}</p>"
-        return self.table(), status, gr.Dropdown(choices=self.ids(), value=None)
+        return self._after(f"已删除《{title}》")
+
+    def cancel(self) -> tuple[Any, ...]:
+        return "<p id='kb-status'>已取消删除。</p>", *_confirm(None)
+
+    def _after(self, *lines: str) -> tuple[Any, ...]:
+        """What every add or delete shows: the table, the status lines, the picker rebuilt with
+        nothing picked, the upload box emptied, the confirmation hidden."""
+        status = "<br>".join(text(line) for line in lines)
+        return (
+            self.table(),
+            f"<p id='kb-status'>{status}</p>",
+            gr.Dropdown(choices=self.choices(), value=None),
+            gr.File(value=None),
+            *_confirm(None),
+        )
 
     def list_documents_api(self) -> list[dict[str, Any]]:
         """The knowledge base: one row per document (the 知识库 tab's table)."""
@@ -100,3 +154,11 @@ class LibraryCallbacks:
             "text": doc.text,
             "quote": doc.text[int(start) : int(end)],
         }
+
+
+def _confirm(title: str | None) -> tuple[Any, Any]:
+    """The confirmation row and its line: shown naming `title`, or hidden."""
+    if title is None:
+        return gr.Row(visible=False), ""
+    line = f"<p id='kb-confirm-line'>确定删除《{text(title)}》？它的内容将从知识库中移除。</p>"
+    return gr.Row(visible=True), line

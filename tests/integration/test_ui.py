@@ -8,6 +8,7 @@ Playwright (never `playwright install`). Screenshots go to tests/artifacts/ for 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -375,14 +376,53 @@ def test_upload_a_document_ask_about_it_then_delete_it(
     answer = _ask(page, "2024年测试镇机器人产业产值是多少？")  # searchable at once
     expect(answer).to_contain_text("4321万元")
     page.get_by_role("tab", name="知识库").click()
-    page.locator("#kb-pick input").fill("test_town_report")
-    page.get_by_role("option", name="test_town_report").click()
+    expect(page.locator("#kb-upload")).not_to_contain_text("test_town_report.docx")  # emptied
+    page.locator("#kb-upload input[type=file]").set_input_files([str(upload)])
+    page.locator("#kb-add").click()
+    expect(status).to_contain_text("已在知识库中（内容未变）：test_town_report")
+    # a fresh page lists the document just uploaded; it is deleted by title, after a confirmation
+    page.goto(kb_url)
+    page.get_by_role("tab", name="知识库").click()
+    _pick(page, "测试镇机器人产业报告")
     page.locator("#kb-delete").click()
-    expect(status).to_contain_text("已删除 test_town_report")
+    expect(page.locator("#kb-confirm-box")).to_contain_text("确定删除《测试镇机器人产业报告》")
+    expect(table).to_contain_text("test_town_report")  # nothing deleted before the confirmation
+    page.locator("#kb-confirm-yes").click()
+    expect(status).to_contain_text("已删除《测试镇机器人产业报告》")
     expect(table).not_to_contain_text("test_town_report")
+    expect(page.locator("#kb-confirm")).to_be_hidden()
     page.get_by_role("tab", name="问答").click()
     answer = _ask(page, "2024年测试镇机器人产业产值是多少？")
     expect(answer).not_to_contain_text("4321")
+
+
+def _pick(page: Page, title: str) -> None:
+    """Choose a document in the delete picker by (part of) its title."""
+    page.locator("#kb-pick input").fill(title)
+    page.get_by_role("option", name=re.compile(re.escape(title))).first.click()
+
+
+def test_delete_with_nothing_picked_or_cancelled_deletes_nothing(page: Page, kb_url: str) -> None:
+    page.goto(kb_url)
+    page.get_by_role("tab", name="知识库").click()
+    table, status = page.locator("#kb-table"), page.locator("#kb-status")
+    expect(page.locator("#kb-pick input")).to_have_value("")  # nothing preselected
+    page.locator("#kb-delete").click()
+    expect(status).to_contain_text("请先在上方列表中选择要删除的文档")
+    expect(page.locator("#kb-confirm")).to_be_hidden()
+    expect(table).to_contain_text("003_3d025acabf282a01")
+    expect(page.locator("#kb-table .error, #kb-table [class*=error]")).to_have_count(0)
+    _pick(page, "苏州杭州人工智能产业发展对比分析")
+    page.locator("#kb-delete").click()
+    expect(page.locator("#kb-confirm-box")).to_contain_text("确定删除《苏州杭州人工智能产业发展对比分析》")
+    page.locator("#kb-confirm").scroll_into_view_if_needed()
+    _screenshot(page, "ui_delete_confirm")
+    page.locator("#kb-confirm-no").click()
+    expect(status).to_contain_text("已取消删除")
+    expect(page.locator("#kb-confirm")).to_be_hidden()
+    page.goto(kb_url)
+    page.get_by_role("tab", name="知识库").click()
+    expect(page.locator("#kb-table")).to_contain_text("004_824b80c9b0660ca9")  # still there
 
 
 def test_suggested_questions_come_from_the_corpus_and_are_answered(
