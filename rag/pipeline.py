@@ -115,7 +115,7 @@ def open_engine(
     from rag.ingest.prepare import semantic
 
     model = embedder if semantic(embedder) else None  # sentence vectors are stored with it
-    extractive = ExtractiveSynthesizer(docs, lexical.keys, model, documents)
+    extractive = ExtractiveSynthesizer(documents, lexical.keys, model)
     if llm is None and settings.llm_configured:
         from rag.answer.llm import build_llm
 
@@ -127,7 +127,7 @@ def open_engine(
         synthesizer = LLMSynthesizer(documents, llm, settings, extractive, lexical.names)
     postprocessors: list[BaseNodePostprocessor] = [
         CurrentChunksOnly(current={d: doc.sha for d, doc in docs.items()}),
-        EvidenceReranker(lexical, model, documents),
+        EvidenceReranker(lexical, documents, model),
     ]
     info = _index_info(store, embedder, lexical, llm)
     mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE

@@ -36,39 +36,23 @@ class LibraryCallbacks:
         self.settings = settings
         self.engines = engines
 
-    def table(self) -> list[list[Any]]:
+    def _rows(self) -> list[dict[str, Any]]:
+        """The index's documents (`documents_table`), read once per event; [] without one."""
         try:
-            rows = documents_table(self.settings)
+            return documents_table(self.settings)
         except RagError:
             return []
-        return [[r[k] for k in KB_COLUMNS] for r in rows]
 
-    def choices(self) -> list[tuple[str, str]]:
-        """The delete picker's entries: (`标题（日期）`, doc_id), by title; a title that two
-        documents share is told apart by the file it came from."""
-        try:
-            rows = documents_table(self.settings)
-        except RagError:
-            return []
-        titles = [r["title"] or r["doc_id"] for r in rows]
-        entries = []
-        for row, title in zip(rows, titles, strict=True):
-            label = f"{title}（{row['date']}）" if row["date"] else title
-            if titles.count(title) > 1:
-                label += f" · {row['source'] or row['doc_id']}"
-            entries.append((label, row["doc_id"]))
-        return sorted(entries)
+    def table(self) -> list[list[Any]]:
+        return _table(self._rows())
 
     def refresh(self) -> tuple[Any, ...]:
         """The table and the delete picker as the index is now (on page load), nothing picked."""
-        return self.table(), gr.Dropdown(choices=self.choices(), value=None)
+        rows = self._rows()
+        return _table(rows), gr.Dropdown(choices=_choices(rows), value=None)
 
     def _title(self, doc_id: str) -> str:
-        try:
-            rows = documents_table(self.settings)
-        except RagError:
-            return doc_id
-        return next((r["title"] or doc_id for r in rows if r["doc_id"] == doc_id), doc_id)
+        return next((r["title"] or doc_id for r in self._rows() if r["doc_id"] == doc_id), doc_id)
 
     def upload(self, files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio injects the bar through this default)
         """Index uploaded files: per file, added, already there, or refused with its reason;
@@ -125,10 +109,11 @@ class LibraryCallbacks:
         """What every add or delete shows: the table, the status lines, the picker rebuilt with
         nothing picked, the upload box emptied, the confirmation hidden."""
         status = "<br>".join(text(line) for line in lines)
+        rows = self._rows()
         return (
-            self.table(),
+            _table(rows),
             f"<p id='kb-status'>{status}</p>",
-            gr.Dropdown(choices=self.choices(), value=None),
+            gr.Dropdown(choices=_choices(rows), value=None),
             gr.File(value=None),
             *_confirm(None),
         )
@@ -162,3 +147,20 @@ def _confirm(title: str | None) -> tuple[Any, Any]:
         return gr.Row(visible=False), ""
     line = f"<p id='kb-confirm-line'>确定删除《{text(title)}》？它的内容将从知识库中移除。</p>"
     return gr.Row(visible=True), line
+
+
+def _table(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[r[k] for k in KB_COLUMNS] for r in rows]
+
+
+def _choices(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The delete picker's entries: (`标题（日期）`, doc_id), by title; a title that two
+    documents share is told apart by the file it came from."""
+    titles = [r["title"] or r["doc_id"] for r in rows]
+    entries = []
+    for row, title in zip(rows, titles, strict=True):
+        label = f"{title}（{row['date']}）" if row["date"] else title
+        if titles.count(title) > 1:
+            label += f" · {row['source'] or row['doc_id']}"
+        entries.append((label, row["doc_id"]))
+    return sorted(entries)

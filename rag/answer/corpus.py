@@ -8,13 +8,16 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from llama_index.core.schema import BaseNode
+
 from rag.answer.documents import Document
 from rag.ingest.keyindex import KeyIndex
 from rag.ingest.lexical import TOPIC_SHARE
+from rag.ingest.nodes import chunk_from_node
 from rag.question.analysis import Query
 from rag.question.words import forms
 from rag.text.places import places_in
-from rag.types import SourceDoc
+from rag.types import Chunk, SourceDoc
 
 MIN_NAME = 3
 """Fewest characters of an issuer's name that name it in a question."""
@@ -85,6 +88,14 @@ class Documents:
 
     def get(self, doc_id: str) -> Document | None:
         return self.by_id.get(doc_id)
+
+    def read(self, node: BaseNode) -> tuple[Chunk, Document] | None:
+        """A retrieved node as the chunk it stores and its document; None when the document is
+        not in this snapshot."""
+        doc = self.by_id.get(node.ref_doc_id or "")
+        if doc is None:
+            return None
+        return chunk_from_node(node.node_id, node.get_content(), node.metadata, doc.doc_id), doc
 
     def of(self, doc: SourceDoc) -> Document:
         """This snapshot's `Document` of `doc` (the same text), else one made for it."""

@@ -224,15 +224,11 @@ class ExtractiveSynthesizer:
     not called."""
 
     def __init__(
-        self,
-        docs: dict[str, SourceDoc],
-        chunk_keys: Keys,
-        embedder: BaseEmbedding | None = None,
-        documents: Documents | None = None,
+        self, documents: Documents, chunk_keys: Keys, embedder: BaseEmbedding | None = None
     ):
-        """`documents`: the engine's (else made of `docs`)."""
+        """`documents`: the engine's."""
         self._chunk_keys = chunk_keys
-        self._documents = documents or Documents(docs.values())
+        self._documents = documents
         self._embedder = embedder
         """The embedder of the index when it is a model: the question's vector (the one the
         retriever computed, carried by the query bundle) meets the stored sentence vectors."""
@@ -243,19 +239,11 @@ class ExtractiveSynthesizer:
         nodes: Sequence[NodeWithScore],
         on_token: Callable[[str], None] | None = None,
     ) -> Synthesis:
-        from rag.ingest.nodes import chunk_from_node
-
         question = query.query_str
-        hits = []
         # the answerer weighs every chunk of the pool itself; its tie-break is the fusion score
         # (the reranker orders the pool by this answerer's own scores: not counted twice)
-        for n in sorted(nodes, key=lambda n: -(n.score or 0.0)):
-            doc = self._documents.get(n.node.ref_doc_id or "")
-            if doc is not None:
-                chunk = chunk_from_node(
-                    n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
-                )
-                hits.append((chunk, doc))
+        ranked = sorted(nodes, key=lambda n: -(n.score or 0.0))
+        hits = [h for h in (self._documents.read(n.node) for n in ranked) if h is not None]
         vector = question_vector(self._embedder, query)
         found = extract_answer(question, hits, self._chunk_keys, self._documents, vector)
         claims = [Claim(c.quote, (c.n,), True) for c in found.citations]  # quotes: verified

@@ -107,7 +107,6 @@ class LLMSynthesizer:
     def sources(self, nodes: Sequence[NodeWithScore], question: str) -> list[Source]:
         """The first `llm_sources` chunks, numbered from 1, as many as the context window holds."""
         from rag.ingest.chunk import count_tokens
-        from rag.ingest.nodes import chunk_from_node
 
         budget = (
             self._settings.llm_context_window
@@ -117,12 +116,10 @@ class LLMSynthesizer:
         )
         sources: list[Source] = []
         for n in nodes[: self._settings.llm_sources]:
-            doc = self._documents.get(n.node.ref_doc_id or "")
-            if doc is None:
+            read = self._documents.read(n.node)
+            if read is None:
                 continue
-            chunk = chunk_from_node(
-                n.node.node_id, n.node.get_content(), n.node.metadata, doc.doc_id
-            )
+            chunk, doc = read
             budget -= chunk.tokens or count_tokens(chunk.text)
             if budget < 0:
                 break

@@ -29,7 +29,6 @@ from rag.answer.corpus import Documents
 from rag.answer.evidence import Candidate, question_vector, score_chunk_sentences
 from rag.answer.spans import continue_list
 from rag.ingest.lexical import Lexical
-from rag.ingest.nodes import chunk_from_node
 from rag.question.analysis import Query, analyse, facets
 from rag.types import Chunk
 
@@ -48,14 +47,13 @@ class EvidenceReranker(BaseNodePostprocessor):
     def __init__(
         self,
         lexical: Lexical,
+        documents: Documents,
         embedder: BaseEmbedding | None = None,
-        documents: Documents | None = None,
     ) -> None:
-        """`lexical`: the index's documents, chunks and key postings; `documents`: the
-        engine's (else made of the lexical index's)."""
+        """`lexical`: the index's chunks and key postings; `documents`: the engine's."""
         super().__init__()
         self._embedder = embedder
-        self._documents = documents or Documents(lexical.docs.values(), lexical.keys)
+        self._documents = documents
         self._keys = lexical.keys
         self._lexical = lexical
 
@@ -154,10 +152,8 @@ class EvidenceReranker(BaseNodePostprocessor):
         ]
 
     def _chunk(self, node: BaseNode) -> Chunk | None:
-        doc = self._documents.get(node.ref_doc_id or "")
-        if doc is None:
-            return None
-        return chunk_from_node(node.node_id, node.get_content(), node.metadata, doc.doc_id)
+        read = self._documents.read(node)
+        return None if read is None else read[0]
 
     def _holder(self, doc_id: str, start: int, end: int) -> BaseNode | None:
         """The first current chunk of the document that holds the span."""
