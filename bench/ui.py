@@ -77,7 +77,7 @@ def sessions(url: str, questions: list[str], n: int) -> tuple[int, list[float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from ui.app import build_app
+    from ui.app import build_app, launch_options
 
     parser = argparse.ArgumentParser(prog="python -m bench.ui", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None)
@@ -87,9 +87,8 @@ def main(argv: list[str] | None = None) -> None:
     rows = question_rows()
     questions = [r["question"] for r in rows if r["answerable"] and not r.get("follows")]
     app = build_app(settings)
-    _, url, _ = app.launch(
-        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
-    )
+    options = launch_options(settings) | {"server_port": free_port(), "quiet": True}
+    _, url, _ = app.launch(prevent_thread_lock=True, **options)  # as `rag serve` launches it
     try:
         loads, firsts = page_figures(url, questions[0])
         errors, latencies = sessions(url, questions, args.sessions)

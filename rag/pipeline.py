@@ -40,10 +40,17 @@ from llama_index.core.llms import LLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
+from rag.answer.short import asked_figures
 from rag.answer.synthesizer import Synthesizer
 from rag.errors import RagError, UserError
 from rag.ingest.lexical import Lexical
-from rag.ingest.library import add_files, delete_document, documents_table, uploads_dir
+from rag.ingest.library import (
+    add_files,
+    delete_document,
+    describe_document,
+    documents_table,
+    uploads_dir,
+)
 from rag.ingest.lock import writer_lock
 from rag.ingest.readers import Rejected, read_corpus
 from rag.ingest.store import Store
@@ -56,11 +63,14 @@ from rag.types import Answer, Hit, SourceDoc
 
 __all__ = [
     "add_files",
+    "asked_figures",
     "delete_document",
+    "describe_document",
     "documents_table",
     "uploads_dir",
     "validate_question",
-]  # re-exported: the knowledge-base tab's operations (rag.ingest.library), the question check
+]  # re-exported: the knowledge-base tab's operations (rag.ingest.library), the question check,
+# each quote's figure of the quantity asked (the page's table of figures that differ)
 
 MODE_EXTRACTIVE = "extractive"
 MODE_LLM = "llm"
@@ -107,7 +117,10 @@ def open_engine(
     embedder = embedder or build_embedder(settings)
     manifest = store.manifest()
     if not manifest:
-        raise UserError(f"the index in {settings.store_label()} is empty; run `rag ingest` first")
+        raise UserError(
+            f"the index in {settings.store_label()} is empty; run `rag ingest` first",
+            zh="知识库还是空的：请先在“知识库”页上传文档，或运行 `rag ingest`",
+        )
     lexical = load_lexical(store, manifest)
     documents = Documents(lexical.docs.values(), lexical.keys)  # derived text kept per engine
     docs: dict[str, SourceDoc] = {d.doc_id: d for d in documents.docs}
@@ -132,7 +145,16 @@ def open_engine(
     info = _index_info(store, embedder, lexical, llm)
     mode = MODE_LLM if llm is not None else MODE_EXTRACTIVE
     return Engine(
-        settings, store, docs, retriever, postprocessors, info, synthesizer, mode, llm, embedder,
+        settings,
+        store,
+        docs,
+        retriever,
+        postprocessors,
+        info,
+        synthesizer,
+        mode,
+        llm,
+        embedder,
         lexical,
     )
 
@@ -223,7 +245,7 @@ def _standalone(question: str, previous: Sequence[str], engine: Engine) -> str:
     """The question made to stand alone: by the model when there is one, else by rules."""
     from rag.question.rewrite import condense, is_follow_up
 
-    if not previous or not is_follow_up(question):
+    if not previous or not is_follow_up(question, previous[-1]):
         return question
     if engine.llm is not None:
         from rag.answer.generate import rewrite

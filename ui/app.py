@@ -36,16 +36,17 @@ from typing import TYPE_CHECKING, Any
 from rag.errors import RagError, UserError
 from rag.pipeline import MODE_EXTRACTIVE, Engine, open_engine
 from rag.settings import Settings
-from ui.assets import SCROLL_JS
+from ui.assets import CHAT_CSS, HEAD_JS, SCROLL_JS, TRANSLATIONS
 from ui.exports import Exports
 from ui.features import suggested_questions
-from ui.gate import CONCURRENCY, DEFAULT_LIMITS, Gate, Limits, unlocked
+from ui.gate import CONCURRENCY, DEFAULT_LIMITS, Gate, Limits
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from ui.callbacks import ChatCallbacks
-    from ui.layout import LibraryTab, Page
+    from ui.feedback import FeedbackCallbacks
+    from ui.layout import Page
     from ui.library import LibraryCallbacks
 
 log = logging.getLogger(__name__)
@@ -65,33 +66,44 @@ def _apis(chat: ChatCallbacks, library: LibraryCallbacks) -> None:
 
 
 def _wire_question(events: ChatCallbacks, page: Page) -> None:
-    """发送 (or Enter): check, then the answer into the chat, then the sources; 停止 cancels."""
+    """发送 (or Enter, or a suggested question): check, then the answer into the chat, then the
+    sources; 停止 (shown instead of 发送 while answering) cancels and marks the answer stopped."""
     import gradio as gr
 
     chat = page.chat
-    asking = gr.on(
-        [chat.send.click, chat.box.submit],
-        events.check,
-        [chat.box],
-        None,
-        api_visibility="private",
-        show_progress="hidden",
-    ).success(
-        events.answer_in_chat,
-        [chat.box, chat.chat, page.answers, chat.script],
-        [chat.chat, page.answer, page.answers, chat.box],
-        api_visibility="private",
-        show_progress="hidden",
-        concurrency_limit=None,  # the gate limits it
-    )
-    asking.success(
-        events.show,
-        [page.answer],
-        [page.side.sources, page.mode, chat.export_md, chat.export_json],
-        api_visibility="private",
-        show_progress="hidden",
-    )
-    chat.stop.click(unlocked, None, [chat.box], cancels=[asking], api_visibility="private")
+    private: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+    checks = [gr.on([chat.send.click, chat.box.submit], events.check, [chat.box], None, **private)]
+    for button, question in chat.suggestions:  # fills the box, then asks as 发送 does
+        filled = button.click(lambda q=question: q, None, [chat.box], **private)
+        checks.append(filled.then(events.check, [chat.box], None, **private))
+    writing = [chat.chat, page.answer, page.answers, chat.box, chat.send, chat.stop]
+    writing += [chat.export_md, chat.export_json]
+    shown = [page.side.sources, page.mode, chat.export_md, chat.export_json]
+    shown += [chat.talk_md, chat.talk_json]
+    asking = []
+    for check in checks:
+        answer = check.success(
+            events.answer_in_chat,
+            [chat.box, chat.chat, page.answers, chat.script],
+            writing,
+            concurrency_limit=None,  # the gate limits it
+            **private,
+        )
+        answer.success(events.show, [page.answer, page.answers], shown, **private)
+        asking.append(answer)
+    stopped = [chat.chat, page.answers, chat.send, chat.stop, chat.export_md, chat.export_json]
+    chat.stop.click(events.stopped, [chat.chat, page.answers], stopped, cancels=asking, **private)
+
+
+def _wire_feedback(feedback: FeedbackCallbacks, page: Page) -> None:
+    """👍 / 👎 on an answer; 提交纠正 or 取消 in the panel a 👎 opens."""
+    panel = page.chat.feedback
+    opened = [panel.group, panel.turn, panel.status, panel.right, panel.passage, panel.not_in_docs]
+    page.chat.chat.like(feedback.rated, [page.answers], opened, api_visibility="private")
+    answered = [panel.turn, panel.right, panel.not_in_docs, panel.passage, page.answers]
+    closed = [panel.group, panel.turn, panel.status]
+    panel.submit.click(feedback.correct, answered, closed, api_visibility="private")
+    panel.cancel.click(feedback.cancel, None, closed, api_visibility="private")
 
 
 def _wire_citations(events: ChatCallbacks, page: Page) -> None:
@@ -104,10 +116,17 @@ def _wire_citations(events: ChatCallbacks, page: Page) -> None:
     ).then(None, None, None, js=SCROLL_JS, api_visibility="private")
 
 
-def _wire_library(library: LibraryCallbacks, kb: LibraryTab) -> None:
-    """Add; 删除… then 确认删除 or 取消 (`ui.library`)."""
-    after = [kb.table, kb.status, kb.pick, kb.files, kb.confirm, kb.confirm_line]
+def _wire_library(library: LibraryCallbacks, page: Page) -> None:
+    """Add; 删除… then 确认删除 or 取消; pick a document and correct its date and issuer
+    (`ui.library`)."""
+    kb = page.library
+    after = [kb.table, kb.status, kb.pick, kb.files, kb.confirm, kb.confirm_line, kb.edit_pick]
+    after.append(page.header)
     kb.add.click(library.upload, [kb.files], after, api_visibility="private")
+    picked = [kb.edit_date, kb.edit_issuer]
+    kb.edit_pick.change(library.pick_for_edit, [kb.edit_pick], picked, api_visibility="private")
+    edited = [kb.edit_pick, kb.edit_date, kb.edit_issuer]
+    kb.edit_save.click(library.save_meta, edited, after, api_visibility="private")
     confirm = [kb.status, kb.confirm, kb.confirm_line]
     kb.delete.click(library.ask_delete, [kb.pick], confirm, api_visibility="private")
     kb.yes.click(library.delete, [kb.pick], after, api_visibility="private")
@@ -118,7 +137,7 @@ def _wire_clear(events: ChatCallbacks, page: Page) -> None:
     """清空对话, or the chat's own trash icon: the conversation, its answers and panels emptied."""
     chat, side = page.chat, page.side
     cleared = [chat.chat, page.answers, page.answer, side.sources, side.doc_view]
-    cleared += [chat.export_md, chat.export_json]
+    cleared += [chat.export_md, chat.export_json, chat.talk_md, chat.talk_json]
     chat.clear_all.click(events.clear, None, cleared, api_visibility="private")
     chat.chat.clear(events.clear, None, cleared, api_visibility="private")
 
@@ -130,12 +149,15 @@ def build_app(
     import gradio as gr
 
     from ui.callbacks import SCRIPTS, ChatCallbacks, Engines, mode_html
-    from ui.layout import TITLE, layout
+    from ui.feedback import FeedbackCallbacks
+    from ui.layout import layout
     from ui.library import LibraryCallbacks
+    from ui.render import TITLE
 
     engines = Engines(settings, engine)
     events = ChatCallbacks(settings, engines, Gate(limits), Exports())
     library = LibraryCallbacks(settings, engines)
+    feedback = FeedbackCallbacks(settings, lambda: list(engines().docs.values()))
     mode_line = mode_html(engine.mode if engine else MODE_EXTRACTIVE)
     suggestions = suggested_questions(settings, engine)
     # Gradio's copies of served files (the exports, uploads) removed hourly once an hour old
@@ -144,9 +166,10 @@ def build_app(
         _apis(events, library)
         _wire_question(events, page)
         _wire_citations(events, page)
-        _wire_library(library, page.library)
+        _wire_feedback(feedback, page)
+        _wire_library(library, page)
         # the knowledge base as it is now, whenever the page is (re)loaded
-        kb = [page.library.table, page.library.pick]
+        kb = [page.library.table, page.library.pick, page.library.edit_pick, page.header]
         app.load(library.refresh, None, kb, api_visibility="private")
         _wire_clear(events, page)
     app.queue(default_concurrency_limit=CONCURRENCY)
@@ -168,10 +191,13 @@ def serve(settings: Settings) -> None:
 
 def launch_options(settings: Settings, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """How the page is served: loopback by default, no share link, errors without tracebacks,
-    the upload limit enforced by the server too, a login when `RAG_UI_AUTH` is set, and room
-    for every question to reach the gate: Gradio works on at most `max_threads` events at once
-    (its default, 40, for all events together) and keeps the rest in its own queue, unbounded
-    and silent, so without that room a flood would wait there instead of being told `BUSY`."""
+    the upload limit enforced by the server too, the page in Chinese without Gradio's footer,
+    a login when `RAG_UI_AUTH` is set, and room for every question to reach the gate: Gradio
+    works on at most `max_threads` events at once (its default, 40, for all events together)
+    and keeps the rest in its own queue, unbounded and silent, so without that room a flood
+    would wait there instead of being told `BUSY`."""
+    import gradio as gr
+
     options: dict[str, Any] = {
         "server_name": settings.ui_host,
         "server_port": settings.ui_port,
@@ -179,6 +205,10 @@ def launch_options(settings: Settings, limits: Limits = DEFAULT_LIMITS) -> dict[
         "show_error": False,
         "max_file_size": f"{settings.ui_max_upload_mb}mb",
         "max_threads": limits.running + limits.waiting + OTHER_EVENTS,
+        "footer_links": [],  # Gradio's developer links are not for the page's readers
+        "head": HEAD_JS,
+        "css": CHAT_CSS,
+        "i18n": gr.I18n(**TRANSLATIONS),
     }
     user, _, password = settings.ui_auth.get_secret_value().partition(":")
     if user and password:

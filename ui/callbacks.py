@@ -29,7 +29,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.errors import RagError
+from rag.errors import RagError, in_chinese
 from rag.pipeline import (
     MODE_EXTRACTIVE,
     MODE_LLM,
@@ -43,11 +43,20 @@ from rag.pipeline import (
 )
 from rag.settings import Settings
 from rag.types import Citation, SourceDoc
-from ui import render
+from ui import cards, exported
 from ui.exports import Exports
 from ui.features import differing_figures
-from ui.gate import BUSY, Busy, Gate, locked, unlocked
-from ui.render import AnswerJson, Chat, chat_turn, public, text
+from ui.gate import BUSY, Busy, Gate
+from ui.render import (
+    STOPPED,
+    AnswerJson,
+    Chat,
+    chat_turn,
+    public,
+    stopped_html,
+    text,
+    writing_html,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +66,11 @@ MODE_LABELS = {
 }
 SCRIPTS = {"跟随提问": "", "简体": "简", "繁體": "繁"}
 """The 回答用字 choices: each label and the script the question is put in ("": as typed)."""
+
+
+def page_error(message: str) -> gr.Error:
+    """A one-line error toast (and `/ask` API error) titled in Chinese, never a traceback."""
+    return gr.Error(text(message), title="出错", print_exception=False)
 
 
 def mode_html(mode: str) -> str:
@@ -99,18 +113,30 @@ def _ask_json(
         validate_question(question, settings)  # before the engine: "empty" beats "no index"
         return ask(question, settings, engine=get_engine(), history=history).to_dict()
     except RagError as exc:
-        raise gr.Error(text(public(str(exc))), print_exception=False) from None
+        raise page_error(public(in_chinese(exc))) from None
     except Exception as exc:
         log.exception("answering %r failed", question[:200])
-        message = f"内部错误（{type(exc).__name__}），详见服务器日志"
-        raise gr.Error(message, print_exception=False) from None
+        raise page_error(in_chinese(exc)) from None
 
 
-def _differing(answer: AnswerJson) -> list[tuple[dict[str, Any], list[str]]]:
+def _differing(answer: AnswerJson) -> list[tuple[dict[str, Any], str]]:
     fields = ("n", "doc_id", "title", "date", "quote", "start", "end")
     cited = {c["n"]: c for c in answer.get("citations", [])}
-    pairs = differing_figures([Citation(**{k: c[k] for k in fields}) for c in cited.values()])
-    return [(cited[c.n], figures) for c, figures in pairs]
+    question = answer.get("standalone") or answer["question"]
+    quotes = [Citation(**{k: c[k] for k in fields}) for c in cited.values()]
+    return [(cited[c.n], value) for c, value in differing_figures(question, quotes)]
+
+
+def _no_export() -> tuple[Any, Any]:
+    """The current answer's two downloads hidden (while a new one is written, or stopped):
+    the last answer's files are never offered for another."""
+    hidden = gr.DownloadButton(value=None, visible=False)
+    return hidden, hidden
+
+
+def _buttons(answering: bool) -> tuple[Any, Any]:
+    """发送 and 停止: one shows while an answer is written, the other otherwise."""
+    return gr.Button(visible=not answering), gr.Button(visible=answering)
 
 
 def _reply(exc: Exception, question: str) -> str:
@@ -118,7 +144,7 @@ def _reply(exc: Exception, question: str) -> str:
     if isinstance(exc, Busy):
         return str(exc)
     if isinstance(exc, RagError):
-        return f"出错：{public(str(exc))}"
+        return f"出错：{public(in_chinese(exc))}"
     log.exception("answering %r failed", question[:200])
     return f"出错：内部错误（{type(exc).__name__}）"
 
@@ -142,7 +168,7 @@ class ChatCallbacks:
                 args = (question, self.settings, self.engines, history or ())
                 return await slot.call(_ask_json, *args)
         except Busy as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise page_error(str(exc)) from None
 
     def check(self, question: str) -> None:
         """Refuse bad input, a missing index, or a full queue, before anything is written into
@@ -151,23 +177,29 @@ class ChatCallbacks:
             validate_question(question, self.settings)
             self.engines()
         except RagError as exc:
-            raise gr.Error(text(public(str(exc))), print_exception=False) from None
+            raise page_error(public(in_chinese(exc))) from None
         if self.gate.full():
-            raise gr.Error(BUSY, print_exception=False)
+            raise page_error(BUSY)
 
     async def answer_in_chat(
         self, question: str, history: Chat | None, answers: list[AnswerJson] | None, script: str
-    ) -> AsyncIterator[tuple[Chat, Any, Any, Any]]:
-        """A question in the conversation, its answer shown as it is written, then checked.
-        A follow-up (`那上海呢？`) reads the question before. The question box is emptied and
-        locked while the answer is written (nothing typed meanwhile can be lost), then unlocked.
-        The answer waits for its turn at the gate (`Busy`: the reply says so)."""
+    ) -> AsyncIterator[tuple[Any, ...]]:
+        """A question in the conversation: 「正在检索…」, then the answer as it is written, then
+        the checked answer. A follow-up (`那上海呢？`) reads the question before. The question
+        box is emptied (the question is in the chat) but stays usable: what is typed meanwhile
+        is kept, and 发送 shows 停止 instead until the answer is done. The answer waits for its
+        turn at the gate (`Busy`: the reply says so). Outputs: the chat, the answer, the
+        answers, the box, 发送, 停止, the current answer's two downloads."""
         before = list(history or [])
         done = list(answers or [])
-        asked = [a["question"] for a in done]  # the conversation's questions, as asked
+        asked = [a.get("standalone") or a["question"] for a in done]  # as read
         written = ""
         asking = [{"role": "user", "content": text(question)}]
-        yield [*before, *asking], gr.skip(), gr.skip(), locked()
+        bubble = {"role": "assistant", "content": writing_html("")}
+        pending = {"question": question, "answer": STOPPED, "mode": "", "citations": []}
+        # the turn has its place in the answers at once: 停止 then marks it stopped
+        answering = [*done, pending | {"pending": True}]
+        yield [*before, *asking, bubble], gr.skip(), answering, "", *_buttons(True), *_no_export()
 
         def start() -> Iterator[str | Any]:
             typed = in_question_script(question, SCRIPTS.get(script, ""))
@@ -179,8 +211,8 @@ class ChatCallbacks:
                 async for piece in pieces:
                     if isinstance(piece, str):
                         written += piece
-                        turn = [*asking, {"role": "assistant", "content": text(written)}]
-                        yield [*before, *turn], gr.skip(), gr.skip(), gr.skip()
+                        turn = [*asking, {"role": "assistant", "content": writing_html(written)}]
+                        yield [*before, *turn], *(gr.skip(),) * 7
                     else:
                         answer = piece.to_dict() | {"question": question}
             if answer is None:
@@ -189,20 +221,44 @@ class ChatCallbacks:
             reply = _reply(exc, question)
             answer = {"question": question, "answer": reply, "mode": "", "citations": []}
         # the checked answer (or the error) once the gate has the place back
-        yield [*before, *chat_turn(answer, len(done))], answer, [*done, answer], unlocked()
+        chat = [*before, *chat_turn(answer, len(done))]
+        yield chat, answer, [*done, answer], gr.skip(), *_buttons(False), gr.skip(), gr.skip()
 
-    def show(self, answer: AnswerJson) -> tuple[Any, ...]:
+    def stopped(self, history: Chat | None, answers: list[AnswerJson] | None) -> tuple[Any, ...]:
+        """停止: the answer being written ends with 「已停止」 (what it had written stays) and is
+        kept as the turn's answer; an answer already done is left as it is."""
+        chat = list(history or [])
+        done = list(answers or [])
+        if done and done[-1].get("pending"):
+            written = chat.pop()["content"] if chat and chat[-1]["role"] == "assistant" else ""
+            if "class='searching'" in str(written):
+                written = ""  # nothing was written yet
+            chat.append({"role": "assistant", "content": stopped_html(str(written))})
+            done[-1] = {k: v for k, v in done[-1].items() if k != "pending"} | {"stopped": True}
+        return chat, done, *_buttons(False), *_no_export()
+
+    def show(self, answer: AnswerJson, answers: list[AnswerJson] | None) -> tuple[Any, ...]:
+        """The sources panel, the mode line and the downloads of the answer just given: this
+        answer's (hidden when it cites nothing: a refusal has nothing to export, and the
+        previous answer's files are not offered in its place) and the whole conversation's."""
         mode_line = mode_html(answer["mode"]) if answer.get("mode") else gr.skip()
-        panel = render.sources_html(answer, self.engines.document, _differing(answer))
-        if not answer.get("citations"):
-            return panel, mode_line, gr.skip(), gr.skip()
-        md = self.exports.write("answer.md", render.export_markdown(answer))
-        js = self.exports.write("answer.json", render.export_json(answer))
-        exported = (
+        panel = cards.sources_html(answer, self.engines.document, _differing(answer))
+        talk = list(answers or [])
+        md = self.exports.write("conversation.md", exported.conversation_markdown(talk))
+        js = self.exports.write("conversation.json", exported.conversation_json(talk))
+        whole = (
             gr.DownloadButton(value=md, visible=True),
             gr.DownloadButton(value=js, visible=True),
         )
-        return panel, mode_line, *exported
+        if not answer.get("citations"):
+            return panel, mode_line, *_no_export(), *whole
+        md = self.exports.write("answer.md", exported.export_markdown(answer))
+        js = self.exports.write("answer.json", exported.export_json(answer))
+        this = (
+            gr.DownloadButton(value=md, visible=True),
+            gr.DownloadButton(value=js, visible=True),
+        )
+        return panel, mode_line, *this, *whole
 
     def open_citation(self, pick: str, answers: list[AnswerJson] | None) -> tuple[Any, Any]:
         """`turn:n:nonce` from a click on `[n]`: the document view at that quote."""
@@ -210,11 +266,13 @@ class ChatCallbacks:
             turn, n = (int(x) for x in pick.split(":")[:2])
             answer = (answers or [])[turn]
             c = next(c for c in answer["citations"] if c["n"] == n)
-            view = render.document_html(self.engines.document(c["doc_id"]), c["start"], c["end"])
+            view = cards.document_html(self.engines.document(c["doc_id"]), c["start"], c["end"])
         except (ValueError, IndexError, StopIteration, RagError):
             return gr.skip(), gr.skip()
         return view, gr.Tabs(selected="document")
 
     def clear(self) -> tuple[Any, ...]:
-        hidden = gr.DownloadButton(visible=False)
-        return [], [], None, render.sources_html(None), render.document_html(None), hidden, hidden
+        """清空对话: the conversation, its answers, the panels and every download emptied."""
+        hidden = gr.DownloadButton(value=None, visible=False)
+        empty = (cards.sources_html(None), cards.document_html(None))
+        return [], [], None, *empty, hidden, hidden, hidden, hidden

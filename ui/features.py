@@ -1,5 +1,5 @@
 """What the page draws from the documents beside an answer: questions a newcomer can try, and
-the figures that differ between cited documents of different dates.
+the values of the asked quantity that differ between cited documents of different dates.
 
 Both are page features, not stages of the answer: they read the engine's documents or an
 answer's citations and add nothing to either. Trade-off: a suggestion comes from one regex
@@ -13,24 +13,28 @@ import re
 from collections.abc import Sequence
 
 from rag.errors import RagError
-from rag.pipeline import Engine, list_documents
+from rag.pipeline import Engine, asked_figures, list_documents
 from rag.settings import Settings
 from rag.types import Citation
 
 
-def differing_figures(citations: Sequence[Citation]) -> list[tuple[Citation, list[str]]]:
-    """When quotes from documents of different dates state different figures, each quote with
-    its figures (as written); else []. What a reader needs to see side by side."""
+def differing_figures(question: str, citations: Sequence[Citation]) -> list[tuple[Citation, str]]:
+    """When sources of different dates give different values for the quantity the question
+    asks for, each of those quotes with its value (as written); else []. Quotes that do not
+    state the asked quantity (another figure, another year) are left out (`asked_figures`)."""
     from rag.text.figures import figure_list
 
-    stated = [(c, figure_list(c.quote)) for c in citations]
-    stated = [(c, f) for c, f in stated if f]
+    stated = asked_figures(question, citations)
     if len({c.date for c, _ in stated}) < 2:
         return []
-    values = [frozenset(f) for _, f in stated]
-    if all(v == values[0] for v in values):
+
+    def value(text: str) -> object:
+        parsed = figure_list(text)
+        return parsed[0].value if parsed else "".join(text.split())
+
+    if len({value(span.text) for _, span in stated}) < 2:
         return []
-    return [(c, [x.text for x in dict.fromkeys(f)]) for c, f in stated]
+    return [(c, span.text) for c, span in stated]
 
 
 _FACT = re.compile(
@@ -45,8 +49,12 @@ def suggested_questions(
 ) -> list[str]:
     """Questions drawn from the corpus for a newcomer to try: a dated figure of each document
     in turn (`2024年,苏州市人工智能产业实现营收超2300亿元` -> `2024年苏州市人工智能产业实现营收是
-    多少？`), in Simplified; [] without an index."""
-    from rag.text.script import in_script
+    多少？`), in Simplified; [] without an index. A figure whose words name no place is asked of
+    the place its document names most (`2027年产业规模` in a report on 河畔城 -> `2027年河畔城产业
+    规模是多少？`), or not at all when the document has no main place: a question that names no
+    place cannot be answered from a corpus about several."""
+    from rag.text.places import main_place, places_in
+    from rag.text.script import in_script, search_key
 
     try:
         docs = list(engine.docs.values()) if engine else list_documents(settings)
@@ -54,15 +62,31 @@ def suggested_questions(
         return []
     found: list[list[str]] = []
     for doc in sorted(docs, key=lambda d: d.meta.date, reverse=True):
-        found.append(
-            [
-                in_script(f"{m[1].replace(' ', '')}{m[2].strip()}是多少？", False)
-                for m in _FACT.finditer(doc.text)
-            ]
-        )
+        place = sorted(main_place(search_key(doc.text)))
+        questions = []
+        for m in _FACT.finditer(doc.text):
+            what = in_script(m[2].strip(), False)
+            if not places_in(search_key(what)):  # 「产业规模是多少」 names no place: whose?
+                if len(place) != 1:
+                    continue
+                what = place[0] + what
+            questions.append(f"{m[1].replace(' ', '')}{what}是多少？")
+        found.append(questions)
     picked: list[str] = []
     for round_ in range(max((len(f) for f in found), default=0)):  # one per document in turn
         for questions in found:
             if round_ < len(questions) and questions[round_] not in picked:
                 picked.append(questions[round_])
     return picked[:limit]
+
+
+def corpus_line(rows: Sequence[dict[str, object]]) -> str:
+    """The knowledge base in one line: how many documents and the years they span
+    (`5 份文档，2021–2025年`), from `documents_table` rows."""
+    if not rows:
+        return "知识库为空：请在“知识库”页上传文档"
+    years = sorted(y for r in rows if (y := str(r.get("date", ""))[:4]).isdigit())
+    span = ""
+    if years:
+        span = f"，{years[0]}年" if years[0] == years[-1] else f"，{years[0]}–{years[-1]}年"
+    return f"知识库：{len(rows)} 份文档{span}"

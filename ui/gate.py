@@ -180,16 +180,3 @@ class Turn:
         if release is not None and self._working == 0:
             self._release = None
             release()
-
-
-def locked() -> Any:
-    """The question box while an answer is written: emptied (the question is in the chat)."""
-    import gradio as gr
-
-    return gr.Textbox(value="", interactive=False)
-
-
-def unlocked() -> Any:
-    import gradio as gr
-
-    return gr.Textbox(interactive=True)

@@ -10,16 +10,31 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from ui import render
+from ui import cards
 from ui.assets import CITE_JS, PAGE_CSS
+from ui.render import header_html
 
 if TYPE_CHECKING:
     from ui.library import LibraryCallbacks
 
-TITLE = "文档问答（附出处）"
-KB_HEADERS = ["文档 id", "标题", "日期", "字体", "块数", "文件"]
+KB_HEADERS = ["标题", "日期", "发布者", "字体", "块数", "文件"]
 UPLOAD_TYPES = (".txt", ".md", ".docx", ".pdf")
 PLACEHOLDER = "输入问题，例如：2024年苏州人工智能产业营收是多少？"
+
+
+@dataclass(frozen=True)
+class FeedbackPanel:
+    """Shown after a 👎: the right answer, "the documents do not hold it", the right passage."""
+
+    group: gr.Column
+    right: gr.Textbox
+    not_in_docs: gr.Checkbox
+    passage: gr.Textbox
+    submit: gr.Button
+    cancel: gr.Button
+    status: gr.HTML
+    turn: gr.State
+    """The turn the 👎 was given on."""
 
 
 @dataclass(frozen=True)
@@ -30,10 +45,16 @@ class ChatPanel:
     box: gr.Textbox
     send: gr.Button
     stop: gr.Button
+    suggestions: list[tuple[gr.Button, str]]
+    """Questions from the documents: a click asks one."""
     script: gr.Radio
     clear_all: gr.Button
     export_md: gr.DownloadButton
     export_json: gr.DownloadButton
+    talk_md: gr.DownloadButton
+    """The whole conversation (`talk_*`); `export_*`: the current answer."""
+    talk_json: gr.DownloadButton
+    feedback: FeedbackPanel
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,10 @@ class LibraryTab:
     confirmation row that names the document)."""
 
     table: gr.Dataframe
+    edit_pick: gr.Dropdown
+    edit_date: gr.Textbox
+    edit_issuer: gr.Textbox
+    edit_save: gr.Button
     files: gr.File
     add: gr.Button
     status: gr.HTML
@@ -66,6 +91,8 @@ class LibraryTab:
 class Page:
     """Every component an event reads or writes."""
 
+    header: gr.HTML
+    """The title and the knowledge base in one line (documents, years)."""
     mode: gr.HTML
     """The line above the tabs that says how answers are made."""
     chat: ChatPanel
@@ -86,43 +113,93 @@ def _conversation() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button]:
 
     chat = gr.Chatbot(
         label="对话",
+        show_label=False,  # a label box over the first message hides it
         height=460,
         render_markdown=False,
         sanitize_html=True,
         latex_delimiters=[],
         buttons=["copy"],
-        feedback_options=None,
+        feedback_options=("Like", "Dislike"),
         elem_id="chat",
     )
     with gr.Row():
         box = gr.Textbox(
-            show_label=False, placeholder=PLACEHOLDER, scale=5, max_lines=4, elem_id="question"
+            label="问题",  # read by screen readers
+            show_label=False,
+            placeholder=PLACEHOLDER,
+            scale=5,
+            max_lines=4,
+            elem_id="question",
         )
         send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
-        stop = gr.Button("停止", variant="stop", scale=1, elem_id="stop")
+        # 发送 turns into 停止 while an answer is written
+        stop = gr.Button("停止", variant="secondary", scale=1, visible=False, elem_id="stop")
     return chat, box, send, stop
 
 
+def _feedback_panel() -> FeedbackPanel:
+    import gradio as gr
+
+    with gr.Column(visible=False, variant="panel", elem_id="feedback") as group:
+        gr.HTML("<p class='feedback-head'>这条回答哪里不对？您的纠正会成为回归测试。</p>")
+        right = gr.Textbox(label="正确答案", placeholder="例如：378家", elem_id="fb-right")
+        not_in_docs = gr.Checkbox(label="文档里没有答案（应当回答“没有找到”）", elem_id="fb-none")
+        passage = gr.Textbox(
+            label="正确的原文（可选：从文档中复制含答案的句子）", lines=2, elem_id="fb-passage"
+        )
+        with gr.Row():
+            submit = gr.Button("提交纠正", variant="primary", elem_id="fb-submit")
+            cancel = gr.Button("取消", elem_id="fb-cancel")
+    status = gr.HTML("", js_on_load=None, elem_id="fb-status")
+    turn = gr.State(-1)
+    return FeedbackPanel(group, right, not_in_docs, passage, submit, cancel, status, turn)
+
+
 def _chat_panel(suggestions: list[str], scripts: list[str]) -> ChatPanel:
-    """The left column; `suggestions` (questions from the documents) as examples, when any;
+    """The left column; `suggestions` (questions from the documents) as buttons that ask them;
     `scripts`: the 回答用字 choices."""
     import gradio as gr
 
     with gr.Column(scale=3):
         chat, box, send, stop = _conversation()
+        asked: list[tuple[gr.Button, str]] = []
         if suggestions:
-            gr.Examples(
-                [[q] for q in suggestions],
-                inputs=[box],
-                label="可以这样问（取自文档）",
-                elem_id="suggestions",
-            )
+            gr.HTML("<span class='suggest-label'>可以这样问（取自文档，点一下即提问）：</span>")
+            with gr.Row(elem_id="suggestions"):
+                for i, question in enumerate(suggestions):
+                    button = gr.Button(question, size="sm", elem_id=f"suggest-{i}")
+                    asked.append((button, question))
+        feedback = _feedback_panel()
         with gr.Row():
             script = gr.Radio(scripts, value="跟随提问", label="回答用字", elem_id="script")
             clear_all = gr.Button("清空对话", elem_id="clear")
-            export_md = gr.DownloadButton("导出 Markdown", visible=False, elem_id="export-md")
-            export_json = gr.DownloadButton("导出 JSON", visible=False, elem_id="export-json")
-    return ChatPanel(chat, box, send, stop, script, clear_all, export_md, export_json)
+        with gr.Row(elem_id="exports"):
+            export_md = gr.DownloadButton(
+                "导出本条（Markdown）", visible=False, elem_id="export-md"
+            )
+            export_json = gr.DownloadButton(
+                "导出本条（JSON）", visible=False, elem_id="export-json"
+            )
+            talk_md = gr.DownloadButton(
+                "导出整段对话（Markdown）", visible=False, elem_id="talk-md"
+            )
+            talk_json = gr.DownloadButton(
+                "导出整段对话（JSON）", visible=False, elem_id="talk-json"
+            )
+    return ChatPanel(
+        chat,
+        box,
+        send,
+        stop,
+        asked,
+        script,
+        clear_all,
+        export_md,
+        export_json,
+        talk_md,
+        talk_json,
+        feedback,
+    )
 
 
 def _side_panel() -> SidePanel:
@@ -130,10 +207,10 @@ def _side_panel() -> SidePanel:
 
     with gr.Column(scale=2), gr.Tabs() as tabs:
         with gr.Tab("来源", id="sources"):
-            empty = render.sources_html(None)
+            empty = cards.sources_html(None)
             sources = gr.HTML(empty, css_template=PAGE_CSS, js_on_load=CITE_JS, elem_id="sources")
         with gr.Tab("原文", id="document"):
-            empty = render.document_html(None)
+            empty = cards.document_html(None)
             doc_view = gr.HTML(empty, css_template=PAGE_CSS, js_on_load=None, elem_id="document")
     return SidePanel(tabs, sources, doc_view)
 
@@ -145,6 +222,19 @@ def _library_tab(library: LibraryCallbacks) -> LibraryTab:
         table = gr.Dataframe(
             headers=KB_HEADERS, value=library.table, interactive=False, elem_id="kb-table"
         )
+        with gr.Row(elem_id="kb-edit"):
+            edit_pick = gr.Dropdown(
+                choices=[],
+                value=None,
+                label="修改文档信息（按标题选择）",
+                scale=3,
+                elem_id="kb-edit-pick",
+            )
+            edit_date = gr.Textbox(
+                label="日期", placeholder="2025-03-01", scale=1, elem_id="kb-date"
+            )
+            edit_issuer = gr.Textbox(label="发布者", scale=2, elem_id="kb-issuer")
+            edit_save = gr.Button("保存", scale=1, elem_id="kb-save")
         files = gr.File(
             label="上传文档（.txt .md .docx .pdf）",
             file_count="multiple",
@@ -162,7 +252,22 @@ def _library_tab(library: LibraryCallbacks) -> LibraryTab:
             confirm_line = gr.HTML("", js_on_load=None, elem_id="kb-confirm-box")
             yes = gr.Button("确认删除", variant="stop", elem_id="kb-confirm-yes")
             no = gr.Button("取消", elem_id="kb-confirm-no")
-    return LibraryTab(table, files, add, status, pick, delete, confirm, confirm_line, yes, no)
+    return LibraryTab(
+        table,
+        edit_pick,
+        edit_date,
+        edit_issuer,
+        edit_save,
+        files,
+        add,
+        status,
+        pick,
+        delete,
+        confirm,
+        confirm_line,
+        yes,
+        no,
+    )
 
 
 def layout(
@@ -171,8 +276,8 @@ def layout(
     """Every component, in the page's order; `mode_line` says how answers are made."""
     import gradio as gr
 
-    gr.Markdown(f"## {TITLE}")
-    mode = gr.HTML(mode_line, js_on_load=None)
+    header = gr.HTML(header_html(""), js_on_load=None, elem_id="page-head")  # filled on load
+    mode = gr.HTML(mode_line, js_on_load=None, elem_id="mode")
     with gr.Tabs(elem_id="main-tabs"):
         with gr.Tab("问答", id="chat"), gr.Row():
             chat = _chat_panel(suggestions, scripts)
@@ -182,4 +287,4 @@ def layout(
     answers = gr.State([])
     pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
     open_pick = gr.Button("open", visible="hidden", elem_id="cite-open")
-    return Page(mode, chat, side, kb, answer, answers, pick, open_pick)
+    return Page(header, mode, chat, side, kb, answer, answers, pick, open_pick)

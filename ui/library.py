@@ -19,13 +19,14 @@ from typing import Any
 
 import gradio as gr
 
-from rag.errors import RagError
-from rag.pipeline import add_files, delete_document, documents_table
+from rag.errors import RagError, in_chinese
+from rag.pipeline import add_files, delete_document, describe_document, documents_table
 from rag.settings import Settings
-from ui.callbacks import Engines
-from ui.render import public, text
+from ui.callbacks import Engines, page_error
+from ui.features import corpus_line
+from ui.render import header_html, public, text
 
-KB_COLUMNS = ("doc_id", "title", "date", "script", "chunks", "source")
+KB_COLUMNS = ("title", "date", "issuer", "script", "chunks", "source")
 """The `documents_table` fields the tab's table shows, in its columns' order."""
 
 
@@ -47,9 +48,27 @@ class LibraryCallbacks:
         return _table(self._rows())
 
     def refresh(self) -> tuple[Any, ...]:
-        """The table and the delete picker as the index is now (on page load), nothing picked."""
+        """The table, the pickers and the page header as the index is now (on page load),
+        nothing picked."""
         rows = self._rows()
-        return _table(rows), gr.Dropdown(choices=_choices(rows), value=None)
+        picker = gr.Dropdown(choices=_choices(rows), value=None)
+        return _table(rows), picker, picker, header_html(corpus_line(rows))
+
+    def pick_for_edit(self, doc_id: str | None) -> tuple[str, str]:
+        """The date and issuer of the document picked, to correct."""
+        row = next((r for r in self._rows() if r["doc_id"] == doc_id), None)
+        return (row["date"], row["issuer"]) if row else ("", "")
+
+    def save_meta(self, doc_id: str | None, date: str, issuer: str) -> tuple[Any, ...]:
+        """保存: the picked upload's date and issuer as given (re-indexed with them)."""
+        if not doc_id:
+            return self._after("请先选择要修改的文档。")
+        try:
+            describe_document(doc_id, self.settings, date, issuer)
+        except RagError as exc:
+            return self._after(f"未保存：{public(in_chinese(exc))}")
+        self.engines.changed()
+        return self._after(f"已保存《{self._title(doc_id)}》的日期和发布者。")
 
     def _title(self, doc_id: str) -> str:
         return next((r["title"] or doc_id for r in self._rows() if r["doc_id"] == doc_id), doc_id)
@@ -74,14 +93,14 @@ class LibraryCallbacks:
         try:
             report, rejected = add_files(paths, settings, step) if paths else (None, [])
         except RagError as exc:
-            return self._after(f"未加入：{public(str(exc))}")
+            return self._after(f"未加入：{public(in_chinese(exc))}")
         self.engines.changed()
         added = (report.added + report.updated) if report else []
         lines = [f"已加入 {len(added)} 个文档" + (f"：{'、'.join(added)}" if added else "")]
         lines += [f"已在知识库中（内容未变）：{d}" for d in (report.unchanged if report else [])]
         cap = settings.ui_max_upload_mb
         lines += [f"未加入 {name}：文件太大（上限 {cap} MB）" for name in too_big]
-        lines += [f"未加入 {Path(r.path).name}：{public(r.reason)}" for r in rejected]
+        lines += [f"未加入 {Path(r.path).name}：{public(r.zh or r.reason)}" for r in rejected]
         return self._after(*lines)
 
     def ask_delete(self, doc_id: str | None) -> tuple[Any, ...]:
@@ -98,7 +117,7 @@ class LibraryCallbacks:
         try:
             delete_document(doc_id, self.settings)
         except RagError as exc:
-            return self._after(f"未删除：{public(str(exc))}")
+            return self._after(f"未删除：{public(in_chinese(exc))}")
         self.engines.changed()
         return self._after(f"已删除《{title}》")
 
@@ -106,8 +125,9 @@ class LibraryCallbacks:
         return "<p id='kb-status'>已取消删除。</p>", *_confirm(None)
 
     def _after(self, *lines: str) -> tuple[Any, ...]:
-        """What every add or delete shows: the table, the status lines, the picker rebuilt with
-        nothing picked, the upload box emptied, the confirmation hidden."""
+        """What every add, delete or edit shows: the table, the status lines, the pickers rebuilt
+        with nothing picked, the upload box emptied, the confirmation hidden, the header's
+        corpus line."""
         status = "<br>".join(text(line) for line in lines)
         rows = self._rows()
         return (
@@ -116,6 +136,8 @@ class LibraryCallbacks:
             gr.Dropdown(choices=_choices(rows), value=None),
             gr.File(value=None),
             *_confirm(None),
+            gr.Dropdown(choices=_choices(rows), value=None),
+            header_html(corpus_line(rows)),
         )
 
     def list_documents_api(self) -> list[dict[str, Any]]:
@@ -128,7 +150,7 @@ class LibraryCallbacks:
         try:
             doc = self.engines.document(doc_id)
         except RagError as exc:
-            raise gr.Error(text(public(str(exc))), print_exception=False) from None
+            raise page_error(public(in_chinese(exc))) from None
         meta = doc.meta
         return {
             "doc_id": doc.doc_id,

@@ -68,7 +68,8 @@ def chat(
         raise
     except Exception as exc:  # the openai client's errors, or httpx's inside a stream
         attempts = 1 + max(0, settings.llm_max_retries) if retried(exc) and not started else 1
-        raise ServiceError(describe(exc, settings, attempts, started)) from exc
+        zh = "大模型服务中途断开，请重新提问" if started else "大模型服务调用失败，请稍后再试"
+        raise ServiceError(describe(exc, settings, attempts, started), zh=zh) from exc
 
 
 def describe(exc: Exception, settings: Settings, attempts: int, started: bool = False) -> str:

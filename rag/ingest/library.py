@@ -8,7 +8,9 @@ a snapshot: after a change the caller opens a new one (`rag.pipeline.open_engine
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -20,7 +22,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from rag.errors import UserError
 from rag.ingest import lexicalfile
 from rag.ingest.lock import writer_lock
-from rag.ingest.readers import Rejected, read_catalog, read_file, same_text
+from rag.ingest.readers import CATALOG, Rejected, read_catalog, read_file, same_text
 from rag.ingest.store import Store
 from rag.ingest.sync import IngestReport, sync
 from rag.settings import Settings
@@ -62,17 +64,25 @@ def add_files(
                 target = _upload_target(path, folder)
                 doc = read_file(path, catalog)
                 if doc.doc_id in docs:
-                    raise UserError(f"duplicate document id '{doc.doc_id}' in these files")
+                    raise UserError(
+                        f"duplicate document id '{doc.doc_id}' in these files",
+                        zh=f"这批文件中有两个同名文档“{doc.doc_id}”",
+                    )
                 if str(known.get(doc.doc_id, {}).get("source", target)) != str(target):
                     raise UserError(
                         f"a document '{doc.doc_id}' from another file is already there;"
-                        " rename this file or delete that document first"
+                        " rename this file or delete that document first",
+                        zh=f"知识库里已有来自另一个文件的同名文档“{doc.doc_id}”，"
+                        "请给这个文件改名，或先删除那个文档",
                     )
                 twin = same_text(doc, [*present, *docs.values()])
                 if twin:
-                    raise UserError(f"same text as document '{twin}'; not added twice")
+                    raise UserError(
+                        f"same text as document '{twin}'; not added twice",
+                        zh=f"内容与文档“{twin}”相同，不重复加入",
+                    )
             except UserError as exc:
-                rejected.append(Rejected(str(path), str(exc)))
+                rejected.append(Rejected(str(path), str(exc), exc.zh))
                 continue
             _copy(path, target)
             docs[doc.doc_id] = replace(doc, source=str(target))
@@ -87,7 +97,9 @@ def _upload_target(path: Path, folder: Path) -> Path:
     is used (no `/`), and `..`, hidden names and control characters are refused."""
     name = path.name
     if name in ("", ".", "..") or name.startswith(".") or any(ord(c) < 32 for c in name):
-        raise UserError(f"unsafe file name {name!r}; rename the file")
+        raise UserError(
+            f"unsafe file name {name!r}; rename the file", zh="文件名不安全，请改名后上传"
+        )
     return folder.resolve() / name
 
 
@@ -102,7 +114,10 @@ def _copy(path: Path, target: Path) -> None:
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise UserError(f"cannot copy {path.name} into {target.parent} ({exc.strerror})") from None
+        raise UserError(
+            f"cannot copy {path.name} into {target.parent} ({exc.strerror})",
+            zh=f"无法保存 {path.name}（{exc.strerror}）",
+        ) from None
 
 
 def delete_document(doc_id: str, settings: Settings) -> None:
@@ -113,7 +128,10 @@ def delete_document(doc_id: str, settings: Settings) -> None:
         store = Store(settings, create=False)
         record = store.manifest().get(doc_id)
         if record is None:
-            raise UserError(f"no document '{doc_id}' in the index; the documents table lists ids")
+            raise UserError(
+                f"no document '{doc_id}' in the index; the documents table lists ids",
+                zh="知识库中没有这个文档（可能已被删除），请刷新页面",
+            )
         marker = store.marker()
         if marker is not None:  # removing may be cut short: the next ingest then sweeps
             marker.touch()
@@ -143,3 +161,45 @@ def documents_table(settings: Settings, store: Store | None = None) -> list[dict
         }
         for doc_id, meta in sorted(store.manifest().items())
     ]
+
+
+_DATE = re.compile(r"(?:19|20)\d{2}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+
+
+def describe_document(doc_id: str, settings: Settings, date: str, issuer: str) -> IngestReport:
+    """Set an uploaded document's date and issuer (what was detected from its text, corrected by
+    a person). They are written to the uploads' `catalog.json` (a catalog entry wins over
+    detection, and survives a re-upload), then the document is re-read from its copy there.
+    Documents from elsewhere are described by the catalog beside their own files."""
+    date, issuer = date.strip(), " ".join(issuer.split())
+    if date and not _DATE.fullmatch(date):
+        raise UserError(
+            f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
+            zh="日期格式应为 2025、2025-03 或 2025-03-01",
+        )
+    record = Store(settings, create=False).manifest().get(doc_id)
+    if record is None:
+        raise UserError(
+            f"no document '{doc_id}' in the index; the documents table lists ids",
+            zh="知识库中没有这个文档（可能已被删除），请刷新页面",
+        )
+    source = Path(str(record.get("source", "")))
+    folder = uploads_dir(settings)
+    if source.parent != folder.resolve():
+        raise UserError(
+            f"'{doc_id}' was not uploaded: edit the catalog.json beside {source.name}",
+            zh="只能修改上传的文档；其他文档的信息写在它所在文件夹的 catalog.json 里",
+        )
+    path = folder / CATALOG
+    catalog = {"documents": read_catalog(folder)}
+    catalog["documents"][doc_id] = catalog["documents"].get(doc_id, {}) | {
+        "date": date,
+        "issuer": issuer,
+    }
+    partial = path.with_name(f".{CATALOG}.part")
+    partial.write_text(json.dumps(catalog, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    report, rejected = add_files([source], settings)
+    if rejected:
+        raise UserError(rejected[0].reason, zh=rejected[0].zh)
+    return report

@@ -48,7 +48,8 @@ def writer_lock(settings: Settings) -> Iterator[None]:
     except Timeout:
         raise UserError(
             f"another process (pid {_holder(path)}) is writing the index in {settings.data_dir};"
-            " wait for it to finish"
+            " wait for it to finish",
+            zh="另一个程序正在写入知识库，请等它完成后再试",
         ) from None
     try:
         yield

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from rag.errors import UserError
 from rag.ingest.clean import display_text
+from rag.ingest.masthead import stated_date, stated_issuer
 from rag.text.script import detect_script
 from rag.types import DocMeta, SourceDoc
 
@@ -53,6 +54,8 @@ class Rejected:
 
     path: str
     reason: str
+    zh: str = ""
+    """The reason in Simplified Chinese, for the page ("" when none was given)."""
 
 
 NO_HAN = -1.0
@@ -65,7 +68,10 @@ def decode(data: bytes) -> str:
         with contextlib.suppress(UnicodeDecodeError):
             return data.decode("utf-16")
     if b"\x00" in data:
-        raise UserError("binary file (contains NUL bytes); give a .txt, .md, .docx or .pdf file")
+        raise UserError(
+            "binary file (contains NUL bytes); give a .txt, .md, .docx or .pdf file",
+            zh="这是二进制文件（含 NUL 字节），请上传 .txt、.md、.docx 或 .pdf 文件",
+        )
     with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8-sig")
     readings = []
@@ -78,7 +84,8 @@ def decode(data: bytes) -> str:
         return best
     raise UserError(
         "not UTF-8, and as GB18030 or Big5 the text is garbled (another encoding?);"
-        " re-save the file as UTF-8"
+        " re-save the file as UTF-8",
+        zh="不是 UTF-8 编码，按 GB18030 或 Big5 读出来是乱码，请另存为 UTF-8 后再上传",
     )
 
 
@@ -109,20 +116,25 @@ def docx_text(data: bytes) -> str:
 
     if data.startswith(_OLE_MAGIC):
         raise UserError(
-            "password-protected or old-format Word file; save it as an unprotected .docx"
+            "password-protected or old-format Word file; save it as an unprotected .docx",
+            zh="Word 文件有密码或是旧格式（.doc），请另存为无密码的 .docx",
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
         if inflated > MAX_UNZIPPED_BYTES:
-            raise UserError(f"unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MiB; split it")
+            raise UserError(
+                f"unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MiB; split it",
+                zh=f"解压后超过 {MAX_UNZIPPED_BYTES // 2**20} MiB，请拆分后上传",
+            )
         blocks = list(docx.Document(io.BytesIO(data)).iter_inner_content())
         paragraphs = [_table_text(b) if isinstance(b, Table) else b.text for b in blocks]
     except UserError:
         raise
     except Exception:  # python-docx raises zip, XML, key and OPC errors on damaged files
         raise UserError(
-            "not a readable .docx (damaged file?); open and re-save it in Word"
+            "not a readable .docx (damaged file?); open and re-save it in Word",
+            zh="无法读取这个 .docx（文件损坏？），请在 Word 中打开后重新保存",
         ) from None
     return "\n\n".join(p for p in paragraphs if p.strip())
 
@@ -164,15 +176,27 @@ def pdf_text(data: bytes) -> str:
             for page in PdfReader(io.BytesIO(data)).pages:
                 pages.append(_strip_page_numbers(page.extract_text() or ""))
         except (FileNotDecryptedError, DependencyError):
-            raise UserError("password-protected PDF; save an unprotected copy") from None
+            raise UserError(
+                "password-protected PDF; save an unprotected copy",
+                zh="PDF 有密码，请另存一份无密码的",
+            ) from None
         except Exception:  # pypdf raises many types (and bare Python errors) on damaged files
-            raise UserError("not a readable PDF (damaged or truncated?); re-export it") from None
+            raise UserError(
+                "not a readable PDF (damaged or truncated?); re-export it",
+                zh="无法读取这个 PDF（损坏或不完整？），请重新导出",
+            ) from None
     text = "\n\n".join(p for p in pages if p.strip()).replace("\x00", "")
     if not text.strip():
-        raise UserError("no text layer (scanned PDF?); give a text PDF or .txt")
+        raise UserError(
+            "no text layer (scanned PDF?); give a text PDF or .txt",
+            zh="PDF 里没有文字层（扫描件？），请上传可复制文字的 PDF 或 .txt",
+        )
     unreadable = sum(c == "\ufffd" or "\ue000" <= c <= "\uf8ff" for c in text)
     if unreadable > len(text.strip()) / 4:
-        raise UserError("PDF text layer is unreadable (fonts without a Unicode map); give a .txt")
+        raise UserError(
+            "PDF text layer is unreadable (fonts without a Unicode map); give a .txt",
+            zh="PDF 的文字无法识别（字体缺少 Unicode 映射），请上传 .txt",
+        )
     return text
 
 
@@ -201,7 +225,9 @@ def read_catalog(folder: Path) -> dict[str, dict[str, str]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UserError(f"{path}: not a valid JSON catalog ({exc})") from None
+        raise UserError(
+            f"{path}: not a valid JSON catalog ({exc})", zh=f"{path.name} 不是有效的 JSON 目录文件"
+        ) from None
     return {str(k): v for k, v in data.get("documents", data).items()}
 
 
@@ -209,12 +235,15 @@ def make_doc(doc_id: str, raw: str, entry: dict[str, str], source: str = "") -> 
     """Clean one decoded text into a `SourceDoc` (raises `UserError` when nothing is left)."""
     text = display_text(raw)
     if not text.strip():
-        raise UserError("no text left after cleaning (empty file?)")
+        raise UserError(
+            "no text left after cleaning (empty file?)", zh="清理后没有剩下文字（空文件？）"
+        )
     first_line = text.split("\n", 1)[0].strip()
     meta = DocMeta(
         title=entry.get("title") or (first_line if len(first_line) <= 60 else doc_id),
-        date=str(entry.get("date", "")),
-        issuer=entry.get("issuer", ""),
+        # a catalog entry wins, even an empty one; else what the document states (masthead)
+        date=str(entry["date"]) if "date" in entry else stated_date(text),
+        issuer=entry["issuer"] if "issuer" in entry else stated_issuer(text),
         kind=entry.get("kind", ""),
         script=entry.get("script") or detect_script(text),
         note=entry.get("note", ""),
@@ -237,19 +266,26 @@ def _candidates(paths: Sequence[Path]) -> Iterable[Path]:
 def read_file(path: Path, catalog: dict[str, dict[str, str]]) -> SourceDoc:
     if path.suffix.lower() not in SUPPORTED:
         raise UserError(
-            f"unsupported file type '{path.suffix or path.name}' (use .txt, .md, .docx or .pdf)"
+            f"unsupported file type '{path.suffix or path.name}' (use .txt, .md, .docx or .pdf)",
+            zh=f"不支持的文件类型“{path.suffix or path.name}”（请用 .txt、.md、.docx 或 .pdf）",
         )
     if not path.is_file():
-        raise UserError("no such file")
+        raise UserError("no such file", zh="文件不存在")
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise UserError(f"larger than {MAX_FILE_BYTES // 2**20} MiB; split it first")
+        raise UserError(
+            f"larger than {MAX_FILE_BYTES // 2**20} MiB; split it first",
+            zh=f"文件超过 {MAX_FILE_BYTES // 2**20} MiB，请先拆分",
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UserError(f"cannot read ({exc.strerror})") from None
+        raise UserError(f"cannot read ({exc.strerror})", zh="无法读取这个文件") from None
     doc_id = path.stem
     if not doc_id.strip() or any(unicodedata.category(c)[0] == "C" for c in doc_id):
-        raise UserError(f"unusable file name {path.name!r} (control characters?); rename it")
+        raise UserError(
+            f"unusable file name {path.name!r} (control characters?); rename it",
+            zh="文件名不可用（含控制字符？），请改名后上传",
+        )
     raw = extract(path.suffix.lower(), data)
     return make_doc(doc_id, raw, catalog.get(doc_id, {}), str(path.resolve()))
 
@@ -266,7 +302,7 @@ def read_corpus(paths: Sequence[Path]) -> tuple[list[SourceDoc], list[Rejected]]
                 catalogs[folder] = read_catalog(folder)
             doc = read_file(path, catalogs[folder])
         except UserError as exc:
-            rejected.append(Rejected(str(path), str(exc)))
+            rejected.append(Rejected(str(path), str(exc), exc.zh))
             continue
         if doc.doc_id in docs:
             rejected.append(Rejected(str(path), f"duplicate document id '{doc.doc_id}'"))

@@ -59,7 +59,8 @@ def _client(settings: Settings) -> Any:
             raise ServiceError(
                 f"cannot reach the Chroma server at {settings.store_label()} "
                 f"({type(exc).__name__});"
-                " start it with `chroma run` or unset RAG_CHROMA_HOST"
+                " start it with `chroma run` or unset RAG_CHROMA_HOST",
+                zh="连不上向量库服务器，请联系管理员启动它",
             ) from None
     return chromadb.PersistentClient(path=str(settings.data_dir), settings=chroma_settings)
 
@@ -71,7 +72,10 @@ class Store:
         self.settings = settings
         self.name = settings.index_identity()
         if not create and not settings.chroma_host and not settings.data_dir.exists():
-            raise UserError(f"no index yet in {settings.data_dir}; run `rag ingest` first")
+            raise UserError(
+                f"no index yet in {settings.data_dir}; run `rag ingest` first",
+                zh="知识库还是空的：请先在“知识库”页上传文档，或运行 `rag ingest`",
+            )
         client = _client(settings)
         self.client = client
         try:
@@ -90,9 +94,13 @@ class Store:
             missing = any(w in str(exc).lower() for w in ("does not exist", "not found"))
             if not create and missing:
                 raise UserError(
-                    f"no index '{self.name}' in {settings.store_label()}; run `rag ingest` first"
+                    f"no index '{self.name}' in {settings.store_label()}; run `rag ingest` first",
+                    zh="知识库还是空的：请先在“知识库”页上传文档，或运行 `rag ingest`",
                 ) from None
-            raise ServiceError(f"Chroma at {settings.store_label()} failed: {exc}") from None
+            raise ServiceError(
+                f"Chroma at {settings.store_label()} failed: {exc}",
+                zh="向量库调用失败，请稍后再试或联系管理员",
+            ) from None
         self.vector_store = ChromaVectorStore.from_collection(self.chunks)
 
     def manifest(self) -> dict[str, dict[str, Any]]:
@@ -119,7 +127,10 @@ class Store:
     def document(self, doc_id: str) -> SourceDoc:
         got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:
-            raise UserError(f"no document '{doc_id}' in the index; `rag ask` lists cited ids")
+            raise UserError(
+                f"no document '{doc_id}' in the index; `rag ask` lists cited ids",
+                zh="知识库中没有这个文档（可能已被删除）",
+            )
         return _doc_from_record(doc_id, got["documents"][0] or "", got["metadatas"][0] or {})
 
     def chunk_records(self) -> list[tuple[str, str, dict[str, Any]]]:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from rag.question.analysis import YEAR, cue
 from rag.question.words import question_words
 from rag.text import guard
+from rag.text.names import tagged
 from rag.text.places import places_in
 from rag.text.script import in_script, is_traditional, search_key
 
@@ -20,6 +21,7 @@ _FOLLOW_UP = re.compile(
     r"到(?:19|20)\d\d)|呢\W*$"
 )
 _SHORT = 8
+_NOUNS = frozenset({"n", "ns", "nr", "nt", "nrt", "nrfg"})  # not nz: jieba tags 印发 so
 _ASKER = re.compile(r"是?谁|哪位")
 
 
@@ -39,11 +41,25 @@ def _periods(key: str) -> set[str]:
     return {p.strip() for p in _PERIOD.findall(key)}
 
 
-def is_follow_up(question: str) -> bool:
-    """Does the question lean on the one before: a pointer word (`那`, `这个`, `…呢？`) or too
-    short to stand alone?"""
+def is_follow_up(question: str, previous: str = "") -> bool:
+    """Does the question lean on the one before: a pointer word (`那`, `这个`, `…呢？`), or too
+    short to stand alone? A short question that asks something of its own about nouns of its
+    own (three characters or more, by jieba's tags) that the one before never used
+    (`河畔城有几座石桥？` after a question on firms) starts a new topic."""
     key = search_key(question)
-    return bool(_FOLLOW_UP.search(key)) or len(re.sub(r"\W", "", key)) <= _SHORT
+    if _FOLLOW_UP.search(key):
+        return True
+    if len(re.sub(r"\W", "", key)) > _SHORT:
+        return False
+    own = [w for w, tag, _ in tagged(key) if tag in _NOUNS]  # what it asks about
+    if not previous or not _asks_something(key) or sum(map(len, own)) < 3:
+        return True  # `营收多少？`, `谁写的？`: what is asked about is the question before's
+    return bool(_pairs(own) & _pairs(search_key(previous).split()))
+
+
+def _pairs(runs: Sequence[str]) -> set[str]:
+    """The Han character pairs of runs of text (what a question is about)."""
+    return {w[i : i + 2] for w in runs for i in range(len(w) - 1)}
 
 
 def condense(question: str, previous: Sequence[str]) -> str:
@@ -52,7 +68,7 @@ def condense(question: str, previous: Sequence[str]) -> str:
     follow-up itself (`2022年合肥有多少家新能源车企？` + `那西安呢？` -> `2022年西安有多少家新能源
     车企？ 那西安呢？`). A question that stands alone (no pointer word, not very short) is kept as
     is."""
-    if not previous or not is_follow_up(question):
+    if not previous or not is_follow_up(question, previous[-1]):
         return question
     key = search_key(question)
     base = search_key(previous[-1])

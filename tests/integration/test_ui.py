@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from bench.harness import free_port
 from rag.pipeline import ingest
 from rag.settings import Settings
-from ui.app import build_app
+from ui.app import build_app, launch_options
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -54,9 +54,8 @@ def _settings(data_dir: Path) -> Settings:
 def _serving(settings: Settings) -> Iterator[str]:
     """The page on a free loopback port, engine opened lazily as `rag serve` may."""
     app = build_app(settings)
-    _, url, _ = app.launch(
-        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
-    )
+    options = launch_options(settings) | {"server_port": free_port(), "quiet": True}
+    _, url, _ = app.launch(prevent_thread_lock=True, **options)  # as `rag serve` launches it
     try:
         yield url
     finally:
@@ -100,6 +99,7 @@ def _ask(page: Page, question: str) -> Locator:
     page.locator("#question textarea").fill(question)
     page.locator("#send").click()
     expect(answers).to_have_count(before + 1, timeout=20_000)
+    expect(page.locator("#send")).to_be_visible(timeout=20_000)  # 停止 is 发送 again: answered
     return answers.last
 
 
@@ -119,13 +119,13 @@ def test_api_answers_with_citation(seeds_url: str) -> None:
 
 def test_api_errors_are_one_line_messages(seeds_url: str, tmp_path: Path) -> None:
     client = Client(seeds_url, verbose=False, analytics_enabled=False)
-    with pytest.raises(AppError, match="empty question"):
+    with pytest.raises(AppError, match="问题是空的"):
         client.predict("   ", api_name="/ask")
-    with pytest.raises(AppError, match="question too long"):
+    with pytest.raises(AppError, match="问题太长"):
         client.predict("问" * 2001, api_name="/ask")
     with _serving(_settings(tmp_path / "never_ingested")) as url:
         empty = Client(url, verbose=False, analytics_enabled=False)
-        with pytest.raises(AppError, match="no index yet") as caught:
+        with pytest.raises(AppError, match="知识库还是空的") as caught:
             empty.predict(Q_SIMPLIFIED, api_name="/ask")
     assert "Traceback" not in str(caught.value) and "\n" not in str(caught.value)
     assert str(tmp_path) not in str(caught.value)  # no server path on the page
@@ -152,8 +152,9 @@ def test_page_shows_errors_and_keeps_the_conversation(page: Page, seeds_url: str
     page.locator("#question textarea").fill("   ")
     page.locator("#send").click()
     toast = page.get_by_test_id("toast-text")
-    expect(toast).to_contain_text("empty question")
+    expect(toast).to_contain_text("问题是空的")
     expect(toast).not_to_contain_text("Traceback")
+    expect(page.locator(".toast-title").first).to_contain_text("出错")
     expect(page.get_by_test_id("toast-body")).to_have_css("opacity", "1")  # faded in, seen
     _screenshot(page, "ui_error")
     expect(page.get_by_test_id("bot").last).to_contain_text("2300")  # not hidden by the error
@@ -319,18 +320,26 @@ def test_the_stop_button_stops_an_answer_in_progress(
     llm_server.script = lambda request: Reply(text="这个回答不应出现。[1]", delay=3.0)
     try:
         page.goto(llm_url)
-        page.locator("#question textarea").fill(Q_SIMPLIFIED)
-        page.locator("#send").click()
-        page.wait_for_timeout(800)
-        box = page.locator("#question textarea")
-        expect(box).to_be_disabled()  # locked while the answer is written: nothing typed is lost
-        expect(box).to_have_value("")
-        expect(page.locator("#chat")).to_contain_text(Q_SIMPLIFIED)  # the question is in the chat
-        page.locator("#stop").click()
+        box, send, stop = (page.locator(s) for s in ("#question textarea", "#send", "#stop"))
+        expect(stop).to_be_hidden()  # no red button while nothing is being answered
+        box.fill(Q_SIMPLIFIED)
+        send.click()
+        expect(page.get_by_test_id("bot").last).to_contain_text("正在检索…")
+        expect(stop).to_be_visible()  # 发送 has turned into 停止
+        expect(send).to_be_hidden()
+        expect(box).to_have_value("")  # the question is in the chat, the box is free
+        expect(page.locator("#chat")).to_contain_text(Q_SIMPLIFIED)
+        box.fill("正在输入的下一个问题")  # typed while answering: kept
+        stop.click()
+        expect(page.get_by_test_id("bot").last).to_contain_text("已停止")
+        expect(send).to_be_visible()
+        expect(stop).to_be_hidden()
         expect(box).to_be_enabled()
+        expect(box).to_have_value("正在输入的下一个问题")
         page.wait_for_timeout(4000)  # the model would have answered by now
         expect(page.locator("#chat")).not_to_contain_text("这个回答不应出现")
         expect(page.locator("#sources")).not_to_contain_text(QUOTE)
+        expect(page.locator("#export-md")).to_be_hidden()  # nothing to export for a stopped one
         _screenshot(page, "ui_stopped")
     finally:
         llm_server.script = _fact_and_invention
@@ -357,6 +366,7 @@ def test_upload_a_document_ask_about_it_then_delete_it(
     upload = tmp_path / "test_town_report.docx"
     word = docx.Document()
     word.add_paragraph("测试镇机器人产业报告")
+    word.add_paragraph("2025年3月1日 测试镇工业和信息化局")  # a masthead: date and issuer
     word.add_paragraph("2024年，测试镇机器人产业产值达到4321万元，同比增长12%。")
     word.save(str(upload))
     broken = tmp_path / "broken.pdf"
@@ -364,14 +374,34 @@ def test_upload_a_document_ask_about_it_then_delete_it(
     page.goto(kb_url)
     page.get_by_role("tab", name="知识库").click()
     table = page.locator("#kb-table")
-    expect(table).to_contain_text("003_3d025acabf282a01")
+    expect(table).to_contain_text("中國最強地級市")
+    expect(table).not_to_contain_text("003_3d025acabf282a01")  # titles, not ids
     page.locator("#kb-upload input[type=file]").set_input_files([str(upload), str(broken)])
     page.locator("#kb-add").click()
     status = page.locator("#kb-status")
     expect(status).to_contain_text("已加入 1 个文档：test_town_report")
     expect(status).to_contain_text("未加入 broken.pdf")
     expect(table).to_contain_text("test_town_report")
+    row = table.locator("tr", has_text="test_town_report")
+    expect(row).to_contain_text("2025-03-01")  # detected from the text, as is the issuer
+    expect(row).to_contain_text("测试镇工业和信息化局")
     _screenshot(page, "ui_knowledge_base")
+    # corrected by hand: the date and issuer as given, kept
+    page.locator("#kb-edit-pick input").fill("测试镇机器人产业报告")
+    page.get_by_role("option", name=re.compile("测试镇机器人产业报告")).first.click()
+    expect(page.locator("#kb-date input")).to_have_value("2025-03-01")
+    page.locator("#kb-date input").fill("2025-03-02")
+    page.locator("#kb-issuer input").fill("测试镇经济发展局")
+    page.locator("#kb-save").click()
+    expect(status).to_contain_text("已保存《测试镇机器人产业报告》的日期和发布者")
+    expect(row).to_contain_text("2025-03-02")
+    expect(row).to_contain_text("测试镇经济发展局")
+    page.locator("#kb-edit-pick input").fill("测试镇机器人产业报告")
+    page.get_by_role("option", name=re.compile("测试镇机器人产业报告")).first.click()
+    page.locator("#kb-date input").fill("三月")
+    page.locator("#kb-save").click()
+    expect(status).to_contain_text("日期格式应为")  # refused in Chinese, nothing changed
+    expect(row).to_contain_text("2025-03-02")
     page.get_by_role("tab", name="问答").click()
     answer = _ask(page, "2024年测试镇机器人产业产值是多少？")  # searchable at once
     expect(answer).to_contain_text("4321万元")
@@ -410,11 +440,13 @@ def test_delete_with_nothing_picked_or_cancelled_deletes_nothing(page: Page, kb_
     page.locator("#kb-delete").click()
     expect(status).to_contain_text("请先在上方列表中选择要删除的文档")
     expect(page.locator("#kb-confirm")).to_be_hidden()
-    expect(table).to_contain_text("003_3d025acabf282a01")
+    expect(table).to_contain_text("中國最強地級市")
     expect(page.locator("#kb-table .error, #kb-table [class*=error]")).to_have_count(0)
     _pick(page, "苏州杭州人工智能产业发展对比分析")
     page.locator("#kb-delete").click()
-    expect(page.locator("#kb-confirm-box")).to_contain_text("确定删除《苏州杭州人工智能产业发展对比分析》")
+    expect(page.locator("#kb-confirm-box")).to_contain_text(
+        "确定删除《苏州杭州人工智能产业发展对比分析》"
+    )
     page.locator("#kb-confirm").scroll_into_view_if_needed()
     _screenshot(page, "ui_delete_confirm")
     page.locator("#kb-confirm-no").click()
@@ -422,7 +454,7 @@ def test_delete_with_nothing_picked_or_cancelled_deletes_nothing(page: Page, kb_
     expect(page.locator("#kb-confirm")).to_be_hidden()
     page.goto(kb_url)
     page.get_by_role("tab", name="知识库").click()
-    expect(page.locator("#kb-table")).to_contain_text("004_824b80c9b0660ca9")  # still there
+    expect(page.locator("#kb-table")).to_contain_text("苏州杭州人工智能产业发展对比分析")  # kept
 
 
 def test_suggested_questions_come_from_the_corpus_and_are_answered(
@@ -432,11 +464,11 @@ def test_suggested_questions_come_from_the_corpus_and_are_answered(
     page.goto(seeds_url)
     suggestions = page.locator("#suggestions")
     expect(suggestions).to_contain_text(question)
-    suggestions.get_by_text(question).click()
-    expect(page.locator("#question textarea")).to_have_value(question)
-    answers = page.get_by_test_id("bot")
-    page.locator("#send").click()
-    expect(answers.last).to_contain_text("2300")
+    for text in suggestions.all_inner_texts():
+        assert "苏州" in text  # every suggestion names whose figure it asks for
+    suggestions.get_by_text(question).click()  # one click asks it
+    expect(page.locator("#chat")).to_contain_text(question)
+    expect(page.get_by_test_id("bot").last).to_contain_text("2300")
 
 
 # ------------------------------------------------------------------------------ safe by default
@@ -484,7 +516,7 @@ def test_a_login_is_required_when_configured(tmp_path: Path) -> None:
         with pytest.raises(AuthenticationError):
             Client(url, verbose=False)
         staff = Client(url, auth=("staff", "s3cret"), verbose=False)
-        with pytest.raises(AppError, match="no index yet"):  # logged in: the app itself answers
+        with pytest.raises(AppError, match="知识库还是空的"):  # logged in: the app itself answers
             staff.predict(Q_SIMPLIFIED, api_name="/ask")
     finally:
         app.close()
@@ -498,5 +530,5 @@ def test_api_answers_then_the_quote_rechecks_against_the_document(seeds_url: str
         doc = client.predict(c["doc_id"], c["start"], c["end"], api_name="/document")
         assert doc["quote"] == c["quote"] == doc["text"][c["start"] : c["end"]]
         assert doc["doc_sha"] == c["doc_sha"]
-    with pytest.raises(AppError, match="no document|not in"):
+    with pytest.raises(AppError, match="没有这个文档"):
         client.predict("nope", 0, 0, api_name="/document")

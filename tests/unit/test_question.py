@@ -299,3 +299,10 @@ def test_a_kind_of_place_asked_searches_for_places_of_that_kind() -> None:
 
 def test_a_kind_nearly_every_place_is_searches_for_none() -> None:
     assert _place_queries("河畔城的船来自哪些地区？") == []
+
+
+def test_a_short_question_on_a_subject_of_its_own_starts_a_new_topic() -> None:
+    before = ["苏州的规上人工智能企业有多少家？"]
+    assert condense("河畔城有几座石桥？", before) == "河畔城有几座石桥？"
+    assert "规上" in condense("营收多少？", before)  # no subject of its own: the one before's
+    assert "星河区" in condense("人口多少？", ["星河区面积多少？"])

@@ -1,0 +1,145 @@
+"""The 来源 (sources) panel and the 原文 (document) view, as inert HTML.
+
+Each source is a card in plain language: `[n]`, the title, the issuer, the date and the kind
+of document, then the quote highlighted inside its paragraph. What only a researcher needs
+(the document id, the character offsets into the display text, the content hash) is folded
+under 详情, and is in the exports. Every text goes through `ui.render.text`; the only markup is
+ours, and `data-cite="n"` on what opens source n (`ui.assets.CITE_JS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ui.render import AnswerJson, text
+
+DocInfo = Callable[[str], Any]
+"""doc_id -> the `SourceDoc` (title, issuer, date, display text), or raises."""
+
+OFFSETS_NOTE = "字符位置指显示文本（清理后的全文，即 `rag show 文档id` 输出的文本），不是原始文件。"
+"""What the offsets count in: said wherever they are shown."""
+
+
+def paragraph_html(doc_text: str, start: int, end: int) -> str:
+    """The paragraph around `doc_text[start:end]`, the quote highlighted inside it."""
+    first = doc_text.rfind("\n", 0, start) + 1
+    last = doc_text.find("\n", end)
+    last = len(doc_text) if last < 0 else last
+    return (
+        f"{text(doc_text[first:start])}<mark>{text(doc_text[start:end])}</mark>"
+        f"{text(doc_text[end:last])}"
+    )
+
+
+def _details(rows: Sequence[tuple[str, str]]) -> str:
+    items = "".join(f"<div>{text(k)}：<code>{text(v)}</code></div>" for k, v in rows)
+    note = f"<div>{text(OFFSETS_NOTE)}</div>"
+    return f"<details class='more'><summary>详情</summary>{items}{note}</details>"
+
+
+def citation_html(c: dict[str, Any], doc: Any | None) -> str:
+    """A source card: `[n] title`, issuer · date · kind, section, the quote in its paragraph,
+    and 详情 (id, offsets, hash)."""
+    meta = doc.meta if doc is not None else None
+    facts = [meta.issuer if meta and meta.issuer else "发布者不详", c["date"] or "日期不详"]
+    if meta and meta.kind:
+        facts.append(meta.kind)
+    section = f"<div class='section'>{text(c['section'])}</div>" if c.get("section") else ""
+    if doc is not None and doc.text[c["start"] : c["end"]] == c["quote"]:
+        body = paragraph_html(doc.text, c["start"], c["end"])
+    else:  # the document changed since the answer: show the quote alone
+        body = f"<mark>{text(c['quote'])}</mark>"
+    more = _details(
+        [
+            ("文档 id", c["doc_id"]),
+            ("引用位置", f"第 {c['start']}–{c['end']} 个字符"),
+            ("文档哈希", c.get("doc_sha", "")),
+        ]
+    )
+    return (
+        f"<div class='source' id='source-{c['n']}'>"
+        f"<div class='ref'><span class='cite' data-cite='{c['n']}' tabindex='0' role='link'>"
+        f"[{c['n']}]</span> {text(c['title'])}"
+        f" <button class='open' data-cite='{c['n']}'>查看原文</button></div>"
+        f"<div class='facts'>{text(' · '.join(facts))}</div>{section}"
+        f"<blockquote>{body}</blockquote>{more}</div>"
+    )
+
+
+def figures_html(differing: Sequence[tuple[dict[str, Any], str]]) -> str:
+    """Sources of different dates that give different values for the asked quantity, side by
+    side, newest first; "" when they agree (or only one gives it)."""
+    if not differing:
+        return ""
+    rows = "".join(
+        f"<tr><td>{text(c['date'] or '日期不详')}</td><td>{text(value)}</td>"
+        f"<td><span class='cite' data-cite='{c['n']}' tabindex='0' role='link'>[{c['n']}]</span>"
+        f" {text(c['title'])}</td></tr>"
+        for c, value in sorted(differing, key=lambda d: d[0]["date"] or "", reverse=True)
+    )
+    return (
+        "<div class='conflict'><b>注意：不同日期的来源给出的数字不同</b>，"
+        "请以日期较新者为准并核对原文。"
+        f"<table><thead><tr><th>日期</th><th>数值</th><th>来源</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def sources_html(
+    answer: AnswerJson | None,
+    doc_info: DocInfo | None = None,
+    differing: Sequence[tuple[dict[str, Any], str]] = (),
+) -> str:
+    """The 来源 panel of one answer (or the empty panel)."""
+    if answer is None:
+        body = "<p>提问后，这里列出回答中每个 [n] 引用的原文句子；点 [n] 查看它在原文中的位置。</p>"
+    elif not answer["citations"]:
+        body = "<p>这个回答没有引用来源。</p>"
+    else:
+        body = figures_html(differing) + "".join(
+            citation_html(c, _doc(doc_info, c["doc_id"])) for c in answer["citations"]
+        )
+    unverified = [c for c in answer.get("claims", []) if not c["verified"]] if answer else []
+    if unverified:
+        items = "".join(f"<li>{text(c['text'])}</li>" for c in unverified)
+        body += (
+            f"<div class='unverified'><h4>未核实（所引资料中找不到依据）</h4><ul>{items}</ul></div>"
+        )
+    if answer and answer.get("notice"):
+        body = f"<p class='notice'>{text(answer['notice'])}</p>" + body
+    return f"<div class='sources'><h3>来源</h3>{body}</div>"
+
+
+def _doc(doc_info: DocInfo | None, doc_id: str) -> Any | None:
+    if doc_info is None:
+        return None
+    try:
+        return doc_info(doc_id)
+    except Exception:  # a deleted document: the panel still shows the quote
+        return None
+
+
+def document_html(doc: Any | None, start: int = 0, end: int = 0) -> str:
+    """A document's whole display text, the cited characters highlighted (`<mark id=cited>`)."""
+    if doc is None:
+        hint = "点回答或来源中的 [n]，这里显示原文并标出引用的句子。"
+        return f"<div class='document'><p>{hint}</p></div>"
+    meta = doc.meta
+    facts = [meta.issuer or "发布者不详", meta.date or "日期不详"] + (
+        [meta.kind] if meta.kind else []
+    )
+    rows = [("文档 id", doc.doc_id), ("文档哈希", doc.sha)]
+    if 0 <= start < end <= len(doc.text):
+        body = (
+            f"{text(doc.text[:start])}<mark id='cited'>{text(doc.text[start:end])}</mark>"
+            f"{text(doc.text[end:])}"
+        )
+        rows.insert(1, ("引用位置", f"第 {start}–{end} 个字符"))
+    else:
+        body = text(doc.text)
+    return (
+        f"<div class='document'><h3>{text(meta.title)}</h3>"
+        f"<div class='meta'>{text(' · '.join(facts))}</div>{_details(rows)}"
+        f"<div class='fulltext'>{body}</div></div>"
+    )
