@@ -35,6 +35,7 @@ eval: index
 
 bench: install
 	$(PY) -m bench.speed
+	$(PY) -m bench.api
 	$(PY) -m eval.claimcheck
 	$(PY) -m eval.claimcheck --corpus eval/corpora/cmrc-trial
 	$(PY) -m eval.claimcheck --corpus eval/corpora/rgb-int

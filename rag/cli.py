@@ -1,4 +1,5 @@
-"""CLI: `rag ingest | ask | show | serve`. Every error is one line on stderr and exit code 1."""
+"""CLI: `rag ingest | ask | show | eval | serve | api`. Every error is one line on stderr and
+exit code 1."""
 
 from __future__ import annotations
 
@@ -147,6 +148,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    from ui.api import run
+
+    settings = _settings(args)
+    run(settings, args.host or settings.api_host, args.port or settings.api_port)
+    return 0
+
+
 def _eval_arguments(p: argparse.ArgumentParser) -> None:
     from eval.run import add_arguments  # the runner lives with the question set, in eval/
 
@@ -194,6 +203,13 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[data], help="start the chat page")
     p.add_argument("--port", type=int, default=0, help="port (default: RAG_UI_PORT or 7860)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "api", parents=[data], help="serve the knowledge base as an OpenAI-compatible API (/v1)"
+    )
+    p.add_argument("--host", default="", help="address (default: RAG_API_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port (default: RAG_API_PORT or 8001)")
+    p.set_defaults(func=cmd_api)
     return top
 
 

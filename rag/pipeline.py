@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,9 @@ class Engine:
     """The index's embedder (the question's vector is started early when it can be)."""
     lexical: Lexical | None = None
     """The lexical index it loaded (`rag.ingest.lexical`): documents, chunk rows, BM25."""
+    offline: Synthesizer | None = None
+    """The offline (extractive) answerer, also in LLM mode (its fallback): what an API client
+    asking for the extractive model gets (`offline_engine`)."""
 
 
 def open_engine(
@@ -156,7 +159,15 @@ def open_engine(
         llm,
         embedder,
         lexical,
+        extractive,
     )
+
+
+def offline_engine(engine: Engine) -> Engine:
+    """The engine answering offline (its extractive answerer), whatever its own mode."""
+    if engine.mode == MODE_EXTRACTIVE or engine.offline is None:
+        return engine
+    return replace(engine, synthesizer=engine.offline, mode=MODE_EXTRACTIVE, llm=None)
 
 
 def _index_info(

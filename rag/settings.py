@@ -94,6 +94,18 @@ class Settings(BaseSettings):
         description="`user:password` to require a login on the chat page; empty: no login.",
     )
     ui_max_upload_mb: int = Field(20, description="Largest file the chat page accepts (MB).")
+    api_enabled: bool = Field(
+        False, description="`rag serve` also serves the OpenAI-compatible API under `/v1`."
+    )
+    api_host: str = Field("127.0.0.1", description="Address `rag api` binds to.")
+    api_port: int = Field(8001, description="Port of `rag api`.")
+    api_keys: SecretStr = Field(
+        SecretStr(""),
+        description="Comma-separated bearer keys the API accepts; empty: loopback clients only.",
+    )
+    api_max_request_kb: int = Field(
+        512, description="Largest request body the API reads (KB); larger ones get 413."
+    )
 
     @property
     def llm_configured(self) -> bool:
@@ -126,7 +138,9 @@ class Settings(BaseSettings):
 
     def settings_hash(self) -> str:
         """A hash of every setting but secrets: eval summaries are stamped with it."""
-        public = self.model_dump(mode="json", exclude={"embed_api_key", "llm_api_key", "ui_auth"})
+        public = self.model_dump(
+            mode="json", exclude={"embed_api_key", "llm_api_key", "ui_auth", "api_keys"}
+        )
         digest = hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()
         return digest[:12]
 

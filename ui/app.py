@@ -36,15 +36,16 @@ from typing import TYPE_CHECKING, Any
 from rag.errors import RagError, UserError
 from rag.pipeline import MODE_EXTRACTIVE, Engine, open_engine
 from rag.settings import Settings
-from ui.assets import CHAT_CSS, HEAD_JS, SCROLL_JS, TRANSLATIONS
+from ui.assets import CHAT_CSS, HEAD_JS, SCRIPT_JS, SCROLL_JS
 from ui.exports import Exports
 from ui.features import suggested_questions
 from ui.gate import CONCURRENCY, DEFAULT_LIMITS, Gate, Limits
+from ui.words import translations
 
 if TYPE_CHECKING:
     import gradio as gr
 
-    from ui.callbacks import ChatCallbacks
+    from ui.callbacks import ChatCallbacks, Engines
     from ui.feedback import FeedbackCallbacks
     from ui.layout import Page
     from ui.library import LibraryCallbacks
@@ -95,6 +96,23 @@ def _wire_question(events: ChatCallbacks, page: Page) -> None:
     chat.stop.click(events.stopped, [chat.chat, page.answers], stopped, cancels=asking, **private)
 
 
+def _wire_interface(library: LibraryCallbacks, page: Page) -> None:
+    from ui.callbacks import SCRIPTS
+
+    """回答用字 繁體 or 简体: the interface in that script (Gradio's locale, switched in the
+    browser, and the header and mode line the server writes)."""
+    chat = page.chat
+    scripts, labels = list(SCRIPTS), [label for _, label in page.tabs]
+    chat.script.change(
+        lambda script, answer: library.interface(script, answer, scripts, labels),
+        [chat.script, page.answer],
+        [page.header, page.mode, chat.script, *(tab for tab, _ in page.tabs)],
+        js=SCRIPT_JS,
+        api_visibility="private",
+        show_progress="hidden",
+    )
+
+
 def _wire_feedback(feedback: FeedbackCallbacks, page: Page) -> None:
     """👍 / 👎 on an answer; 提交纠正 or 取消 in the panel a 👎 opens."""
     panel = page.chat.feedback
@@ -143,9 +161,13 @@ def _wire_clear(events: ChatCallbacks, page: Page) -> None:
 
 
 def build_app(
-    settings: Settings, engine: Engine | None = None, limits: Limits = DEFAULT_LIMITS
+    settings: Settings,
+    engine: Engine | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    shared: tuple[Engines, Gate] | None = None,
 ) -> gr.Blocks:
-    """The chat page; `engine` is opened on the first question when not given."""
+    """The chat page; `engine` is opened on the first question when not given. `shared`: the
+    engine and gate to share with the API served beside it (`serve`)."""
     import gradio as gr
 
     from ui.callbacks import SCRIPTS, ChatCallbacks, Engines, mode_html
@@ -154,8 +176,8 @@ def build_app(
     from ui.library import LibraryCallbacks
     from ui.render import TITLE
 
-    engines = Engines(settings, engine)
-    events = ChatCallbacks(settings, engines, Gate(limits), Exports())
+    engines, gate = shared or (Engines(settings, engine), Gate(limits))
+    events = ChatCallbacks(settings, engines, gate, Exports())
     library = LibraryCallbacks(settings, engines)
     feedback = FeedbackCallbacks(settings, lambda: list(engines().docs.values()))
     mode_line = mode_html(engine.mode if engine else MODE_EXTRACTIVE)
@@ -167,6 +189,7 @@ def build_app(
         _wire_question(events, page)
         _wire_citations(events, page)
         _wire_feedback(feedback, page)
+        _wire_interface(library, page)
         _wire_library(library, page)
         # the knowledge base as it is now, whenever the page is (re)loaded
         kb = [page.library.table, page.library.pick, page.library.edit_pick, page.header]
@@ -185,8 +208,30 @@ def serve(settings: Settings) -> None:
     except RagError as exc:
         log.warning("starting without an index (%s)", exc)
         engine = None  # the page still starts; asking shows the error
-    app = build_app(settings, engine)
-    app.launch(**launch_options(settings))  # the same default `Limits` as the page's
+    if not settings.api_enabled:
+        build_app(settings, engine).launch(**launch_options(settings))  # default `Limits`
+        return
+    _serve_with_api(settings, engine)
+
+
+def _serve_with_api(settings: Settings, engine: Engine | None) -> None:
+    """The page at `/` and the OpenAI-compatible API at `/v1` (`ui.api`) on one server, sharing
+    the engine (one index in memory) and the gate (one queue for both): the page mounted on the
+    API's FastAPI app with the same options `launch` would use."""
+    import gradio as gr
+    import uvicorn
+
+    from ui.api import build_api
+    from ui.callbacks import Engines
+
+    shared = (Engines(settings, engine), Gate(DEFAULT_LIMITS))
+    page = build_app(settings, engine, shared=shared)
+    options = launch_options(settings)
+    page.max_threads = options.pop("max_threads")
+    served = {"server_name", "server_port", "share"}
+    mounted = {k: v for k, v in options.items() if k not in served}
+    app = gr.mount_gradio_app(build_api(settings, *shared), page, path="/", **mounted)
+    uvicorn.run(app, host=settings.ui_host, port=settings.ui_port, log_level="warning")
 
 
 def launch_options(settings: Settings, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -208,7 +253,7 @@ def launch_options(settings: Settings, limits: Limits = DEFAULT_LIMITS) -> dict[
         "footer_links": [],  # Gradio's developer links are not for the page's readers
         "head": HEAD_JS,
         "css": CHAT_CSS,
-        "i18n": gr.I18n(**TRANSLATIONS),
+        "i18n": gr.I18n(**translations()),
     }
     user, _, password = settings.ui_auth.get_secret_value().partition(":")
     if user and password:

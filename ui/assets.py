@@ -4,8 +4,8 @@ a script run once when a component loads (`js_on_load=`), and one run after an e
 `HEAD_JS` runs before Gradio's own scripts: the page is in Chinese whatever the browser's
 language, so Gradio's built-in strings (the upload box, the toasts) come in Chinese and the page
 says `lang="zh-CN"` (Gradio picks its locale from `navigator.language` and sets `<html lang>`
-from it). `TRANSLATIONS` adds the built-in strings Gradio's Chinese locale lacks; what Gradio
-writes in English whatever the locale (a toast's title is its type, "Error"; a few
+from it); the page's own words and the strings Gradio's Chinese locales lack are `ui.words`.
+What Gradio writes in English whatever the locale (a toast's title is its type, "Error"; a few
 `aria-label`s) `HEAD_JS` puts in Chinese as it appears.
 
 `CITE_JS` is the one page-wide listener: a click on `[n]` (in an answer or in the sources panel),
@@ -27,45 +27,64 @@ HEAD_JS = """<script>
   const TITLES = { Error: '出错', Warning: '注意', Info: '提示', Success: '完成' };
   const LABELS = {
     Close: '关闭', Clear: '清空', 'Copy message': '复制这条消息', Like: '有用', Dislike: '没用',
-    'More tabs': '更多标签页', 'chatbot conversation': '对话',
+    'More tabs': '更多标签页', 'chatbot conversation': '对话', 'Table actions': '表格操作',
+    'Copy table data': '复制表格', Fullscreen: '全屏', Dataframe: '文档表',
+    'Click to upload or drop files': '点击上传或拖入文件',
   };
   const ROLES = { "bot's message:": '回答', "user's message:": '提问' };
-  const localize = () => {
-    document.querySelectorAll('.toast-title-row span').forEach((el) => {
-      const text = el.textContent.trim();
-      if (TITLES[text]) el.textContent = TITLES[text];
-    });
-    document.querySelectorAll('[aria-label]').forEach((el) => {
-      const now = el.getAttribute('aria-label');
-      const label = LABELS[now];
-      if (label) el.setAttribute('aria-label', label);
-      // a message's label is its role and its HTML source: the role, in Chinese, is enough
-      const role = Object.keys(ROLES).find((r) => now.startsWith(r));
-      if (role) el.setAttribute('aria-label', ROLES[role]);
-    });
+  const relabel = (el) => {
+    const title = LABELS[el.getAttribute('title')];
+    if (title) el.setAttribute('title', title);
+    const now = el.getAttribute('aria-label');
+    if (now === null) return;
+    if (LABELS[now]) el.setAttribute('aria-label', LABELS[now]);
+    // a message's label is its role and its HTML source: the role, in Chinese, is enough
+    const role = Object.keys(ROLES).find((r) => now.startsWith(r));
+    if (role) el.setAttribute('aria-label', ROLES[role]);
+  };
+  const retitle = (el) => {
+    const text = el.textContent.trim();
+    if (TITLES[text]) el.textContent = TITLES[text];
+  };
+  // only what changed is looked at: a long conversation is not rescanned at every word
+  const localize = (records) => {
+    for (const record of records) {
+      const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      if (!target) continue;
+      if (record.type === 'attributes') { relabel(target); continue; }
+      if (target.closest('.toast-title-row')) target.closest('.toast-title-row')
+        .querySelectorAll('span').forEach(retitle);
+      for (const node of record.addedNodes || []) {
+        if (node.nodeType !== 1) continue;
+        relabel(node);
+        node.querySelectorAll('[aria-label], [title]').forEach(relabel);
+        node.querySelectorAll('.toast-title-row span').forEach(retitle);
+      }
+    }
   };
   // Gradio chose its locale from the browser before this script ran: switch it with the
   // `changeLocale` its own settings page uses, from the module already loaded (same URL)
   const core = performance.getEntriesByType('resource').map((e) => e.name)
     .find((name) => /\/assets\/core-[\w-]+\.js$/.test(name));
-  if (core) import(core).then((m) => m.changeLocale && m.changeLocale(zh[0])).catch(() => {});
-  const start = () => new MutationObserver(localize).observe(document.body, {
-    childList: true, subtree: true, characterData: true,
-  });
+  const switchTo = (locale) => {
+    document.documentElement.lang = locale;
+    if (core) import(core).then((m) => m.changeLocale && m.changeLocale(locale)).catch(() => {});
+  };
+  window.__ragInterface = (script) => {  // 回答用字: 繁體 -> zh-TW, 简体 -> zh-CN
+    if (script === '繁體') switchTo('zh-TW');
+    else if (script === '简体') switchTo('zh-CN');
+  };
+  switchTo(zh[0]);
+  const start = () => {
+    document.querySelectorAll('[aria-label], [title]').forEach(relabel);
+    new MutationObserver(localize).observe(document.body, {
+      childList: true, subtree: true, characterData: true,
+      attributes: true, attributeFilter: ['aria-label', 'title'],
+    });
+  };
   if (document.body) start(); else document.addEventListener('DOMContentLoaded', start);
 })();
 </script>"""
-TRANSLATIONS = {
-    "zh-CN": {
-        "chatbot.copy_message": "复制这条消息",
-        "chatbot.copied_message": "已复制",
-        "chatbot.like": "有用",
-        "chatbot.dislike": "没用",
-        "chatbot.clear": "清空对话",
-    }
-}
-"""Gradio's own strings missing from its zh-CN locale (its English shows otherwise)."""
-
 PAGE_CSS = """
 .sources h3 { margin: 0 0 .5em 0; }
 .source { margin: 0 0 .9em 0; }
@@ -126,13 +145,19 @@ if (!window.__ragCite) {
     setTimeout(() => button.click(), 50);
   };
   // every chip a link a keyboard reaches: the chat's sanitizer drops tabindex and role
-  const linkify = () => document.querySelectorAll('.cite:not([tabindex])').forEach((el) => {
+  const link = (el) => {
     el.setAttribute('tabindex', '0');
     el.setAttribute('role', 'link');
     if (!el.getAttribute('aria-label')) el.setAttribute('aria-label', `查看出处 ${el.textContent}`);
-  });
-  new MutationObserver(linkify).observe(document.body, { childList: true, subtree: true });
-  linkify();
+  };
+  const linkify = (root) => {
+    if (root.matches('.cite:not([tabindex])')) link(root);
+    root.querySelectorAll('.cite:not([tabindex])').forEach(link);
+  };
+  new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach((node) => {
+    if (node.nodeType === 1) linkify(node);
+  }))).observe(document.body, { childList: true, subtree: true });
+  linkify(document.body);
   document.addEventListener('click', (event) => {
     const el = event.target.closest(CHIP);
     if (el) open(el);
@@ -173,6 +198,11 @@ if (!window.__ragCite) {
   document.addEventListener('focusout', hide);
 }
 """
+SCRIPT_JS = """(script, answer) => {
+  window.__ragInterface && window.__ragInterface(script);
+  return [script, answer];
+}"""
+"""回答用字 changed: the interface follows 繁體 or 简体 at once (`HEAD_JS`)."""
 SCROLL_JS = """() => {
   // every scrolling ancestor, the page too: on a narrow screen the view is below the chat
   const go = () => document.querySelector('#cited')?.scrollIntoView({block: 'center'});

@@ -42,6 +42,7 @@ from rag.pipeline import (
     validate_question,
 )
 from rag.settings import Settings
+from rag.text.script import is_traditional
 from rag.types import Citation, SourceDoc
 from ui import cards, exported
 from ui.exports import Exports
@@ -53,10 +54,12 @@ from ui.render import (
     Chat,
     chat_turn,
     public,
+    shown,
     stopped_html,
     text,
     writing_html,
 )
+from ui.words import word
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +76,10 @@ def page_error(message: str) -> gr.Error:
     return gr.Error(text(message), title="出错", print_exception=False)
 
 
-def mode_html(mode: str) -> str:
+def mode_html(mode: str, tw: bool = False) -> str:
     """The line above the tabs that says how answers are made."""
-    return f"<p class='mode'>回答方式：{text(MODE_LABELS.get(mode, mode))}</p>"
+    line = shown("回答方式：" + MODE_LABELS.get(mode, mode), tw)
+    return f"<p class='mode'>{text(line)}</p>"
 
 
 class Engines:
@@ -96,6 +100,13 @@ class Engines:
     def changed(self) -> None:
         with self._lock:
             self._engine = None
+
+    def mode(self) -> str:
+        """How answers are made: the mode of the engine open, else the settings'."""
+        with self._lock:
+            if self._engine is not None:
+                return self._engine.mode
+        return MODE_LLM if self._settings.llm_configured else MODE_EXTRACTIVE
 
     def document(self, doc_id: str) -> SourceDoc:
         """A stored document, from the open engine when it has it."""
@@ -130,13 +141,20 @@ def _differing(answer: AnswerJson) -> list[tuple[dict[str, Any], str]]:
 def _no_export() -> tuple[Any, Any]:
     """The current answer's two downloads hidden (while a new one is written, or stopped):
     the last answer's files are never offered for another."""
-    hidden = gr.DownloadButton(value=None, visible=False)
-    return hidden, hidden
+    return _download("本条", None), _download("本条", None, "JSON")
+
+
+def _download(which: str, path: str | None, kind: str = "Markdown") -> Any:
+    """A download button (`which`: 本条 or 整段对话) offering `path`, hidden without one. Its
+    label is sent again with every update: Gradio would otherwise keep the label in the
+    script it was first shown in."""
+    return gr.DownloadButton(word(f"导出{which}（{kind}）"), value=path, visible=path is not None)
 
 
 def _buttons(answering: bool) -> tuple[Any, Any]:
     """发送 and 停止: one shows while an answer is written, the other otherwise."""
-    return gr.Button(visible=not answering), gr.Button(visible=answering)
+    send = gr.Button(word("发送"), visible=not answering)  # labels again: see `_download`
+    return send, gr.Button(word("停止"), visible=answering)
 
 
 def _reply(exc: Exception, question: str) -> str:
@@ -194,15 +212,17 @@ class ChatCallbacks:
         done = list(answers or [])
         asked = [a.get("standalone") or a["question"] for a in done]  # as read
         written = ""
+        typed = in_question_script(question, SCRIPTS.get(script, ""))
+        tw = is_traditional(typed)  # the answer's script: its bubble and panels follow it
         asking = [{"role": "user", "content": text(question)}]
-        bubble = {"role": "assistant", "content": writing_html("")}
-        pending = {"question": question, "answer": STOPPED, "mode": "", "citations": []}
+        bubble = {"role": "assistant", "content": writing_html("", tw)}
+        pending: AnswerJson = {"question": question, "answer": STOPPED, "mode": "", "citations": []}
+        pending |= {"traditional": tw}
         # the turn has its place in the answers at once: 停止 then marks it stopped
         answering = [*done, pending | {"pending": True}]
         yield [*before, *asking, bubble], gr.skip(), answering, "", *_buttons(True), *_no_export()
 
         def start() -> Iterator[str | Any]:
-            typed = in_question_script(question, SCRIPTS.get(script, ""))
             return ask_stream(typed, self.settings, self.engines(), asked)
 
         answer: AnswerJson | None = None
@@ -211,15 +231,17 @@ class ChatCallbacks:
                 async for piece in pieces:
                     if isinstance(piece, str):
                         written += piece
-                        turn = [*asking, {"role": "assistant", "content": writing_html(written)}]
+                        writing = {"role": "assistant", "content": writing_html(written, tw)}
+                        turn = [*asking, writing]
                         yield [*before, *turn], *(gr.skip(),) * 7
                     else:
-                        answer = piece.to_dict() | {"question": question}
+                        answer = piece.to_dict() | {"question": question, "traditional": tw}
             if answer is None:
                 raise RuntimeError("the answer stream ended without an answer")
         except Exception as exc:  # never an overlay over the chat: the error is the reply
             reply = _reply(exc, question)
             answer = {"question": question, "answer": reply, "mode": "", "citations": []}
+            answer["traditional"] = tw
         # the checked answer (or the error) once the gate has the place back
         chat = [*before, *chat_turn(answer, len(done))]
         yield chat, answer, [*done, answer], gr.skip(), *_buttons(False), gr.skip(), gr.skip()
@@ -233,7 +255,8 @@ class ChatCallbacks:
             written = chat.pop()["content"] if chat and chat[-1]["role"] == "assistant" else ""
             if "class='searching'" in str(written):
                 written = ""  # nothing was written yet
-            chat.append({"role": "assistant", "content": stopped_html(str(written))})
+            tw = bool(done[-1].get("traditional"))
+            chat.append({"role": "assistant", "content": stopped_html(str(written), tw)})
             done[-1] = {k: v for k, v in done[-1].items() if k != "pending"} | {"stopped": True}
         return chat, done, *_buttons(False), *_no_export()
 
@@ -241,24 +264,18 @@ class ChatCallbacks:
         """The sources panel, the mode line and the downloads of the answer just given: this
         answer's (hidden when it cites nothing: a refusal has nothing to export, and the
         previous answer's files are not offered in its place) and the whole conversation's."""
-        mode_line = mode_html(answer["mode"]) if answer.get("mode") else gr.skip()
+        tw = bool(answer.get("traditional"))
+        mode_line = mode_html(answer["mode"], tw) if answer.get("mode") else gr.skip()
         panel = cards.sources_html(answer, self.engines.document, _differing(answer))
         talk = list(answers or [])
         md = self.exports.write("conversation.md", exported.conversation_markdown(talk))
         js = self.exports.write("conversation.json", exported.conversation_json(talk))
-        whole = (
-            gr.DownloadButton(value=md, visible=True),
-            gr.DownloadButton(value=js, visible=True),
-        )
+        whole = (_download("整段对话", md), _download("整段对话", js, "JSON"))
         if not answer.get("citations"):
             return panel, mode_line, *_no_export(), *whole
         md = self.exports.write("answer.md", exported.export_markdown(answer))
         js = self.exports.write("answer.json", exported.export_json(answer))
-        this = (
-            gr.DownloadButton(value=md, visible=True),
-            gr.DownloadButton(value=js, visible=True),
-        )
-        return panel, mode_line, *this, *whole
+        return panel, mode_line, _download("本条", md), _download("本条", js, "JSON"), *whole
 
     def open_citation(self, pick: str, answers: list[AnswerJson] | None) -> tuple[Any, Any]:
         """`turn:n:nonce` from a click on `[n]`: the document view at that quote."""
@@ -266,13 +283,14 @@ class ChatCallbacks:
             turn, n = (int(x) for x in pick.split(":")[:2])
             answer = (answers or [])[turn]
             c = next(c for c in answer["citations"] if c["n"] == n)
-            view = cards.document_html(self.engines.document(c["doc_id"]), c["start"], c["end"])
+            doc = self.engines.document(c["doc_id"])
+            view = cards.document_html(doc, c["start"], c["end"], bool(answer.get("traditional")))
         except (ValueError, IndexError, StopIteration, RagError):
             return gr.skip(), gr.skip()
         return view, gr.Tabs(selected="document")
 
     def clear(self) -> tuple[Any, ...]:
         """清空对话: the conversation, its answers, the panels and every download emptied."""
-        hidden = gr.DownloadButton(value=None, visible=False)
         empty = (cards.sources_html(None), cards.document_html(None))
-        return [], [], None, *empty, hidden, hidden, hidden, hidden
+        whole = (_download("整段对话", None), _download("整段对话", None, "JSON"))
+        return [], [], None, *empty, *_no_export(), *whole

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ui.render import AnswerJson, text
+from ui.render import AnswerJson, shown, text
 
 DocInfo = Callable[[str], Any]
 """doc_id -> the `SourceDoc` (title, issuer, date, display text), or raises."""
@@ -32,17 +32,18 @@ def paragraph_html(doc_text: str, start: int, end: int) -> str:
     )
 
 
-def _details(rows: Sequence[tuple[str, str]]) -> str:
-    items = "".join(f"<div>{text(k)}：<code>{text(v)}</code></div>" for k, v in rows)
-    note = f"<div>{text(OFFSETS_NOTE)}</div>"
-    return f"<details class='more'><summary>详情</summary>{items}{note}</details>"
+def _details(rows: Sequence[tuple[str, str]], tw: bool) -> str:
+    items = "".join(f"<div>{text(shown(k, tw))}：<code>{text(v)}</code></div>" for k, v in rows)
+    note = f"<div>{text(shown(OFFSETS_NOTE, tw))}</div>"
+    return f"<details class='more'><summary>{shown('详情', tw)}</summary>{items}{note}</details>"
 
 
-def citation_html(c: dict[str, Any], doc: Any | None) -> str:
+def citation_html(c: dict[str, Any], doc: Any | None, tw: bool = False) -> str:
     """A source card: `[n] title`, issuer · date · kind, section, the quote in its paragraph,
-    and 详情 (id, offsets, hash)."""
+    and 详情 (id, offsets, hash); `tw`: the card's own words in Traditional."""
     meta = doc.meta if doc is not None else None
-    facts = [meta.issuer if meta and meta.issuer else "发布者不详", c["date"] or "日期不详"]
+    unknown = shown("发布者不详", tw), shown("日期不详", tw)
+    facts = [meta.issuer if meta and meta.issuer else unknown[0], c["date"] or unknown[1]]
     if meta and meta.kind:
         facts.append(meta.kind)
     section = f"<div class='section'>{text(c['section'])}</div>" if c.get("section") else ""
@@ -53,36 +54,38 @@ def citation_html(c: dict[str, Any], doc: Any | None) -> str:
     more = _details(
         [
             ("文档 id", c["doc_id"]),
-            ("引用位置", f"第 {c['start']}–{c['end']} 个字符"),
+            ("引用位置", shown(f"第 {c['start']}–{c['end']} 个字符", tw)),
             ("文档哈希", c.get("doc_sha", "")),
-        ]
+        ],
+        tw,
     )
     return (
         f"<div class='source' id='source-{c['n']}'>"
         f"<div class='ref'><span class='cite' data-cite='{c['n']}' tabindex='0' role='link'>"
         f"[{c['n']}]</span> {text(c['title'])}"
-        f" <button class='open' data-cite='{c['n']}'>查看原文</button></div>"
+        f" <button class='open' data-cite='{c['n']}'>{shown('查看原文', tw)}</button></div>"
         f"<div class='facts'>{text(' · '.join(facts))}</div>{section}"
         f"<blockquote>{body}</blockquote>{more}</div>"
     )
 
 
-def figures_html(differing: Sequence[tuple[dict[str, Any], str]]) -> str:
+def figures_html(differing: Sequence[tuple[dict[str, Any], str]], tw: bool = False) -> str:
     """Sources of different dates that give different values for the asked quantity, side by
     side, newest first; "" when they agree (or only one gives it)."""
     if not differing:
         return ""
     rows = "".join(
-        f"<tr><td>{text(c['date'] or '日期不详')}</td><td>{text(value)}</td>"
+        f"<tr><td>{text(c['date'] or shown('日期不详', tw))}</td><td>{text(value)}</td>"
         f"<td><span class='cite' data-cite='{c['n']}' tabindex='0' role='link'>[{c['n']}]</span>"
         f" {text(c['title'])}</td></tr>"
         for c, value in sorted(differing, key=lambda d: d[0]["date"] or "", reverse=True)
     )
+    note = shown("注意：不同日期的来源给出的数字不同", tw)
+    advice = shown("请以日期较新者为准并核对原文。", tw)
+    heads = "".join(f"<th>{shown(h, tw)}</th>" for h in ("日期", "数值", "来源"))
     return (
-        "<div class='conflict'><b>注意：不同日期的来源给出的数字不同</b>，"
-        "请以日期较新者为准并核对原文。"
-        f"<table><thead><tr><th>日期</th><th>数值</th><th>来源</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></div>"
+        f"<div class='conflict'><b>{note}</b>，{advice}"
+        f"<table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></div>"
     )
 
 
@@ -91,24 +94,25 @@ def sources_html(
     doc_info: DocInfo | None = None,
     differing: Sequence[tuple[dict[str, Any], str]] = (),
 ) -> str:
-    """The 来源 panel of one answer (or the empty panel)."""
+    """The 来源 panel of one answer (or the empty panel), its own words in the answer's script."""
+    tw = bool(answer and answer.get("traditional"))
     if answer is None:
-        body = "<p>提问后，这里列出回答中每个 [n] 引用的原文句子；点 [n] 查看它在原文中的位置。</p>"
+        hint = "提问后，这里列出回答中每个 [n] 引用的原文句子；点 [n] 查看它在原文中的位置。"
+        body = f"<p>{hint}</p>"
     elif not answer["citations"]:
-        body = "<p>这个回答没有引用来源。</p>"
+        body = f"<p>{shown('这个回答没有引用来源。', tw)}</p>"
     else:
-        body = figures_html(differing) + "".join(
-            citation_html(c, _doc(doc_info, c["doc_id"])) for c in answer["citations"]
+        body = figures_html(differing, tw) + "".join(
+            citation_html(c, _doc(doc_info, c["doc_id"]), tw) for c in answer["citations"]
         )
     unverified = [c for c in answer.get("claims", []) if not c["verified"]] if answer else []
     if unverified:
         items = "".join(f"<li>{text(c['text'])}</li>" for c in unverified)
-        body += (
-            f"<div class='unverified'><h4>未核实（所引资料中找不到依据）</h4><ul>{items}</ul></div>"
-        )
+        head = shown("未核实（所引资料中找不到依据）", tw)
+        body += f"<div class='unverified'><h4>{head}</h4><ul>{items}</ul></div>"
     if answer and answer.get("notice"):
         body = f"<p class='notice'>{text(answer['notice'])}</p>" + body
-    return f"<div class='sources'><h3>来源</h3>{body}</div>"
+    return f"<div class='sources'><h3>{shown('来源', tw)}</h3>{body}</div>"
 
 
 def _doc(doc_info: DocInfo | None, doc_id: str) -> Any | None:
@@ -120,26 +124,26 @@ def _doc(doc_info: DocInfo | None, doc_id: str) -> Any | None:
         return None
 
 
-def document_html(doc: Any | None, start: int = 0, end: int = 0) -> str:
-    """A document's whole display text, the cited characters highlighted (`<mark id=cited>`)."""
+def document_html(doc: Any | None, start: int = 0, end: int = 0, tw: bool = False) -> str:
+    """A document's whole display text, the cited characters highlighted (`<mark id=cited>`);
+    `tw`: the view's own words in Traditional."""
     if doc is None:
         hint = "点回答或来源中的 [n]，这里显示原文并标出引用的句子。"
         return f"<div class='document'><p>{hint}</p></div>"
     meta = doc.meta
-    facts = [meta.issuer or "发布者不详", meta.date or "日期不详"] + (
-        [meta.kind] if meta.kind else []
-    )
+    facts = [meta.issuer or shown("发布者不详", tw), meta.date or shown("日期不详", tw)]
+    facts += [meta.kind] if meta.kind else []
     rows = [("文档 id", doc.doc_id), ("文档哈希", doc.sha)]
     if 0 <= start < end <= len(doc.text):
         body = (
             f"{text(doc.text[:start])}<mark id='cited'>{text(doc.text[start:end])}</mark>"
             f"{text(doc.text[end:])}"
         )
-        rows.insert(1, ("引用位置", f"第 {start}–{end} 个字符"))
+        rows.insert(1, ("引用位置", shown(f"第 {start}–{end} 个字符", tw)))
     else:
         body = text(doc.text)
     return (
         f"<div class='document'><h3>{text(meta.title)}</h3>"
-        f"<div class='meta'>{text(' · '.join(facts))}</div>{_details(rows)}"
+        f"<div class='meta'>{text(' · '.join(facts))}</div>{_details(rows, tw)}"
         f"<div class='fulltext'>{body}</div></div>"
     )

@@ -13,6 +13,7 @@ import gradio as gr
 from ui import cards
 from ui.assets import CITE_JS, PAGE_CSS
 from ui.render import header_html
+from ui.words import word
 
 if TYPE_CHECKING:
     from ui.library import LibraryCallbacks
@@ -64,6 +65,7 @@ class SidePanel:
     tabs: gr.Tabs
     sources: gr.HTML
     doc_view: gr.HTML
+    tab_labels: list[tuple[gr.Tab, str]]
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class LibraryTab:
     """The 知识库 tab: the documents, the upload, and deleting (a picker by title, 删除…, and the
     confirmation row that names the document)."""
 
+    tab: gr.Tab
     table: gr.Dataframe
     edit_pick: gr.Dropdown
     edit_date: gr.Textbox
@@ -105,6 +108,8 @@ class Page:
     pick: gr.Textbox
     """Hidden: `turn:n:nonce`, filled by `CITE_JS` before it presses `open_pick`."""
     open_pick: gr.Button
+    tabs: list[tuple[gr.Tab, str]]
+    """Every tab with its label in Simplified (relabelled when 繁體 is chosen)."""
 
 
 def _conversation() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button]:
@@ -112,7 +117,7 @@ def _conversation() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button]:
     import gradio as gr
 
     chat = gr.Chatbot(
-        label="对话",
+        label=word("对话"),
         show_label=False,  # a label box over the first message hides it
         height=460,
         render_markdown=False,
@@ -124,16 +129,16 @@ def _conversation() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button]:
     )
     with gr.Row():
         box = gr.Textbox(
-            label="问题",  # read by screen readers
+            label=word("问题"),  # read by screen readers
             show_label=False,
-            placeholder=PLACEHOLDER,
+            placeholder=word(PLACEHOLDER),
             scale=5,
             max_lines=4,
             elem_id="question",
         )
-        send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
+        send = gr.Button(word("发送"), variant="primary", scale=1, elem_id="send")
         # 发送 turns into 停止 while an answer is written
-        stop = gr.Button("停止", variant="secondary", scale=1, visible=False, elem_id="stop")
+        stop = gr.Button(word("停止"), variant="secondary", scale=1, visible=False, elem_id="stop")
     return chat, box, send, stop
 
 
@@ -141,15 +146,21 @@ def _feedback_panel() -> FeedbackPanel:
     import gradio as gr
 
     with gr.Column(visible=False, variant="panel", elem_id="feedback") as group:
-        gr.HTML("<p class='feedback-head'>这条回答哪里不对？您的纠正会成为回归测试。</p>")
-        right = gr.Textbox(label="正确答案", placeholder="例如：378家", elem_id="fb-right")
-        not_in_docs = gr.Checkbox(label="文档里没有答案（应当回答“没有找到”）", elem_id="fb-none")
+        gr.Markdown(word("这条回答哪里不对？您的纠正会成为回归测试。"), elem_id="fb-head")
+        right = gr.Textbox(
+            label=word("正确答案"), placeholder=word("例如：378家"), elem_id="fb-right"
+        )
+        not_in_docs = gr.Checkbox(
+            label=word("文档里没有答案（应当回答“没有找到”）"), elem_id="fb-none"
+        )
         passage = gr.Textbox(
-            label="正确的原文（可选：从文档中复制含答案的句子）", lines=2, elem_id="fb-passage"
+            label=word("正确的原文（可选：从文档中复制含答案的句子）"),
+            lines=2,
+            elem_id="fb-passage",
         )
         with gr.Row():
-            submit = gr.Button("提交纠正", variant="primary", elem_id="fb-submit")
-            cancel = gr.Button("取消", elem_id="fb-cancel")
+            submit = gr.Button(word("提交纠正"), variant="primary", elem_id="fb-submit")
+            cancel = gr.Button(word("取消"), elem_id="fb-cancel")
     status = gr.HTML("", js_on_load=None, elem_id="fb-status")
     turn = gr.State(-1)
     return FeedbackPanel(group, right, not_in_docs, passage, submit, cancel, status, turn)
@@ -164,27 +175,32 @@ def _chat_panel(suggestions: list[str], scripts: list[str]) -> ChatPanel:
         chat, box, send, stop = _conversation()
         asked: list[tuple[gr.Button, str]] = []
         if suggestions:
-            gr.HTML("<span class='suggest-label'>可以这样问（取自文档，点一下即提问）：</span>")
+            gr.Markdown(word("可以这样问（取自文档，点一下即提问）："), elem_id="suggest-label")
             with gr.Row(elem_id="suggestions"):
                 for i, question in enumerate(suggestions):
                     button = gr.Button(question, size="sm", elem_id=f"suggest-{i}")
                     asked.append((button, question))
         feedback = _feedback_panel()
         with gr.Row():
-            script = gr.Radio(scripts, value="跟随提问", label="回答用字", elem_id="script")
-            clear_all = gr.Button("清空对话", elem_id="clear")
+            script = gr.Radio(
+                scripts,
+                value="跟随提问",
+                label=word("回答用字"),
+                elem_id="script",
+            )
+            clear_all = gr.Button(word("清空对话"), elem_id="clear")
         with gr.Row(elem_id="exports"):
             export_md = gr.DownloadButton(
-                "导出本条（Markdown）", visible=False, elem_id="export-md"
+                word("导出本条（Markdown）"), visible=False, elem_id="export-md"
             )
             export_json = gr.DownloadButton(
-                "导出本条（JSON）", visible=False, elem_id="export-json"
+                word("导出本条（JSON）"), visible=False, elem_id="export-json"
             )
             talk_md = gr.DownloadButton(
-                "导出整段对话（Markdown）", visible=False, elem_id="talk-md"
+                word("导出整段对话（Markdown）"), visible=False, elem_id="talk-md"
             )
             talk_json = gr.DownloadButton(
-                "导出整段对话（JSON）", visible=False, elem_id="talk-json"
+                word("导出整段对话（JSON）"), visible=False, elem_id="talk-json"
             )
     return ChatPanel(
         chat,
@@ -206,19 +222,19 @@ def _side_panel() -> SidePanel:
     import gradio as gr
 
     with gr.Column(scale=2), gr.Tabs() as tabs:
-        with gr.Tab("来源", id="sources"):
+        with gr.Tab("来源", id="sources") as sources_tab:
             empty = cards.sources_html(None)
             sources = gr.HTML(empty, css_template=PAGE_CSS, js_on_load=CITE_JS, elem_id="sources")
-        with gr.Tab("原文", id="document"):
+        with gr.Tab("原文", id="document") as document_tab:
             empty = cards.document_html(None)
             doc_view = gr.HTML(empty, css_template=PAGE_CSS, js_on_load=None, elem_id="document")
-    return SidePanel(tabs, sources, doc_view)
+    return SidePanel(tabs, sources, doc_view, [(sources_tab, "来源"), (document_tab, "原文")])
 
 
 def _library_tab(library: LibraryCallbacks) -> LibraryTab:
     import gradio as gr
 
-    with gr.Tab("知识库", id="library"):
+    with gr.Tab("知识库", id="library") as tab:
         table = gr.Dataframe(
             headers=KB_HEADERS, value=library.table, interactive=False, elem_id="kb-table"
         )
@@ -226,33 +242,38 @@ def _library_tab(library: LibraryCallbacks) -> LibraryTab:
             edit_pick = gr.Dropdown(
                 choices=[],
                 value=None,
-                label="修改文档信息（按标题选择）",
+                label=word("修改文档信息（按标题选择）"),
                 scale=3,
                 elem_id="kb-edit-pick",
             )
             edit_date = gr.Textbox(
-                label="日期", placeholder="2025-03-01", scale=1, elem_id="kb-date"
+                label=word("日期"), placeholder="2025-03-01", scale=1, elem_id="kb-date"
             )
-            edit_issuer = gr.Textbox(label="发布者", scale=2, elem_id="kb-issuer")
-            edit_save = gr.Button("保存", scale=1, elem_id="kb-save")
+            edit_issuer = gr.Textbox(label=word("发布者"), scale=2, elem_id="kb-issuer")
+            edit_save = gr.Button(word("保存"), scale=1, elem_id="kb-save")
         files = gr.File(
-            label="上传文档（.txt .md .docx .pdf）",
+            label=word("上传文档（.txt .md .docx .pdf）"),
             file_count="multiple",
             file_types=list(UPLOAD_TYPES),
             elem_id="kb-upload",
         )
-        add = gr.Button("加入知识库", variant="primary", elem_id="kb-add")
+        add = gr.Button(word("加入知识库"), variant="primary", elem_id="kb-add")
         status = gr.HTML("", js_on_load=None, elem_id="kb-status-box")
         with gr.Row():
             pick = gr.Dropdown(
-                choices=[], value=None, label="删除文档（按标题选择）", elem_id="kb-pick", scale=3
+                choices=[],
+                value=None,
+                label=word("删除文档（按标题选择）"),
+                elem_id="kb-pick",
+                scale=3,
             )  # filled on page load: always the index as it is now
-            delete = gr.Button("删除…", variant="secondary", elem_id="kb-delete", scale=1)
+            delete = gr.Button(word("删除…"), variant="secondary", elem_id="kb-delete", scale=1)
         with gr.Row(visible=False, elem_id="kb-confirm") as confirm:
             confirm_line = gr.HTML("", js_on_load=None, elem_id="kb-confirm-box")
-            yes = gr.Button("确认删除", variant="stop", elem_id="kb-confirm-yes")
-            no = gr.Button("取消", elem_id="kb-confirm-no")
+            yes = gr.Button(word("确认删除"), variant="stop", elem_id="kb-confirm-yes")
+            no = gr.Button(word("取消"), elem_id="kb-confirm-no")
     return LibraryTab(
+        tab,
         table,
         edit_pick,
         edit_date,
@@ -279,7 +300,7 @@ def layout(
     header = gr.HTML(header_html(""), js_on_load=None, elem_id="page-head")  # filled on load
     mode = gr.HTML(mode_line, js_on_load=None, elem_id="mode")
     with gr.Tabs(elem_id="main-tabs"):
-        with gr.Tab("问答", id="chat"), gr.Row():
+        with gr.Tab("问答", id="chat") as chat_tab, gr.Row():
             chat = _chat_panel(suggestions, scripts)
             side = _side_panel()
         kb = _library_tab(library)
@@ -287,4 +308,5 @@ def layout(
     answers = gr.State([])
     pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
     open_pick = gr.Button("open", visible="hidden", elem_id="cite-open")
-    return Page(header, mode, chat, side, kb, answer, answers, pick, open_pick)
+    tabs = [(chat_tab, "问答"), (kb.tab, "知识库"), *side.tab_labels]
+    return Page(header, mode, chat, side, kb, answer, answers, pick, open_pick, tabs)

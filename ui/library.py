@@ -22,9 +22,10 @@ import gradio as gr
 from rag.errors import RagError, in_chinese
 from rag.pipeline import add_files, delete_document, describe_document, documents_table
 from rag.settings import Settings
-from ui.callbacks import Engines, page_error
+from ui.callbacks import Engines, mode_html, page_error
 from ui.features import corpus_line
-from ui.render import header_html, public, text
+from ui.render import header_html, public, shown, text
+from ui.words import word
 
 KB_COLUMNS = ("title", "date", "issuer", "script", "chunks", "source")
 """The `documents_table` fields the tab's table shows, in its columns' order."""
@@ -51,8 +52,20 @@ class LibraryCallbacks:
         """The table, the pickers and the page header as the index is now (on page load),
         nothing picked."""
         rows = self._rows()
-        picker = gr.Dropdown(choices=_choices(rows), value=None)
-        return _table(rows), picker, picker, header_html(corpus_line(rows))
+        return _table(rows), *_pickers(rows), header_html(corpus_line(rows))
+
+    def interface(
+        self, script: str, answer: dict[str, Any] | None, scripts: list[str], tabs: list[str]
+    ) -> tuple[Any, ...]:
+        """The header, the mode line, the 回答用字 choices and the `tabs` labels in the script
+        chosen (繁體 or 简体; 跟随提问: as they are)."""
+        if script not in ("繁體", "简体"):
+            return (gr.skip(),) * (3 + len(tabs))
+        tw = script == "繁體"
+        mode = (answer or {}).get("mode") or self.engines.mode()
+        choices = gr.Radio(choices=[(shown(s, tw), s) for s in scripts])
+        relabelled = [gr.Tab(label=shown(label, tw)) for label in tabs]
+        return header_html(corpus_line(self._rows()), tw), mode_html(mode, tw), choices, *relabelled
 
     def pick_for_edit(self, doc_id: str | None) -> tuple[str, str]:
         """The date and issuer of the document picked, to correct."""
@@ -130,13 +143,16 @@ class LibraryCallbacks:
         corpus line."""
         status = "<br>".join(text(line) for line in lines)
         rows = self._rows()
+        delete, edit = _pickers(rows)
         return (
             _table(rows),
             f"<p id='kb-status'>{status}</p>",
-            gr.Dropdown(choices=_choices(rows), value=None),
-            gr.File(value=None),
+            delete,
+            gr.File(
+                value=None, label=word("上传文档（.txt .md .docx .pdf）")
+            ),  # label: see _pickers
             *_confirm(None),
-            gr.Dropdown(choices=_choices(rows), value=None),
+            edit,
             header_html(corpus_line(rows)),
         )
 
@@ -169,6 +185,15 @@ def _confirm(title: str | None) -> tuple[Any, Any]:
         return gr.Row(visible=False), ""
     line = f"<p id='kb-confirm-line'>确定删除《{text(title)}》？它的内容将从知识库中移除。</p>"
     return gr.Row(visible=True), line
+
+
+def _pickers(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """The delete and the edit pickers rebuilt, nothing picked. Their labels are sent again:
+    Gradio would otherwise keep a label in the script it was first shown in."""
+    return (
+        gr.Dropdown(choices=_choices(rows), value=None, label=word("删除文档（按标题选择）")),
+        gr.Dropdown(choices=_choices(rows), value=None, label=word("修改文档信息（按标题选择）")),
+    )
 
 
 def _table(rows: list[dict[str, Any]]) -> list[list[Any]]:

@@ -47,11 +47,20 @@ def public(message: str) -> str:
     )
 
 
-def header_html(corpus: str) -> str:
+def shown(words: str, tw: bool) -> str:
+    """The page's own words (never a document's: those are quoted as written) in Traditional
+    when `tw`."""
+    if not tw:
+        return words
+    from rag.text.script import in_script
+
+    return in_script(words, True)
+
+
+def header_html(corpus: str, tw: bool = False) -> str:
     """The page's title and, beside it, the knowledge base in one line."""
-    return (
-        f"<div class='page-head'><h2>{TITLE}</h2><span class='corpus'>{text(corpus)}</span></div>"
-    )
+    title, corpus = shown(TITLE, tw), text(shown(corpus, tw))
+    return f"<div class='page-head'><h2>{title}</h2><span class='corpus'>{corpus}</span></div>"
 
 
 def dated(c: dict[str, Any]) -> str:
@@ -85,10 +94,12 @@ def answer_html(answer: AnswerJson, turn: int) -> str:
     """An answer bubble: how a follow-up was read, the direct answer with its source's date,
     then the answer's lines (the quotes), every `[n]` a chip."""
     cited = {c["n"]: c for c in answer.get("citations", [])}
+    tw = bool(answer.get("traditional"))
     lines = answer["answer"].split("\n")
     head = ""
     if answer.get("standalone"):
-        head += f"<div class='read-as'>按此理解：{text(answer['standalone'])}</div>"
+        read_as = shown("按此理解：", tw) + answer["standalone"]
+        head += f"<div class='read-as'>{text(read_as)}</div>"
     short = answer.get("short")
     if short and short["n"] in cited:
         if lines and MARKER.sub("", lines[0]).strip() == short["text"]:
@@ -96,21 +107,21 @@ def answer_html(answer: AnswerJson, turn: int) -> str:
         source = cited[short["n"]]
         head += (
             f"<div class='direct'><b>{text(short['text'])}</b>{chip(short['n'], cited)}"
-            f"<span class='asof'>据{text(dated(source))}</span></div>"
+            f"<span class='asof'>{shown('据', tw)}{text(dated(source))}</span></div>"
         )
     body = _with_chips(text("\n".join(lines)), cited)
     return f"<div class='turn turn-{turn}'>{head}<div class='quotes'>{body}</div></div>"
 
 
-def writing_html(written: str) -> str:
+def writing_html(written: str, tw: bool = False) -> str:
     """The bubble while the answer is being written (`SEARCHING` before its first words)."""
     if not written:
-        return f"<span class='searching'>{SEARCHING}</span>"
+        return f"<span class='searching'>{shown(SEARCHING, tw)}</span>"
     return text(written)
 
 
-def stopped_html(written_html: str) -> str:
+def stopped_html(written_html: str, tw: bool = False) -> str:
     """The bubble of an answer stopped by the asker: what it had written (the bubble's HTML as
     `writing_html` made it), then `STOPPED`."""
     done = f"{written_html}<br>" if written_html.strip() else ""
-    return f"{done}<span class='stopped'>（{STOPPED}）</span>"
+    return f"{done}<span class='stopped'>（{shown(STOPPED, tw)}）</span>"

@@ -9,6 +9,7 @@ tests/artifacts/ for a person to look at.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,17 @@ def _screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+LABELS_JS = """() => [...document.querySelectorAll('[aria-label], [title]')]
+  .filter((e) => e.offsetParent !== null)
+  .map((e) => `${e.getAttribute('aria-label') || ''} ${e.getAttribute('title') || ''}`)"""
+
+
+def _english_labels(page: Page) -> list[str]:
+    """The visible elements' accessibility labels and tooltips that hold an English word."""
+    labels: list[str] = page.evaluate(LABELS_JS)
+    return [label for label in labels if re.search(r"[A-Za-z]{3}", label)]
+
+
 def test_the_page_is_in_chinese_under_an_english_browser(
     browser: Browser, served: tuple[str, Settings]
 ) -> None:
@@ -87,13 +99,11 @@ def test_the_page_is_in_chinese_under_an_english_browser(
         expect(page.get_by_test_id("toast-text")).to_contain_text("问题是空的")
         expect(page.locator(".toast-title-row").first).to_contain_text("出错")
         _ask(page, COUNT_QUESTION)
-        labels = page.evaluate(
-            "[...document.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'))"
-        )
-        english = [label for label in labels if any("a" <= c.lower() <= "z" for c in label)]
-        assert english == [], english  # every accessibility label is Chinese
+        assert _english_labels(page) == []  # every accessibility label and tooltip is Chinese
         expect(page.get_by_role("textbox", name="问题")).to_be_visible()
         page.get_by_role("tab", name="知识库").click()
+        expect(page.locator("#kb-table")).to_contain_text("中國最強地級市")
+        assert _english_labels(page) == []
         upload = page.locator("#kb-upload")
         expect(upload).to_contain_text("点击上传")
         expect(upload).not_to_contain_text("Click to Upload")
@@ -219,6 +229,10 @@ async (cycles) => {
   };
   let stopped = 0, locked = 0;
   for (let i = 0; i < cycles; i++) {
+    if (i && i % 25 === 0) {  // a fresh conversation now and then: 200 turns would mostly
+      $('#clear').click();    // time how Gradio ships a long chat to and fro
+      await until(() => !document.querySelector('[data-testid=bot]'), 5000);
+    }
     const box = $('#question textarea');
     box.value = `苏州${2020 + (i % 6)}年人工智能产业营收是多少？`;
     box.dispatchEvent(new Event('input', { bubbles: true }));
@@ -318,3 +332,27 @@ def test_text_colours_meet_wcag_aa_contrast(page: Page, served: tuple[str, Setti
     expect(page.locator("#document mark#cited")).to_be_visible()
     page.get_by_role("tab", name="来源").click()
     assert page.evaluate(CONTRAST_JS) == []
+
+
+def test_choosing_traditional_puts_the_whole_interface_in_traditional(
+    page: Page, served: tuple[str, Settings]
+) -> None:
+    url, _ = served
+    page.goto(url)
+    expect(page.locator("#send")).to_have_text("发送")
+    page.locator("#script").get_by_text("繁體").click()
+    expect(page.locator("#send")).to_have_text("發送")  # at once, without a reload
+    expect(page.locator("#page-head")).to_contain_text("知識庫：5 份文檔")
+    expect(page.locator("#mode")).to_contain_text("離線抽取式回答")
+    assert page.evaluate("document.documentElement.lang") == "zh-TW"
+    answer = _ask(page, COUNT_QUESTION)  # asked in Simplified, answered in Traditional
+    expect(answer.locator(".direct")).to_contain_text("據")
+    expect(page.locator("#sources h3")).to_have_text("來源")
+    page.get_by_role("tab", name="知識庫").click()
+    expect(page.locator("#kb-add")).to_have_text("加入知識庫")
+    expect(page.locator("#kb-upload")).not_to_contain_text("点击上传")  # Gradio's own, too
+    _screenshot(page, "ui_traditional_interface")
+    page.get_by_role("tab", name="問答").click()
+    page.locator("#script").get_by_text("簡體").click()
+    expect(page.locator("#send")).to_have_text("发送")  # and back
+    expect(page.get_by_role("tab", name="知识库")).to_be_visible()

@@ -74,3 +74,13 @@ def test_every_error_has_a_chinese_line_for_the_page() -> None:
     assert in_chinese(ServiceError("store down")).startswith("服务调用失败")
     assert in_chinese(RagError("x", zh="中文")) == "中文"
     assert "内部错误" in in_chinese(KeyError("k"))
+
+
+def test_every_word_of_the_page_has_its_traditional_form_and_unknown_words_are_refused() -> None:
+    from ui.words import WORDS, translations, word
+
+    both = translations()
+    assert len(both["zh-CN"]) == len(both["zh-TW"]) and len(WORDS) == len(set(WORDS))
+    assert "發送" in both["zh-TW"].values() and "发送" in both["zh-CN"].values()
+    with pytest.raises(KeyError):
+        word("一个不在表里的词")
