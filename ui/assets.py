@@ -89,7 +89,7 @@ PAGE_CSS = """
 .sources h3 { margin: 0 0 .5em 0; }
 .source { margin: 0 0 .9em 0; }
 .source .ref { font-weight: 600; }
-.source .facts, .source .section, .document .meta, .more {
+.source .facts, .source .section, .source .times, .document .meta, .more {
   font-weight: 400; color: #4b5563; font-size: .92em;
 }
 .source blockquote { margin: .3em 0 0 0; }

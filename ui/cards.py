@@ -38,6 +38,20 @@ def _details(rows: Sequence[tuple[str, str]], tw: bool) -> str:
     return f"<details class='more'><summary>{shown('详情', tw)}</summary>{items}{note}</details>"
 
 
+def times_html(c: dict[str, Any], tw: bool = False) -> str:
+    """The quote's relative times made absolute from its document's date, beside the quote
+    (which stays as written): 「去年」 in a 2024-10-15 report -> 去年 = 2023年; "" when none."""
+    from rag.text.dates import resolve_relative
+
+    if not c.get("date"):
+        return ""
+    found = resolve_relative(c["quote"], c["date"])
+    if not found:
+        return ""
+    said = "；".join(f"{c['quote'][a:b]} = {absolute}" for a, b, absolute in found)
+    return f"<div class='times'>{text(shown('文中的时间（按文档日期）：', tw) + said)}</div>"
+
+
 def citation_html(c: dict[str, Any], doc: Any | None, tw: bool = False) -> str:
     """A source card: `[n] title`, issuer · date · kind, section, the quote in its paragraph,
     and 详情 (id, offsets, hash); `tw`: the card's own words in Traditional."""
@@ -65,7 +79,7 @@ def citation_html(c: dict[str, Any], doc: Any | None, tw: bool = False) -> str:
         f"[{c['n']}]</span> {text(c['title'])}"
         f" <button class='open' data-cite='{c['n']}'>{shown('查看原文', tw)}</button></div>"
         f"<div class='facts'>{text(' · '.join(facts))}</div>{section}"
-        f"<blockquote>{body}</blockquote>{more}</div>"
+        f"<blockquote>{body}</blockquote>{times_html(c, tw)}{more}</div>"
     )
 
 

@@ -124,3 +124,10 @@ def test_error_messages_lose_server_paths_but_keep_urls() -> None:
     )
     url = "the LLM endpoint http://127.0.0.1:8011/v1 failed"
     assert public(url) == url
+
+
+def test_a_quotes_relative_times_are_made_absolute_beside_it() -> None:
+    c = CITATION | {"quote": "去年营收2000亿元，今年上半年实现产值1146亿元。"}
+    out = cards.times_html(c)
+    assert "去年 = 2023年" in out and "今年上半年 = 2024年上半年" in out
+    assert cards.times_html(CITATION | {"quote": "2024年营收2300亿元。"}) == ""
