@@ -9,6 +9,7 @@ ours, and `data-cite="n"` on what opens source n (`ui.assets.CITE_JS`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,9 +44,12 @@ def times_html(c: dict[str, Any], tw: bool = False) -> str:
     (which stays as written): 「去年」 in a 2024-10-15 report -> 去年 = 2023年; "" when none."""
     from rag.text.dates import resolve_relative
 
-    if not c.get("date"):
+    if not re.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?", c.get("date") or ""):
+        return ""  # a year alone cannot say what 上个月 was
+    try:
+        found = resolve_relative(c["quote"], c["date"])
+    except ValueError:  # a date that reads as none
         return ""
-    found = resolve_relative(c["quote"], c["date"])
     if not found:
         return ""
     said = "；".join(f"{c['quote'][a:b]} = {absolute}" for a, b, absolute in found)

@@ -131,3 +131,5 @@ def test_a_quotes_relative_times_are_made_absolute_beside_it() -> None:
     out = cards.times_html(c)
     assert "去年 = 2023年" in out and "今年上半年 = 2024年上半年" in out
     assert cards.times_html(CITATION | {"quote": "2024年营收2300亿元。"}) == ""
+    assert cards.times_html(c | {"date": "2024"}) == ""  # a year alone: not resolved, no error
+    assert cards.times_html(c | {"date": "二〇二四年"}) == ""
