@@ -33,7 +33,7 @@ import ipaddress
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -69,7 +69,7 @@ from ui.api_models import (
     Usage,
 )
 from ui.callbacks import Engines
-from ui.gate import DEFAULT_LIMITS, Busy, Gate
+from ui.gate import BUSY, DEFAULT_LIMITS, Busy, Gate
 from ui.render import public
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,13 @@ def _both(error: BaseException) -> str:
     return public(zh if english in zh else f"{zh}（{english}）")
 
 
+def _error_body(exc: ApiError) -> dict[str, Any]:
+    error = ErrorBody(message=exc.message, type=exc.kind, code=exc.code)
+    return ErrorResponse(error=error).model_dump()
+
+
 def _error_response(exc: ApiError) -> JSONResponse:
-    body = ErrorResponse(error=ErrorBody(message=exc.message, type=exc.kind, code=exc.code))
-    return JSONResponse(body.model_dump(), status_code=exc.status, headers=exc.headers)
+    return JSONResponse(_error_body(exc), status_code=exc.status, headers=exc.headers)
 
 
 def _sources(answer: Answer) -> str:
@@ -245,15 +249,13 @@ class Api:
         )
 
     async def stream(self, chat: ChatRequest) -> StreamingResponse:
-        """The answer as server-sent events; the gate is entered before the response starts,
-        so a full gate is a 429, not an error inside a stream."""
+        """The answer as server-sent events. A full gate is a 429 before the response starts,
+        as on the page (`ChatCallbacks.check`); the turn itself is taken inside the stream, so
+        it is given back however the stream ends, even when it never starts."""
         question, history, mode = self.question(chat)
         engine = self.engine(mode)
-        turn = self.gate.turn()
-        try:
-            slot = await turn.__aenter__()
-        except Busy as exc:
-            raise _busy(exc) from None
+        if self.gate.full():
+            raise _busy(Busy(BUSY))
         head = {"id": _completion_id(question), "created": int(time.time()), "model": chat.model}
 
         def start() -> Iterator[str | Answer]:
@@ -264,20 +266,17 @@ class Api:
                 first = ChatChunk(**head, choices=[ChunkChoice(delta=Delta(role="assistant"))])
                 yield _event(first.model_dump(exclude_none=True))
                 written = ""
-                async with contextlib.aclosing(slot.stream(start)) as pieces:
+                async with (
+                    self.gate.turn() as slot,
+                    contextlib.aclosing(slot.stream(start)) as pieces,
+                ):
                     async for piece in pieces:
                         yield _event(_chunk(head, piece, written))
                         if isinstance(piece, str):
                             written += piece
                 yield "data: [DONE]\n\n"
             except Exception as exc:  # mid-stream: an error event, as the OpenAI API sends one
-                error = _as_api_error(exc)
-                body = ErrorResponse(
-                    error=ErrorBody(message=error.message, type=error.kind, code=error.code)
-                )
-                yield _event(body.model_dump())
-            finally:
-                await turn.__aexit__(None, None, None)
+                yield _event(_error_body(_as_api_error(exc)))
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
@@ -412,24 +411,18 @@ def build_api(
     return api
 
 
-def run(
-    settings: Settings, host: str, port: int, opened: Callable[[], Engine] | None = None
-) -> None:
+def run(settings: Settings, host: str, port: int) -> None:
     """`rag api`: the API alone on host:port until interrupted (the engine opened first, so the
     first answer is fast; without an index it still starts and says so when asked)."""
     import uvicorn
 
+    from rag.pipeline import open_engine
+
     engine: Engine | None = None
     try:
-        engine = (opened or (lambda: _open(settings)))()
+        engine = open_engine(settings)
     except RagError as exc:
         log.warning("starting without an index (%s)", exc)
     uvicorn.run(
         build_api(settings, Engines(settings, engine)), host=host, port=port, log_level="warning"
     )
-
-
-def _open(settings: Settings) -> Engine:
-    from rag.pipeline import open_engine
-
-    return open_engine(settings)

@@ -97,10 +97,10 @@ def _wire_question(events: ChatCallbacks, page: Page) -> None:
 
 
 def _wire_interface(library: LibraryCallbacks, page: Page) -> None:
+    """回答用字 繁體 or 简体: the interface in that script (Gradio's locale, switched in the
+    browser, and the header, mode line, choices and tab labels the server writes)."""
     from ui.callbacks import SCRIPTS
 
-    """回答用字 繁體 or 简体: the interface in that script (Gradio's locale, switched in the
-    browser, and the header and mode line the server writes)."""
     chat = page.chat
     scripts, labels = list(SCRIPTS), [label for _, label in page.tabs]
     chat.script.change(

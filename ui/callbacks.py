@@ -131,10 +131,9 @@ def _ask_json(
 
 
 def _differing(answer: AnswerJson) -> list[tuple[dict[str, Any], str]]:
-    fields = ("n", "doc_id", "title", "date", "quote", "start", "end")
     cited = {c["n"]: c for c in answer.get("citations", [])}
     question = answer.get("standalone") or answer["question"]
-    quotes = [Citation(**{k: c[k] for k in fields}) for c in cited.values()]
+    quotes = [Citation(**c) for c in cited.values()]  # the answer's own `asdict`
     return [(cited[c.n], value) for c, value in differing_figures(question, quotes)]
 
 
@@ -216,10 +215,9 @@ class ChatCallbacks:
         tw = is_traditional(typed)  # the answer's script: its bubble and panels follow it
         asking = [{"role": "user", "content": text(question)}]
         bubble = {"role": "assistant", "content": writing_html("", tw)}
-        pending: AnswerJson = {"question": question, "answer": STOPPED, "mode": "", "citations": []}
-        pending |= {"traditional": tw}
+        failed = {"question": question, "mode": "", "citations": [], "traditional": tw}
         # the turn has its place in the answers at once: 停止 then marks it stopped
-        answering = [*done, pending | {"pending": True}]
+        answering = [*done, failed | {"answer": STOPPED, "pending": True}]
         yield [*before, *asking, bubble], gr.skip(), answering, "", *_buttons(True), *_no_export()
 
         def start() -> Iterator[str | Any]:
@@ -239,9 +237,7 @@ class ChatCallbacks:
             if answer is None:
                 raise RuntimeError("the answer stream ended without an answer")
         except Exception as exc:  # never an overlay over the chat: the error is the reply
-            reply = _reply(exc, question)
-            answer = {"question": question, "answer": reply, "mode": "", "citations": []}
-            answer["traditional"] = tw
+            answer = failed | {"answer": _reply(exc, question)}
         # the checked answer (or the error) once the gate has the place back
         chat = [*before, *chat_turn(answer, len(done))]
         yield chat, answer, [*done, answer], gr.skip(), *_buttons(False), gr.skip(), gr.skip()
@@ -252,10 +248,10 @@ class ChatCallbacks:
         chat = list(history or [])
         done = list(answers or [])
         if done and done[-1].get("pending"):
-            written = chat.pop()["content"] if chat and chat[-1]["role"] == "assistant" else ""
-            if "class='searching'" in str(written):
-                written = ""  # nothing was written yet
             tw = bool(done[-1].get("traditional"))
+            written = chat.pop()["content"] if chat and chat[-1]["role"] == "assistant" else ""
+            if written == writing_html("", tw):
+                written = ""  # nothing was written yet
             chat.append({"role": "assistant", "content": stopped_html(str(written), tw)})
             done[-1] = {k: v for k, v in done[-1].items() if k != "pending"} | {"stopped": True}
         return chat, done, *_buttons(False), *_no_export()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 from rag.text.coordination import conjuncts
 from rag.text.dates import resolve_relative
 from rag.text.names import tagged
+from rag.text.terms import han_pairs
 
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 _MAGNITUDE = "十百千万亿"
@@ -234,16 +235,15 @@ def asked_figures(question: str, citations: Sequence[Citation]) -> list[tuple[Ci
     and about as many of the question's character pairs (words, without a segmenter's mistakes)
     as the best clause of any quote (three quarters: 「营收1000亿元」 and 「实现营收超2300亿元」
     differ by a pair): for 「有多少家上市企业」, 「上市企业 22 家」 does and 「核心企业近700家」
-    (another count in 家) does not. A quote that
-    names years, none of them a year the question asks about, speaks of another year."""
+    (another count in 家) does not. A quote that names years, none of them a year the question
+    asks about, speaks of another year."""
     from rag.question.analysis import analyse
 
     query, _ = analyse(question, ())
     if kind_asked(query) != "figure":
         return []
     years = {t for t in query.terms if _YEAR_TERM.fullmatch(t)}
-    han = re.sub(r"[^\u4e00-\u9fff]+", " ", folded(query.key))
-    words = {w[i : i + 2] for w in han.split() for i in range(len(w) - 1)}  # its character pairs
+    words = han_pairs(folded(query.key))
     found: list[tuple[int, Citation, Short]] = []
     for c in citations:
         quote = folded(c.quote)

@@ -128,10 +128,7 @@ def delete_document(doc_id: str, settings: Settings) -> None:
         store = Store(settings, create=False)
         record = store.manifest().get(doc_id)
         if record is None:
-            raise UserError(
-                f"no document '{doc_id}' in the index; the documents table lists ids",
-                zh="知识库中没有这个文档（可能已被删除），请刷新页面",
-            )
+            raise _no_document(doc_id)
         marker = store.marker()
         if marker is not None:  # removing may be cut short: the next ingest then sweeps
             marker.touch()
@@ -142,6 +139,13 @@ def delete_document(doc_id: str, settings: Settings) -> None:
         source = Path(str(record.get("source", "")))
         if source.parent == uploads_dir(settings).resolve():
             source.unlink(missing_ok=True)
+
+
+def _no_document(doc_id: str) -> UserError:
+    return UserError(
+        f"no document '{doc_id}' in the index; the documents table lists ids",
+        zh="知识库中没有这个文档（可能已被删除），请刷新页面",
+    )
 
 
 def documents_table(settings: Settings, store: Store | None = None) -> list[dict[str, Any]]:
@@ -179,10 +183,7 @@ def describe_document(doc_id: str, settings: Settings, date: str, issuer: str) -
         )
     record = Store(settings, create=False).manifest().get(doc_id)
     if record is None:
-        raise UserError(
-            f"no document '{doc_id}' in the index; the documents table lists ids",
-            zh="知识库中没有这个文档（可能已被删除），请刷新页面",
-        )
+        raise _no_document(doc_id)
     source = Path(str(record.get("source", "")))
     folder = uploads_dir(settings)
     if source.parent != folder.resolve():

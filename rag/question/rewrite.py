@@ -14,6 +14,7 @@ from rag.text import guard
 from rag.text.names import tagged
 from rag.text.places import places_in
 from rag.text.script import in_script, is_traditional, search_key
+from rag.text.terms import han_pairs
 
 # A question that leans on the one before: opens with a pointer (那/这/它/同一年…) or ends in 呢.
 _FOLLOW_UP = re.compile(
@@ -54,12 +55,7 @@ def is_follow_up(question: str, previous: str = "") -> bool:
     own = [w for w, tag, _ in tagged(key) if tag in _NOUNS]  # what it asks about
     if not previous or not _asks_something(key) or sum(map(len, own)) < 3:
         return True  # `营收多少？`, `谁写的？`: what is asked about is the question before's
-    return bool(_pairs(own) & _pairs(search_key(previous).split()))
-
-
-def _pairs(runs: Sequence[str]) -> set[str]:
-    """The Han character pairs of runs of text (what a question is about)."""
-    return {w[i : i + 2] for w in runs for i in range(len(w) - 1)}
+    return bool(han_pairs(" ".join(own)) & han_pairs(search_key(previous)))
 
 
 def condense(question: str, previous: Sequence[str]) -> str:

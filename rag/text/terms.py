@@ -8,6 +8,7 @@ documents and questions, so a Traditional question and a Simplified passage yiel
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -51,3 +52,13 @@ def keys_and_terms(texts: Sequence[str]) -> tuple[list[str], list[str]]:
     computes for every chunk it writes."""
     keys = [search_key(t) for t in texts]
     return keys, [" ".join(terms_of_key(k)) for k in keys]
+
+
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+def han_pairs(text: str) -> set[str]:
+    """The pairs of adjacent Han characters of a text, within its runs of Han: what two short
+    texts share, read without a segmenter (whose mistakes, `家规` for 「多少家规上企业」, would
+    hide it)."""
+    return {run[i : i + 2] for run in _NOT_HAN.split(text) for i in range(len(run) - 1)}
