@@ -12,6 +12,7 @@ from functools import lru_cache
 from rag.answer.documents import Document, Facts
 from rag.question.analysis import Query
 from rag.text import names
+from rag.text.dates import deep_time
 from rag.text.names import names_other
 from rag.text.places import kind_of, places_in
 
@@ -24,14 +25,24 @@ DATE = re.compile(
     r"\d{1,4}\s*年|[〇零一二三四五六七八九十]{2,4}年|\d{4}\s*[-/.]\s*\d{1,2}|\d{1,2}\s*[月日号]|"
     r"[一二三四五六七八九十]{1,3}月|世纪|年代|今年|去年|前年|明年|当年|同年|次年|翌年"
 )
+
+
+def is_dated(text: str) -> bool:
+    """Does the text hold a date of any kind: a year, month or day in any notation, a relative
+    year, a time ago (`9500万年前`), a geological period (`白垩纪`)?"""
+    return bool(DATE.search(text) or deep_time().search(text))
+
+
 _APPROX = r"\s*(?:余|多|近|超|个)?\s*"
+# a sum of money: 元 or another currency's (美元, 欧元, 港元, 日元, 韩元, 新台币) or 人民币
+_CURRENCY = r"(?:(?:美|欧|港|日|韩|澳门?|新加坡)?元|人民币|新台币|英镑|卢布)"
 
 
 @lru_cache(maxsize=64)
 def _with_unit(unit: str) -> re.Pattern[str]:
     """A figure carrying `unit`: `4 家`, `500 余家`, `60亿元`, `2300多亿元`."""
     if unit == "元":
-        return re.compile(r"\d" + _APPROX + r"[十百千万亿]*" + _APPROX + "(?:美)?元")
+        return re.compile(r"\d" + _APPROX + r"[十百千万亿]*" + _APPROX + _CURRENCY)
     return re.compile(r"\d" + _APPROX + re.escape(unit))
 
 
@@ -74,7 +85,7 @@ def holds_kind(
     the kind?"""
     return (
         (not query.asks_figure or _has_figure(query.unit, held, held_own))
-        and (not query.asks_date or bool(DATE.search(held)))
+        and (not query.asks_date or is_dated(held))
         and (not query.asks_rank or bool(RANKING.search(held)))
         and (
             not (query.asks_who and named and doc.names)
@@ -89,4 +100,33 @@ def names_asked(query: Query, own: str) -> bool:
     the question names (`rag.text.names`). Not asked of `哪里` questions: jieba misses rivers,
     regions and streets (`塞纳河的右岸`, `苏必利尔湖畔`), and measured on the outside corpora a
     place check refused more right answers than wrong ones."""
-    return not query.asks_person or names_other(own, query.key, names.PERSON)
+    return (
+        not query.asks_person
+        or names_other(own, query.key, names.PERSON)
+        or _possessor(query.key, own)
+    )
+
+
+_WHOSE = re.compile(r"谁的([\u4e00-\u9fff]{2})")
+_POSSESSOR = re.compile(r"([\u4e00-\u9fff]{2,8})的$")
+_NOT_POSSESSORS = "这那该其他她它本此我你"
+
+
+def _possessor(question_key: str, own: str) -> bool:
+    """`《…》是谁的漫画作品` is answered by `大久保笃的漫画作品《…》`: whoever the sentence
+    puts before `的` and the noun asked, if the question does not name them. jieba knows few
+    foreign names (`大久保笃` is tagged an adjective and a verb), so the name check alone
+    would refuse the sentence. Not a pronoun (`他的作品`)."""
+    m = _WHOSE.search(question_key)
+    if m is None:
+        return False
+    noun = m.group(1)
+    at = own.find("的" + noun)
+    while at >= 0:
+        before = _POSSESSOR.search(own[: at + 1])
+        if before is not None:
+            name = before.group(1)
+            if name[0] not in _NOT_POSSESSORS and name not in question_key:
+                return True
+        at = own.find("的" + noun, at + 1)
+    return False

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rag.types import Citation
 
 from rag.text.coordination import conjuncts
-from rag.text.dates import resolve_relative
+from rag.text.dates import deep_time, resolve_relative
 from rag.text.names import tagged
 from rag.text.terms import han_pairs
 
@@ -148,6 +148,9 @@ def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, st
             relative = []
         for start, end, absolute in relative:
             return start, end, f"{sentence[start:end]}（{absolute}）"
+    era = deep_time().search(sentence)  # `上白垩纪早期`, `约9500万年前`
+    if era is not None:
+        return era.start(), era.end(), era.group(0)
     return None
 
 

@@ -21,6 +21,7 @@ from functools import lru_cache
 from rag.ingest.keyindex import KeyIndex, of_keys
 from rag.question.words import (
     forms,
+    glue_suffixes,
     merge_single_chars,
     question_words,
     split_unused,
@@ -41,7 +42,7 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 def cue(kind: str) -> re.Pattern[str]:
     """What a question asks for (`rag/text/lexicon/asks.tsv`): figure, rank, date, list, who,
-    title, money."""
+    title, money, person; or a group of people asked with 谁 (`group`: no name is asked)."""
     return lexicon.pattern("asks", kind)
 
 
@@ -183,7 +184,7 @@ def _analyse(question: str, index: KeyIndex) -> tuple[Query, dict[str, float]]:
         traditional=is_traditional(question),
         places=frozenset(p for p in places if p in terms),
         asks_list=bool(cue("list").search(key)),
-        asks_person=bool(cue("person").search(key)),
+        asks_person=bool(cue("person").search(key)) and not cue("group").search(key),
         asks_title=bool(cue("title").search(key)),
         asks_place=_PLACE_KINDS.get(kind_word, kind_word),
         describes_doc=split_description(key)[0],
@@ -198,7 +199,7 @@ def _terms(key: str, index: KeyIndex, skip: set[str]) -> list[tuple[str, str]]:
     function_pos, stop = lexicon.words("function_pos"), stopwords()
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for word, flag in split_unused(merge_single_chars(words_of(key, index)), index):
+    for word, flag in split_unused(merge_single_chars(glue_suffixes(words_of(key, index), index)), index):
         if word in skip or not word or word in stop or word in seen:
             continue
         if not any(c.isalnum() for c in word):
@@ -268,6 +269,7 @@ def facets(query: Query) -> list[tuple[str, str]]:
                 inherited += topic
             out.append((" ".join([*inherited, clause]), ""))
     nested = any(within(a, b) for a in places for b in places if a != b)
+    handled: set[str] = set()
     for group, suffix in ((years, r"\s*年?(?:初|底|末)?"), ([] if nested else places, "")):
         # 宁波 in 浙江 (`全国排第几？在浙江省内呢？`) are not two places asked side by side
         if len(group) > 1:
@@ -276,8 +278,9 @@ def facets(query: Query) -> list[tuple[str, str]]:
                 # the other years with their joints: `从2019年到2023年` -> `2023年`
                 drop = rf"{_JOINT}?\s*(?:{others}){suffix}\s*{_JOINT}?"
                 out.append((re.sub(drop, "", query.key), keep))
-    # other things asked side by side (`甲公司和乙公司的营收`, `导演和编剧`): one facet each
-    handled = set(places) | {f"{y}年" for y in years} | set(years)
+                handled |= {keep, f"{keep}年"}
+    # other things asked side by side (`甲公司和乙公司的营收`, `导演和编剧`), and places joined
+    # beside a wider one the question also names (`北京冬奥会美国和中国…`): one facet each
     for text, keep in facet_questions(query.key):
         if keep not in handled and (text, keep) not in out:
             out.append((text, keep))

@@ -94,6 +94,39 @@ def words_of(key: str, index: KeyIndex) -> list[tuple[str, str]]:
     return out
 
 
+_NOT_HEADS = ("m", "r", "q", "mq")
+"""Tags of words a measure word counts after (`三|家`, `那|份`, `每|年`): not a name's head."""
+_SUFFIX_TAGS = frozenset({"q", "n", "ng", "k", "zg"})
+"""Tags of the one-character words that end a longer name: measure words, nouns, suffixes (not
+verbs or particles: `冠军`+`是` is two words however often a text writes them together)."""
+
+
+def glue_suffixes(words: list[tuple[str, str]], index: KeyIndex) -> list[tuple[str, str]]:
+    """A one-character word glued back to the word before it when the texts use the two as one
+    word: jieba knows `超级` and takes `碗` for a measure word (`一碗`), so `超级碗` would be
+    searched as `超级` (in 超级计算机) and a dropped `碗`; likewise a name and its one-character
+    suffix (`公羊`+`队`). Not after a number or a pronoun, where a measure word is one
+    (`三家`, `那份`), nor after a place, which is searched as itself (`江苏`+`省`)."""
+    out: list[tuple[str, str]] = []
+    for word, flag in words:
+        if (
+            out
+            and len(word) == 1
+            and "\u4e00" <= word <= "\u9fff"
+            and flag in _SUFFIX_TAGS
+            and word not in stopwords()
+            and len(out[-1][0]) > 1
+            and not out[-1][1].startswith(_NOT_HEADS)
+            and not out[-1][0].isdigit()
+            and out[-1][0] not in places_in(out[-1][0])  # a place is its own term (江苏|省)
+            and index.used([out[-1][0] + word])
+        ):
+            out[-1] = (out[-1][0] + word, "nz")  # a name jieba did not know: a rare one is required
+            continue
+        out.append((word, flag))
+    return out
+
+
 def merge_single_chars(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Rejoin runs of single Han characters (`营`+`收` -> `营收`): jieba splits words it does not
     know into characters, which would then match anywhere."""

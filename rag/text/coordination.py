@@ -26,29 +26,74 @@ _CONTENT = ("n", "v", "j", "eng", "x", "l", "i", "vn", "an", "s", "t")
 def conjuncts(key: str) -> tuple[tuple[str, ...], ...]:
     """The groups of coordinated words of a question key, each group in order
     (`甲和乙的…` -> (("甲", "乙"),)); words, as written in `key`."""
-    words = [(word, flag) for word, flag, _ in tagged(key)]
-    groups: list[list[tuple[int, int]]] = []  # spans of the conjuncts, in characters
-    at = 0
     spans: list[tuple[str, str, int, int]] = []
-    for word, flag in words:
+    at = 0
+    for word, flag, _ in tagged(key):
         spans.append((word, flag, at, at + len(word)))
         at += len(word)
+    groups: list[list[tuple[int, int]]] = []  # spans of the conjuncts, in characters
     i = 1
     while i < len(spans) - 1:
         if spans[i][0] in JOINTS and _content(spans[i - 1]) and _content(spans[i + 1]):
-            left = (spans[i - 1][2], spans[i - 1][3])
-            right_end = i + 1
-            if right_end + 1 < len(spans) and _suffix(spans[right_end + 1]):
-                right_end += 1
-            right = (spans[i + 1][2], spans[right_end][3])
-            if groups and groups[-1][-1] == left:
+            left, right, after = _parallel(spans, i) or _beside(spans, i)
+            if groups and groups[-1][-1][1] == left[1]:
                 groups[-1].append(right)
             else:
                 groups.append([left, right])
-            i = right_end + 1
+            i = after
             continue
         i += 1
     return tuple(tuple(key[a:b] for a, b in g) for g in groups if len(set(g)) > 1)
+
+
+MAX_TAIL = 4
+"""Words two parallel conjuncts may share after their heads (`女子|双人10米跳台`)."""
+
+
+def _parallel(
+    spans: list[tuple[str, str, int, int]], i: int
+) -> tuple[tuple[int, int], tuple[int, int], int] | None:
+    """Two conjuncts written in parallel, with the same words after a head of one word each
+    (`台北市市长和高雄市市长`, `女子双人10米跳台和男子双人10米跳台`): the conjuncts are the
+    whole phrases, not the words beside the joint. (left, right, index after the right one)."""
+    for tail in range(min(MAX_TAIL, i - 1), 0, -1):
+        left_tail = [w for w, *_ in spans[i - tail : i]]
+        right_tail = [w for w, *_ in spans[i + 2 : i + 2 + tail]]
+        if left_tail == right_tail and _content(spans[i - tail - 1]) and _content(spans[i + 1]):
+            return (spans[i - tail - 1][2], spans[i - 1][3]), (
+                spans[i + 1][2],
+                spans[i + 1 + tail][3],
+            ), i + 2 + tail
+    return None
+
+
+def _beside(
+    spans: list[tuple[str, str, int, int]], i: int
+) -> tuple[tuple[int, int], tuple[int, int], int]:
+    """The words right beside a joint; on the right, with a one-character noun glued to it
+    (`欧联`+`杯`), or a run of single characters jieba split a name it does not know into
+    (`吴`+`易`+`昺`, `冬`+`残奥会`)."""
+    left = (spans[i - 1][2], spans[i - 1][3])
+    end = i + 1
+    if _single(spans[end]):
+        while end + 1 < len(spans) and _single(spans[end + 1]):
+            end += 1
+        if end == i + 1 and end + 1 < len(spans) and _content(spans[end + 1]):
+            end += 1  # one character before a word: its first character (`冬`+`残奥会`)
+    elif end + 1 < len(spans) and _suffix(spans[end + 1]):
+        end += 1
+    return left, (spans[i + 1][2], spans[end][3]), end + 1
+
+
+def _single(span: tuple[str, str, int, int]) -> bool:
+    """A one-character Han word that is not a function word (`吴`, `易`, `冬`)."""
+    word, flag = span[0], span[1]
+    return (
+        len(word) == 1
+        and "\u4e00" <= word <= "\u9fff"
+        and word not in JOINTS
+        and not flag.startswith(("u", "p", "c", "r", "d", "m", "q"))
+    )
 
 
 def _content(span: tuple[str, str, int, int]) -> bool:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 _YEAR_WORDS = {
     "大前年": (-3, -3),
@@ -151,3 +152,16 @@ def years_meant(key: str, present: int) -> list[str]:
     (`去年` in a 2024 report: `2023年`), by containment alone: what the sentence scorer and the
     claim checker compare a year asked or claimed with (`resolve_relative` reads periods too)."""
     return [f"{present + d}年" for word, d in _PLAIN_YEAR_WORDS.items() if word in key]
+
+
+@lru_cache(maxsize=1)
+def deep_time() -> re.Pattern[str]:
+    """A date of the deep past: a geological period or epoch (`rag/text/lexicon/eras.txt`),
+    with its part (`上白垩纪早期`), or a time ago (`约9500万年前`, `1万年前`). An encyclopedia
+    dates a fossil or a rock so, never by year."""
+    from rag.text import lexicon
+
+    names = "|".join(sorted(lexicon.words("eras"), key=len, reverse=True))
+    return re.compile(
+        rf"[早中晚上下]?(?:{names})(?:[早中晚]期)?|\d+(?:\.\d+)?\s*[万亿]\s*年前"
+    )

@@ -45,10 +45,30 @@ def tagged_names(key: str) -> tuple[tuple[str, str], ...]:
 
 
 def names_other(key: str, question_key: str, tags: tuple[str, ...]) -> bool:
-    """Does the key name someone or somewhere of the given tags that the question does not?"""
-    return any(
-        flag.startswith(tags) and word not in question_key for word, flag in tagged_names(key)
+    """Does the key name someone or somewhere of the given tags that the question does not?
+    A body jieba does not know is often a place and a noun (a team, `堪萨斯城酋长`; a firm,
+    `洛杉矶公羊队`): it counts as a body's name when the noun is not the question's."""
+    if any(flag.startswith(tags) and word not in question_key for word, flag in tagged_names(key)):
+        return True
+    return "nt" in tags and any(
+        name not in question_key for name in place_led_names(key, question_key)
     )
+
+
+def place_led_names(key: str, question_key: str) -> list[str]:
+    """Place + noun names of a key whose noun the question does not hold (`堪萨斯城酋长`, with a
+    one-character suffix `洛杉矶公羊队`); not when a longer noun follows, which makes the pair a
+    modifier of it (`马来西亚羽毛球公开赛` names a tournament, not a body)."""
+    words = [*tagged(key), ("", "x", len(key))]
+    out = []
+    for i in range(len(words) - 2):
+        (a, fa, _), (b, fb, _), (c, fc, _) = words[i : i + 3]
+        if not (fa.startswith("ns") and len(a) > 1 and fb == "n" and len(b) > 1):
+            continue
+        if b in question_key or (fc.startswith("n") and len(c) > 1):
+            continue
+        out.append(a + b + (c if fc.startswith("n") else ""))
+    return out
 
 
 _QUOTED = re.compile(r"[“「『《\"]([^“”「」『』《》\"\n]{2,20})[”」』》\"]")
