@@ -29,7 +29,7 @@ DATE = re.compile(
 
 def is_dated(text: str) -> bool:
     """Does the text hold a date of any kind: a year, month or day in any notation, a relative
-    year, a time ago (`9500万年前`), a geological period (`白垩纪`)?"""
+    year, a time ago (`1.5亿年前`), a geological period (`侏罗纪`)?"""
     return bool(DATE.search(text) or deep_time().search(text))
 
 
@@ -113,10 +113,10 @@ _NOT_POSSESSORS = "这那该其他她它本此我你"
 
 
 def _possessor(question_key: str, own: str) -> bool:
-    """`《…》是谁的漫画作品` is answered by `大久保笃的漫画作品《…》`: whoever the sentence
-    puts before `的` and the noun asked, if the question does not name them. jieba knows few
-    foreign names (`大久保笃` is tagged an adjective and a verb), so the name check alone
-    would refuse the sentence. Not a pronoun (`他的作品`)."""
+    """`《…》是谁的诗集` is answered by `小野不由的诗集《…》`: whoever the sentence puts
+    before `的` and the noun asked, if the question does not name them. jieba knows few foreign
+    names (`小野不由` is tagged a noun and an adjective), so the name check alone would refuse
+    the sentence. Not a pronoun (`他的作品`)."""
     m = _WHOSE.search(question_key)
     if m is None:
         return False

@@ -148,7 +148,7 @@ def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, st
             relative = []
         for start, end, absolute in relative:
             return start, end, f"{sentence[start:end]}（{absolute}）"
-    era = deep_time().search(sentence)  # `上白垩纪早期`, `约9500万年前`
+    era = deep_time().search(sentence)  # `晚侏罗纪`, `约1.5亿年前`
     if era is not None:
         return era.start(), era.end(), era.group(0)
     return None

@@ -199,7 +199,8 @@ def _terms(key: str, index: KeyIndex, skip: set[str]) -> list[tuple[str, str]]:
     function_pos, stop = lexicon.words("function_pos"), stopwords()
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for word, flag in split_unused(merge_single_chars(glue_suffixes(words_of(key, index), index)), index):
+    words = merge_single_chars(glue_suffixes(words_of(key, index), index))
+    for word, flag in split_unused(words, index):
         if word in skip or not word or word in stop or word in seen:
             continue
         if not any(c.isalnum() for c in word):
@@ -280,7 +281,7 @@ def facets(query: Query) -> list[tuple[str, str]]:
                 out.append((re.sub(drop, "", query.key), keep))
                 handled |= {keep, f"{keep}年"}
     # other things asked side by side (`甲公司和乙公司的营收`, `导演和编剧`), and places joined
-    # beside a wider one the question also names (`北京冬奥会美国和中国…`): one facet each
+    # beside a wider one the question also names (`亚运会日本和中国…`): one facet each
     for text, keep in facet_questions(query.key):
         if keep not in handled and (text, keep) not in out:
             out.append((text, keep))

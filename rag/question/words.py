@@ -103,9 +103,9 @@ verbs or particles: `冠军`+`是` is two words however often a text writes them
 
 def glue_suffixes(words: list[tuple[str, str]], index: KeyIndex) -> list[tuple[str, str]]:
     """A one-character word glued back to the word before it when the texts use the two as one
-    word: jieba knows `超级` and takes `碗` for a measure word (`一碗`), so `超级碗` would be
-    searched as `超级` (in 超级计算机) and a dropped `碗`; likewise a name and its one-character
-    suffix (`公羊`+`队`). Not after a number or a pronoun, where a measure word is one
+    word: jieba knows `冰壶` and takes `碗` for a measure word (`一碗`), so `冰壶碗` would be
+    searched as `冰壶` (in 冰壶比赛) and a dropped `碗`; likewise a name and its one-character
+    suffix (`猎鹰`+`队`). Not after a number or a pronoun, where a measure word is one
     (`三家`, `那份`), nor after a place, which is searched as itself (`江苏`+`省`)."""
     out: list[tuple[str, str]] = []
     for word, flag in words:

@@ -5,7 +5,7 @@ or the enumeration comma 、, usually with 分别 or 各 after them: `甲公司�
 `这部电影的导演和编剧是谁`, `比赛的开始和结束时间`. Each conjunct makes a question of its own:
 the question with the other conjuncts and their joints removed (`甲公司的营收分别是多少`,
 `乙公司的营收分别是多少`). The conjuncts are the jieba words right beside the joints (a name
-jieba splits into a word and a one-character suffix, `欧联`+`杯`, keeps its suffix). Numbers are
+jieba splits into a word and a one-character suffix, `联盟`+`杯`, keeps its suffix). Numbers are
 left to the year and figure rules; the trade-off: a longer phrase on the left (`北京大学和清华`)
 is cut to its last word, which only widens the facet it belongs to.
 """
@@ -47,23 +47,22 @@ def conjuncts(key: str) -> tuple[tuple[str, ...], ...]:
 
 
 MAX_TAIL = 4
-"""Words two parallel conjuncts may share after their heads (`女子|双人10米跳台`)."""
+"""Words two parallel conjuncts may share after their heads (`男子|双人3米板`)."""
 
 
 def _parallel(
     spans: list[tuple[str, str, int, int]], i: int
 ) -> tuple[tuple[int, int], tuple[int, int], int] | None:
     """Two conjuncts written in parallel, with the same words after a head of one word each
-    (`台北市市长和高雄市市长`, `女子双人10米跳台和男子双人10米跳台`): the conjuncts are the
+    (`杭州市市长和宁波市市长`, `男子双人3米板和女子双人3米板`): the conjuncts are the
     whole phrases, not the words beside the joint. (left, right, index after the right one)."""
     for tail in range(min(MAX_TAIL, i - 1), 0, -1):
         left_tail = [w for w, *_ in spans[i - tail : i]]
         right_tail = [w for w, *_ in spans[i + 2 : i + 2 + tail]]
         if left_tail == right_tail and _content(spans[i - tail - 1]) and _content(spans[i + 1]):
-            return (spans[i - tail - 1][2], spans[i - 1][3]), (
-                spans[i + 1][2],
-                spans[i + 1 + tail][3],
-            ), i + 2 + tail
+            left = (spans[i - tail - 1][2], spans[i - 1][3])
+            right = (spans[i + 1][2], spans[i + 1 + tail][3])
+            return left, right, i + 2 + tail
     return None
 
 
@@ -71,22 +70,22 @@ def _beside(
     spans: list[tuple[str, str, int, int]], i: int
 ) -> tuple[tuple[int, int], tuple[int, int], int]:
     """The words right beside a joint; on the right, with a one-character noun glued to it
-    (`欧联`+`杯`), or a run of single characters jieba split a name it does not know into
-    (`吴`+`易`+`昺`, `冬`+`残奥会`)."""
+    (`联盟`+`杯`), or a run of single characters jieba split a name it does not know into
+    (`吴`+`昺`+`炜`, `冬`+`残运会`)."""
     left = (spans[i - 1][2], spans[i - 1][3])
     end = i + 1
     if _single(spans[end]):
         while end + 1 < len(spans) and _single(spans[end + 1]):
             end += 1
         if end == i + 1 and end + 1 < len(spans) and _content(spans[end + 1]):
-            end += 1  # one character before a word: its first character (`冬`+`残奥会`)
+            end += 1  # one character before a word: its first character (`冬`+`残运会`)
     elif end + 1 < len(spans) and _suffix(spans[end + 1]):
         end += 1
     return left, (spans[i + 1][2], spans[end][3]), end + 1
 
 
 def _single(span: tuple[str, str, int, int]) -> bool:
-    """A one-character Han word that is not a function word (`吴`, `易`, `冬`)."""
+    """A one-character Han word that is not a function word (`吴`, `昺`, `冬`)."""
     word, flag = span[0], span[1]
     return (
         len(word) == 1
@@ -104,8 +103,8 @@ def _content(span: tuple[str, str, int, int]) -> bool:
 
 
 def _suffix(span: tuple[str, str, int, int]) -> bool:
-    """A one-character noun glued to the word before it (`杯`, `队`, `组`)."""
-    return len(span[0]) == 1 and span[1] in ("n", "ng")
+    """A one-character noun or measure word glued to the word before it (`杯`, `队`, `组`)."""
+    return len(span[0]) == 1 and span[1] in ("n", "ng", "q")
 
 
 def facet_questions(key: str) -> list[tuple[str, str]]:

@@ -157,11 +157,9 @@ def years_meant(key: str, present: int) -> list[str]:
 @lru_cache(maxsize=1)
 def deep_time() -> re.Pattern[str]:
     """A date of the deep past: a geological period or epoch (`rag/text/lexicon/eras.txt`),
-    with its part (`上白垩纪早期`), or a time ago (`约9500万年前`, `1万年前`). An encyclopedia
-    dates a fossil or a rock so, never by year."""
+    with its part (`晚侏罗纪`, `白垩纪早期`), or a time ago (`约1.5亿年前`, `1万年前`).
+    An encyclopedia dates a fossil or a rock so, never by year."""
     from rag.text import lexicon
 
     names = "|".join(sorted(lexicon.words("eras"), key=len, reverse=True))
-    return re.compile(
-        rf"[早中晚上下]?(?:{names})(?:[早中晚]期)?|\d+(?:\.\d+)?\s*[万亿]\s*年前"
-    )
+    return re.compile(rf"[早中晚上下]?(?:{names})(?:[早中晚]期)?|\d+(?:\.\d+)?\s*[万亿]\s*年前")

@@ -46,8 +46,8 @@ def tagged_names(key: str) -> tuple[tuple[str, str], ...]:
 
 def names_other(key: str, question_key: str, tags: tuple[str, ...]) -> bool:
     """Does the key name someone or somewhere of the given tags that the question does not?
-    A body jieba does not know is often a place and a noun (a team, `堪萨斯城酋长`; a firm,
-    `洛杉矶公羊队`): it counts as a body's name when the noun is not the question's."""
+    A body jieba does not know is often a place and a noun (teams: `芝加哥猎鹰`, `洛杉矶猎鹰队`):
+    it counts as a body's name when the noun is not the question's."""
     if any(flag.startswith(tags) and word not in question_key for word, flag in tagged_names(key)):
         return True
     return "nt" in tags and any(
@@ -56,9 +56,9 @@ def names_other(key: str, question_key: str, tags: tuple[str, ...]) -> bool:
 
 
 def place_led_names(key: str, question_key: str) -> list[str]:
-    """Place + noun names of a key whose noun the question does not hold (`堪萨斯城酋长`, with a
-    one-character suffix `洛杉矶公羊队`); not when a longer noun follows, which makes the pair a
-    modifier of it (`马来西亚羽毛球公开赛` names a tournament, not a body)."""
+    """Place + noun names of a key whose noun the question does not hold (`芝加哥猎鹰`, with a
+    one-character suffix `洛杉矶猎鹰队`); not when a longer noun follows, which makes the pair a
+    modifier of it (`马德里羽毛球公开赛` names a tournament, not a body)."""
     words = [*tagged(key), ("", "x", len(key))]
     out = []
     for i in range(len(words) - 2):

@@ -243,3 +243,65 @@ def test_the_outcome_sentence_does_not_lend_the_event_its_words() -> None:
     )
     found = ask("2023年海滨杯围棋赛冠军是谁？", other)
     assert found.citations == []
+
+
+LEAGUE = make_doc(
+    "sports",
+    "联赛年终总结\n\n2024年冰壶碗决赛在河畔体育馆举行，观众超过三万人。\n"
+    "洛杉矶猎鹰获2024冰壶碗冠军。\n"
+    "2024年河畔羽毛球公开赛冠军赛吸引了十二支队伍参赛。\n",
+    {"title": "联赛年终总结", "date": "2024-12-20"},
+)
+WRITINGS = make_doc(
+    "works",
+    "月下集\n\n小野不由的诗集《月下集》收录四十首短诗。\n"
+    "河原龙生存于晚侏罗纪的河谷，约1.5亿年前。河原龙的化石于1998年被发现。\n"
+    "这项计划的服务对象是60岁以上的独居老人。\n",
+    {"title": "月下集"},
+)
+
+
+def test_a_name_jieba_splits_off_a_measure_word_is_required_whole() -> None:
+    # jieba reads 冰壶|碗 (碗 a measure word): searched as 冰壶 alone, any 冠军 sentence would do
+    found = ask("2024年冰壶碗冠军是谁？", LEAGUE)
+    assert quotes(found) == ["洛杉矶猎鹰获2024冰壶碗冠军。"]
+
+
+def test_a_body_named_by_a_place_and_a_noun_answers_who() -> None:
+    # 洛杉矶|猎鹰: a place and a noun, no name tag; the tournament's name is no body
+    found = ask("谁是2024冰壶碗冠军？", LEAGUE)
+    assert quotes(found) == ["洛杉矶猎鹰获2024冰壶碗冠军。"]
+
+
+def test_whose_work_is_answered_by_whoever_stands_before_it() -> None:
+    # jieba tags 小野|不由 a noun and an adjective: no person's name to find
+    found = ask("《月下集》是谁的诗集？", WRITINGS)
+    assert quotes(found) == ["小野不由的诗集《月下集》收录四十首短诗。"]
+
+
+def test_who_of_a_group_asks_a_description_not_a_name() -> None:
+    found = ask("这项计划的服务对象是谁？", WRITINGS)
+    assert quotes(found) == ["这项计划的服务对象是60岁以上的独居老人。"]
+
+
+def test_when_accepts_a_geological_period() -> None:
+    found = ask("河原龙生存于什么时候？", WRITINGS)
+    assert quotes(found)[0] == "河原龙生存于晚侏罗纪的河谷，约1.5亿年前。"
+    assert found.short is not None and found.short.text == "晚侏罗纪"
+
+
+FIRM = make_doc(
+    "firm",
+    "河畔科技简介\n\n河畔科技的估值备受关注，公司员工超过300人。\n",
+    {"title": "河畔科技简介"},
+)
+FESTIVAL = make_doc(
+    "festival", "音乐节\n\n音乐节门票售价为80欧元，学生半价。\n", {"title": "音乐节"}
+)
+
+
+def test_a_value_or_price_is_a_sum_of_money_in_any_currency() -> None:
+    assert ask("河畔科技的估值是多少？", FIRM).text == CANNOT_ANSWER  # 300人 is a count
+    found = ask("音乐节门票售价是多少？", FESTIVAL)
+    assert quotes(found) == ["音乐节门票售价为80欧元，学生半价。"]
+    assert found.short is not None and found.short.text == "80欧元"

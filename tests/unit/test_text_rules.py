@@ -18,6 +18,13 @@ from rag.text.sentences import is_question
         ("比赛的开始和结束时间是什么时候", (("开始", "结束"),)),
         ("德国队和法国队分在哪个组", (("德国队", "法国队"),)),
         ("海清、童瑶和张颂文主演了什么", (("海清", "童瑶", "张颂文"),)),
+        # parallel phrases: the whole phrases, not the words beside the joint
+        ("谁当选了杭州市市长和宁波市市长", (("杭州市市长", "宁波市市长"),)),
+        ("男子双人3米板和女子双人3米板的冠军分别是谁", (("男子双人3米板", "女子双人3米板"),)),
+        # a name jieba splits into single characters, a word and its first character, a suffix
+        ("林立和吴昺炜的成绩", (("林立", "吴昺炜"),)),
+        ("冬运会和冬残运会的开幕日期", (("冬运会", "冬残运会"),)),
+        ("联赛和联盟杯冠军分别是谁", (("联赛", "联盟杯"),)),
         ("长江的长度是多少", ()),
     ],
 )
@@ -30,6 +37,21 @@ def test_each_conjunct_makes_a_question_without_the_others() -> None:
         ("2023年宝马的全球销量分别是多少", "宝马"),
         ("2023年奔驰的全球销量分别是多少", "奔驰"),
     ]
+
+
+def test_parallel_conjuncts_each_keep_their_whole_phrase() -> None:
+    assert facet_questions("谁当选了杭州市市长和宁波市市长") == [
+        ("谁当选了杭州市市长", "杭州市市长"),
+        ("谁当选了宁波市市长", "宁波市市长"),
+    ]
+
+
+def test_places_joined_beside_a_wider_place_get_a_facet_each() -> None:
+    from rag.question.analysis import analyse, facets
+
+    # 杭州 is in 中国: the places are not all side by side, yet 日本 and 中国 are
+    query, _ = analyse("杭州亚运会日本和中国分别获得多少金牌？", ["杭州亚运会日本获得金牌"])
+    assert [keep for _, keep in facets(query)] == ["日本", "中国"]
 
 
 def test_years_joined_are_left_to_the_year_rules() -> None:
