@@ -33,6 +33,7 @@ from rag.answer.spans import continue_list, explained
 from rag.ingest.keyindex import Keys
 from rag.question.analysis import YEAR, Query, analyse, facets
 from rag.question.words import mentions
+from rag.text.names import tagged_names
 from rag.text.script import in_script
 from rag.types import Chunk, Citation, Claim, ShortAnswer, SourceDoc, Synthesis
 
@@ -138,14 +139,47 @@ def extract_answer(
     chosen = select(pool, query)
     parts = facets(query)
     words = [set(analyse(text, chunk_keys)[0].terms) for text, _ in parts]
+    owns = [w.difference(*(o for j, o in enumerate(words) if j != i)) for i, w in enumerate(words)]
+    if not _names_a_part(chosen, parts, owns, query):
+        chosen = []  # each part may still find its own sentence below
     for i, facet in enumerate(parts):
-        own = words[i].difference(*(w for j, w in enumerate(words) if j != i))
-        chosen = cover_facet(facet, chosen, pool, chunk_keys, own)
+        named_part = _is_name(facet[1], query)
+        chosen = cover_facet(facet, chosen, pool, chunk_keys, owns[i], named_part)
     if query.asks_list and chosen:
         chosen = chosen + continue_list(chosen[0])
     if chosen and not kind_asked(query):
         chosen = [explained(chosen[0]), *chosen[1:]]
     return compose(_outermost(chosen), query)
+
+
+def _names_a_part(
+    chosen: Sequence[Candidate],
+    parts: Sequence[tuple[str, str]],
+    owns: Sequence[set[str]],
+    query: Query,
+) -> bool:
+    """Of a question asking about named things side by side (`最佳影片奖和最佳导演奖`, `华为
+    和小米的营收`), does a chosen sentence name one of them: every word of its own that the
+    other parts lack? A sentence about the whole but about none of its parts (`本届评奖共收到
+    报名作品三百部`) answers nothing asked. Only names: a name jieba tags, or a phrase of three
+    characters or more; not the attributes asked (`选举时间及结果`, `导演和编剧`), which an
+    answer states without naming (`选举于8日举行`). Years and places asked together are
+    anchors, checked already."""
+    asked = [
+        own for (_, keep), own in zip(parts, owns, strict=True) if own and _is_name(keep, query)
+    ]
+    if not chosen or not asked:
+        return True
+    said = [key_of(c.doc.text[c.start : c.end]) for c in chosen]
+    return any(all(mentions(t, s) for t in own) for own in asked for s in said)
+
+
+def _is_name(keep: str, query: Query) -> bool:
+    """Is a part's word a named thing (`rag.text.names` tags, or three characters or more),
+    not a year or a place?"""
+    if not keep or YEAR.fullmatch(keep.removesuffix("年")) or keep in query.places:
+        return False
+    return len(keep) >= 3 or bool(tagged_names(keep))
 
 
 def _outermost(chosen: Sequence[Candidate]) -> list[Candidate]:
@@ -171,6 +205,7 @@ def cover_facet(
     candidates: Sequence[Candidate],
     chunk_keys: Keys,
     own: set[str] | None = None,
+    named_part: bool = False,
 ) -> list[Candidate]:
     """Add the best sentence answering `facet` unless a chosen one already does: it answers the
     facet and names the facet's `own` words, those no other part of the question has
@@ -178,7 +213,8 @@ def cover_facet(
     words. The year or place a facet must name is one of its own
     anchors, so `answers` already requires it. A facet is a fragment of a question that is
     already answered (`…和2030年的产量目标`): its sentence then needs `FACET_COVER`, not
-    `MIN_COVER`."""
+    `MIN_COVER`. A `named_part` (`最佳影片奖` of `最佳影片奖和最佳导演奖`) is only answered by a
+    sentence naming its own words."""
     text, _ = facet
     query, weights = analyse(text, chunk_keys)
     content = [t for t in query.terms if t not in query.anchors and not YEAR.fullmatch(t)]
@@ -215,6 +251,12 @@ def cover_facet(
             if all(mentions(t, said) for t in asked):
                 return chosen
     fresh = [r for r in ok if (r.doc.doc_id, r.start) not in picked]
+    if named_part:  # a named part's sentence names it (`_names_a_part`)
+        fresh = [
+            r
+            for r in fresh
+            if all(mentions(t, key_of(r.doc.text[r.start : r.end])) for t in asked)
+        ]
     return chosen + sorted(fresh, key=lambda r: -r.score)[:1]
 
 

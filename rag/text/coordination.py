@@ -34,8 +34,14 @@ def conjuncts(key: str) -> tuple[tuple[str, ...], ...]:
     groups: list[list[tuple[int, int]]] = []  # spans of the conjuncts, in characters
     i = 1
     while i < len(spans) - 1:
-        if spans[i][0] in JOINTS and _content(spans[i - 1]) and _content(spans[i + 1]):
-            left, right, after = _parallel(spans, i) or _beside(spans, i)
+        if spans[i][0] not in JOINTS:
+            i += 1
+            continue
+        found = _parallel(spans, i)
+        if found is None and _content(spans[i - 1]) and _content(spans[i + 1]):
+            found = _beside(spans, i)
+        if found is not None:
+            left, right, after = found
             if groups and groups[-1][-1][1] == left[1]:
                 groups[-1].append(right)
             else:
@@ -46,23 +52,27 @@ def conjuncts(key: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(key[a:b] for a, b in g) for g in groups if len(set(g)) > 1)
 
 
-MAX_TAIL = 4
-"""Words two parallel conjuncts may share after their heads (`男子|双人3米板`)."""
+MAX_PHRASE = 5
+"""Words of a parallel conjunct, at most (`男子|双人|3|米|板`)."""
 
 
 def _parallel(
     spans: list[tuple[str, str, int, int]], i: int
 ) -> tuple[tuple[int, int], tuple[int, int], int] | None:
-    """Two conjuncts written in parallel, with the same words after a head of one word each
-    (`杭州市市长和宁波市市长`, `男子双人3米板和女子双人3米板`): the conjuncts are the
-    whole phrases, not the words beside the joint. (left, right, index after the right one)."""
-    for tail in range(min(MAX_TAIL, i - 1), 0, -1):
-        left_tail = [w for w, *_ in spans[i - tail : i]]
-        right_tail = [w for w, *_ in spans[i + 2 : i + 2 + tail]]
-        if left_tail == right_tail and _content(spans[i - tail - 1]) and _content(spans[i + 1]):
-            left = (spans[i - tail - 1][2], spans[i - 1][3])
-            right = (spans[i + 1][2], spans[i + 1 + tail][3])
-            return left, right, i + 2 + tail
+    """Two conjuncts written in parallel: as many words on each side of the joint, the same
+    words but one (`杭州市市长和宁波市市长`, `男子双人3米板和女子双人3米板`, `最佳影片奖和最佳
+    导演奖`; a last word that differs may go on: `最佳电视剧和最佳电视动画`). The conjuncts are
+    then the whole phrases, not the words beside the joint.
+    (left, right, index after the right one)."""
+    for size in range(min(MAX_PHRASE, i, len(spans) - i - 1), 1, -1):
+        left, right = spans[i - size : i], spans[i + 1 : i + 1 + size]
+        differ = [k for k in range(size) if left[k][0] != right[k][0]]
+        if len(differ) == 1 and _content(left[differ[0]]) and _content(right[differ[0]]):
+            end = i + size
+            if differ[0] == size - 1:  # the last words differ: the right one may go on
+                while end + 1 < len(spans) and spans[end + 1][1].startswith("n"):
+                    end += 1  # `最佳电视剧和最佳电视|动画`
+            return (left[0][2], left[-1][3]), (right[0][2], spans[end][3]), end + 1
     return None
 
 

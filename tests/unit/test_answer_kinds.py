@@ -305,3 +305,19 @@ def test_a_value_or_price_is_a_sum_of_money_in_any_currency() -> None:
     found = ask("音乐节门票售价是多少？", FESTIVAL)
     assert quotes(found) == ["音乐节门票售价为80欧元，学生半价。"]
     assert found.short is not None and found.short.text == "80欧元"
+
+
+AWARDS = make_doc(
+    "awards",
+    "河畔电影节闭幕\n\n2024年河畔电影节共收到报名影片三百部，评奖周期为两年。\n"
+    "2024年河畔电影节最佳影片奖由《远山》获得。\n",
+    {"title": "河畔电影节闭幕", "date": "2024-11-02"},
+)
+
+
+def test_named_parts_asked_side_by_side_are_each_answered_by_a_sentence_naming_them() -> None:
+    found = ask("2024年河畔电影节最佳影片奖和最佳导演奖分别是什么？", AWARDS)
+    assert quotes(found) == ["2024年河畔电影节最佳影片奖由《远山》获得。"]
+    # a sentence about the festival names neither part: nothing asked is answered
+    found = ask("2024年河畔电影节最佳导演奖和最佳编剧奖分别是什么？", AWARDS)
+    assert found.text == CANNOT_ANSWER
