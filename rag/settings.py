@@ -16,7 +16,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Bump when cleaning or chunking changes what is stored for the same input.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 class Settings(BaseSettings):

@@ -2,8 +2,9 @@
 what kind of sentence one is. The one definition every stage uses (chunking, the answerer, the
 claim checker, the injection guard, the test model).
 
-A sentence ends at 。！？；… (full or half width) and any closing quotes or brackets right after;
-a paragraph (a line) break always ends one. A heading (一、 / （一） / 1. / 一是 / 【…】 / # …)
+A sentence ends at 。！？；… (full or half width) and any closing quotes or brackets right after,
+but not inside a title or a parenthesis (`《你好！李焕英》`); a paragraph (a line) break always
+ends one. A heading (一、 / （一） / 1. / 一是 / 【…】 / # …)
 opens a line and a section; each sentence carries its section path
 (`二、…面临的困境 > 三是缺乏领军企业和人才高地。`).
 
@@ -25,6 +26,50 @@ CLOSERS = "”’」』）)]】"
 """Closing quotes and brackets that belong to the sentence they follow."""
 SENTENCE = re.compile(rf".+?(?:[{ENDS}]+|…+|$)[{re.escape(CLOSERS)}]*", re.S)
 _PARAGRAPH = re.compile(r"[^\n]+")
+_END = re.compile(rf"(?:[{ENDS}]+|…+)[{re.escape(CLOSERS)}]*")
+BRACKETS = {"《": "》", "（": "）", "(": ")"}
+"""Brackets a sentence does not end inside: a title (`《你好！李焕英》`), a parenthesis
+(`（包括TOKIO及Hey! Say! JUMP）`). Quotes may hold whole sentences (`他说：“…。…。”`): not
+these."""
+BRACKET_REACH = 80
+"""Characters after an end mark within which an open bracket must close for the mark to be
+inside it: a bracket never closed (a typo, a cut page) does not join the rest of its line."""
+_LATIN_AFTER = re.compile(r"[!?]\s?[A-Za-z]")
+
+
+def _sentence_spans(paragraph: str, offset: int) -> list[tuple[int, int]]:
+    """Sentences of one paragraph: each ends at an end mark and the closers right after it,
+    except a mark inside a bracket that closes soon after (`BRACKETS`, `BRACKET_REACH`; not
+    when the bracket closes with the mark: `（…。）`) and a Latin `!` or `?` inside a Latin
+    name (`Go! Go! Team`). One pass over the paragraph."""
+    ends: list[int] = []
+    opened: list[str] = []  # the brackets open before the mark, innermost last
+    scanned = 0
+    for m in _END.finditer(paragraph):
+        for ch in paragraph[scanned : m.start()]:
+            if ch in BRACKETS:
+                opened.append(ch)
+            elif opened and ch == BRACKETS[opened[-1]]:
+                opened.pop()
+        scanned = m.start()
+        if opened:
+            closer = BRACKETS[opened[-1]]
+            reach = paragraph[m.end() : m.end() + BRACKET_REACH]
+            if closer not in m.group(0) and closer in reach:
+                continue
+        if m.group(0) in "!?" and _LATIN_AFTER.match(paragraph, m.start()):
+            continue
+        ends.append(m.end())
+    found, start = [], 0
+    for end in [*ends, len(paragraph)]:
+        piece = paragraph[start:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            trail = len(piece) - len(piece.rstrip())
+            found.append((offset + start + lead, offset + end - trail))
+        start = end
+    return found
+
 
 HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}\s*[.、．](?!\d)"
@@ -73,7 +118,7 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return [
         span
         for p_start, p_end in spans(_PARAGRAPH, text)
-        for span in spans(SENTENCE, text[p_start:p_end], offset + p_start)
+        for span in _sentence_spans(text[p_start:p_end], offset + p_start)
     ]
 
 
@@ -89,7 +134,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 stack.pop()
             stack.append((level, _label(paragraph)))
         section = " > ".join(label for _, label in stack)
-        sentences.extend(Sentence(a, b, section) for a, b in spans(SENTENCE, paragraph, p_start))
+        sentences.extend(Sentence(a, b, section) for a, b in _sentence_spans(paragraph, p_start))
     return sentences
 
 
@@ -97,7 +142,7 @@ def sentences_before(text: str, start: int) -> list[str]:
     """The sentences of the paragraph (a line) of `text` before offset `start`, in order: what
     a sentence at `start` may lean on."""
     para = text.rfind("\n", 0, start) + 1
-    return [text[a:b] for a, b in spans(SENTENCE, text[para:start], para)]
+    return [text[a:b] for a, b in _sentence_spans(text[para:start], para)]
 
 
 _QUESTION_END = re.compile(r"[?？][!！?？]*$")

@@ -157,6 +157,24 @@ def test_closing_quote_stays_with_its_sentence() -> None:
     ]
 
 
+def test_no_sentence_ends_inside_a_title_or_a_parenthesis() -> None:
+    text = (
+        "《你好！李焕英》是一部电影。组合（包括甲队及Go! Go! Team）发行唱片。"
+        "主句。（注：见附表。）"
+    )
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [
+        "《你好！李焕英》是一部电影。",
+        "组合（包括甲队及Go! Go! Team）发行唱片。",
+        "主句。",
+        "（注：见附表。）",
+    ]
+
+
+def test_a_bracket_never_closed_does_not_join_its_line() -> None:
+    text = "括号没有闭合（第一句。" + "后文很长" * 30 + "。"
+    assert len(split_sentences(text)) == 2
+
+
 def test_paragraph_break_ends_a_sentence() -> None:
     text = "没有句号的标题\n\n正文一句。"
     assert [(s.start, s.end) for s in split_sentences(text)] == [(0, 7), (9, 14)]
