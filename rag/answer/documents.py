@@ -32,6 +32,19 @@ BACK_SENTENCES = 8
 WHOLE_SENTENCE_CHARS = 400
 """The longest sentence quoted whole when chunking cut it (`Document.whole_sentence`)."""
 
+CLAUSES_CHARS = 160
+"""The longest sentence of semicolon-closed clauses quoted whole (`Document.whole_sentence`)."""
+
+
+def _semicolon(text: str, span: tuple[int, int]) -> bool:
+    return text[span[0] : span[1]].rstrip("”’」』）) ").endswith(("；", ";"))
+
+
+def _joined(text: str, spans: tuple[tuple[int, int], ...], i: int) -> bool:
+    """Does sentence `i` follow sentence `i - 1` within one paragraph?"""
+    return "\n" not in text[spans[i - 1][1] : spans[i][0]]
+
+
 # Sentence keys are asked for again by every facet of a question: computed once. A function of
 # the text alone, shared by every document.
 key_of = lru_cache(maxsize=8192)(search_key)
@@ -131,10 +144,32 @@ class Document(SourceDoc):
         commas, but a quote should be the whole sentence unless that is unreasonably long."""
         spans = self._spans
         i = bisect.bisect_right(spans, (start, 10**12)) - 1
-        if i >= 0 and spans[i][0] <= start and end <= spans[i][1]:
-            s, e = spans[i]
-            if e - s <= WHOLE_SENTENCE_CHARS:
-                return s, e
+        if i < 0 or not spans[i][0] <= start < spans[i][1]:
+            return start, end
+        j = bisect.bisect_right(spans, (end - 1, 10**12)) - 1
+        if end <= spans[i][1] and spans[i][1] - spans[i][0] <= WHOLE_SENTENCE_CHARS:
+            start, end = spans[i]
+        if spans[j][0] <= end <= spans[j][1] and end == spans[j][1]:
+            return self._with_clauses(i, j, start, end)
+        return start, end
+
+    def _with_clauses(self, i: int, j: int, start: int, end: int) -> tuple[int, int]:
+        """Sentences `i`..`j` (the span `start`..`end`) with the clauses of their sentence: a
+        clause closed by a semicolon (`该区位于河的右岸；北部毗邻第三区。`) is quoted with the
+        rest of its sentence up to the full stop, within its paragraph, when the whole is at
+        most `CLAUSES_CHARS` (a long enumeration `一是…；二是…；` keeps its own item)."""
+        spans, text = self._spans, self.text
+        first, last = i, j
+        while first > 0 and _semicolon(text, spans[first - 1]) and _joined(text, spans, first):
+            first -= 1
+        while (
+            last + 1 < len(spans)
+            and _semicolon(text, spans[last])
+            and _joined(text, spans, last + 1)
+        ):
+            last += 1
+        if (first, last) != (i, j) and spans[last][1] - spans[first][0] <= CLAUSES_CHARS:
+            return min(start, spans[first][0]), max(end, spans[last][1])
         return start, end
 
     @cached_property

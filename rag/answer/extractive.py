@@ -99,8 +99,12 @@ def compose(chosen: Sequence[Candidate], query: Query) -> Extracted:
         note = "以上来自不同日期的文档，数字可能不同，按日期从新到旧列出。"
         lines.append(in_script(note, query.traditional))
     cited = citations[chosen.index(best)]
-    span = take(
-        cited.quote, cited.start, query.key, kind_asked(query), query.unit, best.doc.meta.date
+    # from the sentence that answered first, then from the rest of its quote (a clause beside
+    # it may state another year's figure: `2020年…为7.07‰；2021年…为7.18‰`)
+    kind, date = kind_asked(query), best.doc.meta.date
+    own = best.doc.text[best.start : best.end]
+    span = take(own, best.start, query.key, kind, query.unit, date) or take(
+        cited.quote, cited.start, query.key, kind, query.unit, date
     )
     short = ShortAnswer(span.text, cited.n, span.start, span.end) if span else None
     if short is not None:

@@ -321,3 +321,22 @@ def test_named_parts_asked_side_by_side_are_each_answered_by_a_sentence_naming_t
     # a sentence about the festival names neither part: nothing asked is answered
     found = ask("2024年河畔电影节最佳导演奖和最佳编剧奖分别是什么？", AWARDS)
     assert found.text == CANNOT_ANSWER
+
+
+DISTRICT = make_doc(
+    "district",
+    "甲区概况\n\n甲区位于河的右岸，西部与乙区接邻；北部毗邻丙区，南面是丁区。\n"
+    "2020年甲区人口出生率为7.0‰；2021年甲区人口出生率为6.5‰。\n",
+    {"title": "甲区概况", "date": "2022-03-01"},
+)
+
+
+def test_a_clause_closed_by_a_semicolon_is_quoted_with_its_sentence() -> None:
+    found = ask("甲区位于哪里？", DISTRICT)
+    assert "甲区位于河的右岸，西部与乙区接邻；北部毗邻丙区，南面是丁区。" in quotes(found)
+
+
+def test_the_short_answer_comes_from_the_clause_that_answers() -> None:
+    found = ask("2021年甲区人口出生率是多少？", DISTRICT)
+    assert quotes(found) == ["2020年甲区人口出生率为7.0‰；2021年甲区人口出生率为6.5‰。"]
+    assert found.short is not None and found.short.text == "6.5‰"
