@@ -5,6 +5,7 @@ event sentence quoted with the sentence after it that holds the outcome asked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -96,6 +97,9 @@ def candidates(
 
 
 PAIR_COST = 0.05
+_ITEM = re.compile(r"\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[、.．]|\s*[（(]\d{1,3}[)）]")
+"""A sentence opening an item of a numbered list (`4、乙省，57万人。`): the next item, not the
+outcome of the one before it."""
 
 
 def _with_outcome(
@@ -112,7 +116,7 @@ def _with_outcome(
     if event.cover < FACET_COVER or "\n" in doc.text[event.end : after.start]:
         return None
     said = doc.text[after.start : after.end]
-    if guard.is_instruction(said) or is_question(said):
+    if guard.is_instruction(said) or is_question(said) or _ITEM.match(said):
         return None
     pair = score_sentence(
         query,

@@ -16,8 +16,9 @@ from rag.text.dates import deep_time
 from rag.text.names import names_other
 from rag.text.places import kind_of, places_in
 
-# A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少).
-FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[年月日\d.])")
+# A figure is a number that is not a year, month or day (`2019年` alone is no answer to 多少),
+# an ordinal (`第3位`) or a list item's number (`3、`).
+FIGURE = re.compile(r"(?<![第\d.])\d+(?:\.\d+)?(?!\s*[年月日\d.、])")
 RANKING = re.compile(r"第\s*[一二三四五六七八九十\d]|前\s*[一二三四五六七八九十\d]|首位|首个|唯一")
 # A date of any century or notation: `1231年`, `公元前221年`, `二〇二一年`, `3月`, `5日`,
 # `19世纪`, `80年代`, `2024-10`, and the relative words a document's date resolves
@@ -57,9 +58,12 @@ def figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
     return False
 
 
-# A count in digits or Chinese numerals (`43家`, `三条跑道`, `十二所`), its classifier after it
+# A count in digits or Chinese numerals (`43家`, `三条跑道`, `十二所`), its classifier after it;
+# not an ordinal (`第三位` is a rank)
 _COUNT = re.compile(
-    r"(?:\d|[一二两三四五六七八九十百千万])" + _APPROX + r"[家个项件所座条名位人款台次只批]"
+    r"(?<!第)(?<![\d一二两三四五六七八九十百千万])(?:\d+|[一二两三四五六七八九十百千万]+)"
+    + _APPROX
+    + r"[家个项件所座条名位人款台次只批]"
 )
 
 

@@ -123,6 +123,8 @@ def folded(text: str) -> str:
 def _figure(sentence: str, unit: str) -> tuple[int, int, str] | None:
     for m in _FIGURE.finditer(sentence):
         got = m.group("unit") or ""
+        if sentence[max(0, m.start("num") - 1) : m.start("num")] == "第":
+            continue  # an ordinal (`第三位`), not an amount
         if not (m.group("mag") or got):
             continue  # a bare number: a year, an ordinal or a code, not an amount
         if got == "年" or (re.fullmatch(r"\d{4}", m.group("num")) and not m.group("mag")):

@@ -340,3 +340,15 @@ def test_the_short_answer_comes_from_the_clause_that_answers() -> None:
     found = ask("2021年甲区人口出生率是多少？", DISTRICT)
     assert quotes(found) == ["2020年甲区人口出生率为7.0‰；2021年甲区人口出生率为6.5‰。"]
     assert found.short is not None and found.short.text == "6.5‰"
+
+
+RANKED = make_doc(
+    "ranked",
+    "各省报名人数\n\n3、河南省报名人数位居全国第三位。4、山东省，57万人。\n",
+    {"title": "各省报名人数"},
+)
+
+
+def test_a_rank_an_item_number_and_the_next_item_are_no_figure_of_the_one_asked() -> None:
+    # 第三位 is a rank, 3、 an item number, 4、山东省… the next item, not the outcome of this one
+    assert ask("河南省报名人数是多少？", RANKED).text == CANNOT_ANSWER
