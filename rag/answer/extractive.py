@@ -79,10 +79,13 @@ class Extracted:
     short: ShortAnswer | None = None
 
 
-def compose(chosen: Sequence[Candidate], query: Query) -> Extracted:
+def compose(
+    chosen: Sequence[Candidate], query: Query, missing: Sequence[str] = ()
+) -> Extracted:
     """The short answer taken from the best quote (`378家[1]`), then each quote verbatim with
     its marker, after its document's title and date (newest first when several documents
-    speak, with a note that their figures may differ by date)."""
+    speak, with a note that their figures may differ by date); last, the parts asked that no
+    quote answers (`missing`)."""
     if not chosen:
         return Extracted(in_script(CANNOT_ANSWER, query.traditional), [])
     best = chosen[0]
@@ -109,6 +112,8 @@ def compose(chosen: Sequence[Candidate], query: Query) -> Extracted:
     short = ShortAnswer(span.text, cited.n, span.start, span.end) if span else None
     if short is not None:
         lines.insert(0, short.text + marker(short.n))
+    if missing:
+        lines.append(in_script(NOT_FOUND_PARTS.format("、".join(missing)), query.traditional))
     return Extracted("\n".join(lines), citations, short)
 
 
@@ -153,7 +158,33 @@ def extract_answer(
         chosen = chosen + continue_list(chosen[0])
     if chosen and not kind_asked(query):
         chosen = [explained(chosen[0]), *chosen[1:]]
-    return compose(_outermost(chosen), query)
+    missing = _unanswered_parts(chosen, parts, owns, query)
+    return compose(_outermost(chosen), query, missing)
+
+
+NOT_FOUND_PARTS = "文档中没有找到：{}。"
+"""The line saying which named parts asked side by side no quote answers (`文档中没有找到：
+最佳导演奖。`): an answer to half a question says so, instead of leaving the reader to guess."""
+
+
+def _unanswered_parts(
+    chosen: Sequence[Candidate],
+    parts: Sequence[tuple[str, str]],
+    owns: Sequence[set[str]],
+    query: Query,
+) -> list[str]:
+    """The named parts (`_is_name`) of a question that no chosen sentence names, when some
+    are answered."""
+    if not chosen:
+        return []
+    said = [key_of(c.doc.text[c.start : c.end]) for c in chosen]
+    return [
+        keep
+        for (_, keep), own in zip(parts, owns, strict=True)
+        if own
+        and _is_name(keep, query)
+        and not any(all(mentions(t, s) for t in own) for s in said)
+    ]
 
 
 def _names_a_part(

@@ -318,6 +318,9 @@ AWARDS = make_doc(
 def test_named_parts_asked_side_by_side_are_each_answered_by_a_sentence_naming_them() -> None:
     found = ask("2024年河畔电影节最佳影片奖和最佳导演奖分别是什么？", AWARDS)
     assert quotes(found) == ["2024年河畔电影节最佳影片奖由《远山》获得。"]
+    assert found.text.splitlines()[-1] == "文档中没有找到：最佳导演奖。"  # the half not answered
+    found = ask("2024年河畔電影節最佳影片獎和最佳導演獎分別是什麼？", AWARDS)
+    assert found.text.splitlines()[-1] == "文檔中沒有找到：最佳導演獎。"
     # a sentence about the festival names neither part: nothing asked is answered
     found = ask("2024年河畔电影节最佳导演奖和最佳编剧奖分别是什么？", AWARDS)
     assert found.text == CANNOT_ANSWER
