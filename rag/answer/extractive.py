@@ -167,23 +167,22 @@ NOT_FOUND_PARTS = "文档中没有找到：{}。"
 最佳导演奖。`): an answer to half a question says so, instead of leaving the reader to guess."""
 
 
-def _unanswered_parts(
+def _named_parts(
     chosen: Sequence[Candidate],
     parts: Sequence[tuple[str, str]],
     owns: Sequence[set[str]],
     query: Query,
-) -> list[str]:
-    """The named parts (`_is_name`) of a question that no chosen sentence names, when some
-    are answered."""
-    if not chosen:
-        return []
+) -> list[tuple[str, bool]]:
+    """Of a question asking about named things side by side (`最佳影片奖和最佳导演奖`, `华为
+    和小米的营收`), each named part and whether a chosen sentence names it: every word of its
+    own that the other parts lack. Only names (`_is_name`): not the attributes asked
+    (`选举时间及结果`, `导演和编剧`), which an answer states without naming (`选举于8日举行`);
+    years and places asked together are anchors, checked already."""
     said = [key_of(c.doc.text[c.start : c.end]) for c in chosen]
     return [
-        keep
+        (keep, any(all(mentions(t, s) for t in own) for s in said))
         for (_, keep), own in zip(parts, owns, strict=True)
-        if own
-        and _is_name(keep, query)
-        and not any(all(mentions(t, s) for t in own) for s in said)
+        if own and _is_name(keep, query)
     ]
 
 
@@ -193,20 +192,23 @@ def _names_a_part(
     owns: Sequence[set[str]],
     query: Query,
 ) -> bool:
-    """Of a question asking about named things side by side (`最佳影片奖和最佳导演奖`, `华为
-    和小米的营收`), does a chosen sentence name one of them: every word of its own that the
-    other parts lack? A sentence about the whole but about none of its parts (`本届评奖共收到
-    报名作品三百部`) answers nothing asked. Only names: a name jieba tags, or a phrase of three
-    characters or more; not the attributes asked (`选举时间及结果`, `导演和编剧`), which an
-    answer states without naming (`选举于8日举行`). Years and places asked together are
-    anchors, checked already."""
-    asked = [
-        own for (_, keep), own in zip(parts, owns, strict=True) if own and _is_name(keep, query)
-    ]
-    if not chosen or not asked:
-        return True
-    said = [key_of(c.doc.text[c.start : c.end]) for c in chosen]
-    return any(all(mentions(t, s) for t in own) for own in asked for s in said)
+    """Does a chosen sentence name one of the named parts asked (`_named_parts`), if there
+    are any? A sentence about the whole but about none of its parts (`本届评奖共收到报名作品
+    三百部`) answers nothing asked."""
+    named = _named_parts(chosen, parts, owns, query) if chosen else []
+    return not named or any(answered for _, answered in named)
+
+
+def _unanswered_parts(
+    chosen: Sequence[Candidate],
+    parts: Sequence[tuple[str, str]],
+    owns: Sequence[set[str]],
+    query: Query,
+) -> list[str]:
+    """The named parts no chosen sentence names, when some are answered."""
+    if not chosen:
+        return []
+    return [keep for keep, answered in _named_parts(chosen, parts, owns, query) if not answered]
 
 
 def _is_name(keep: str, query: Query) -> bool:
