@@ -53,7 +53,7 @@ from rag.ingest.library import (
 )
 from rag.ingest.lock import writer_lock
 from rag.ingest.readers import Rejected, read_corpus
-from rag.ingest.store import Store
+from rag.ingest.store import EMPTY_INDEX_ZH, Store
 from rag.ingest.sync import IngestReport, sync
 from rag.question.validate import one_line, validate_question
 from rag.retrieve.embed import endpoint_errors
@@ -122,7 +122,7 @@ def open_engine(
     if not manifest:
         raise UserError(
             f"the index in {settings.store_label()} is empty; run `rag ingest` first",
-            zh="知识库还是空的：请先在“知识库”页上传文档，或运行 `rag ingest`",
+            zh=EMPTY_INDEX_ZH,
         )
     lexical = load_lexical(store, manifest)
     documents = Documents(lexical.docs.values(), lexical.keys)  # derived text kept per engine

@@ -22,7 +22,7 @@ from rag.text.dates import years_meant
 from rag.text.names import issuer_names
 from rag.text.places import main_place, subject_places, subjects_in, within
 from rag.text.script import search_key
-from rag.text.sentences import is_question, split_sentences
+from rag.text.sentences import CLOSERS, is_question, split_sentences
 from rag.types import Sentence, SourceDoc
 
 FRONT_SENTENCES = 12
@@ -37,7 +37,7 @@ CLAUSES_CHARS = 160
 
 
 def _semicolon(text: str, span: tuple[int, int]) -> bool:
-    return text[span[0] : span[1]].rstrip("”’」』）) ").endswith(("；", ";"))
+    return text[span[0] : span[1]].rstrip(CLOSERS + " ").endswith(("；", ";"))
 
 
 def _joined(text: str, spans: tuple[tuple[int, int], ...], i: int) -> bool:
@@ -149,7 +149,7 @@ class Document(SourceDoc):
         j = bisect.bisect_right(spans, (end - 1, 10**12)) - 1
         if end <= spans[i][1] and spans[i][1] - spans[i][0] <= WHOLE_SENTENCE_CHARS:
             start, end = spans[i]
-        if spans[j][0] <= end <= spans[j][1] and end == spans[j][1]:
+        if end == spans[j][1]:  # it ends where a sentence ends
             return self._with_clauses(i, j, start, end)
         return start, end
 

@@ -15,7 +15,7 @@ No sentence answers: the refusal sentence, `answerable: false`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,12 +178,17 @@ def _named_parts(
     own that the other parts lack. Only names (`_is_name`): not the attributes asked
     (`选举时间及结果`, `导演和编剧`), which an answer states without naming (`选举于8日举行`);
     years and places asked together are anchors, checked already."""
-    said = [key_of(c.doc.text[c.start : c.end]) for c in chosen]
     return [
-        (keep, any(all(mentions(t, s) for t in own) for s in said))
+        (keep, any(_names_all(c, own) for c in chosen))
         for (_, keep), own in zip(parts, owns, strict=True)
         if own and _is_name(keep, query)
     ]
+
+
+def _names_all(c: Candidate, words: Collection[str]) -> bool:
+    """Does the candidate's sentence name every one of `words` (in any of their forms)?"""
+    said = key_of(c.doc.text[c.start : c.end])
+    return all(mentions(t, said) for t in words)
 
 
 def _names_a_part(
@@ -282,18 +287,11 @@ def cover_facet(
     # has them at all
     rare = {t for t in content if weights[t] > RARE}
     asked = [t for t in content if t in (own or set()) | rare and t not in query.absent]
-    for r in ok:
-        if (r.doc.doc_id, r.start) in picked:
-            said = key_of(r.doc.text[r.start : r.end])
-            if all(mentions(t, said) for t in asked):
-                return chosen
+    if any((r.doc.doc_id, r.start) in picked and _names_all(r, asked) for r in ok):
+        return chosen
     fresh = [r for r in ok if (r.doc.doc_id, r.start) not in picked]
     if named_part:  # a named part's sentence names it (`_names_a_part`)
-        fresh = [
-            r
-            for r in fresh
-            if all(mentions(t, key_of(r.doc.text[r.start : r.end])) for t in asked)
-        ]
+        fresh = [r for r in fresh if _names_all(r, asked)]
     return chosen + sorted(fresh, key=lambda r: -r.score)[:1]
 
 

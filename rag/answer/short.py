@@ -36,8 +36,8 @@ _UNIT_WORDS = (
     "岁|年|天|小时|分钟|秒|亿|万"
 )
 _FIGURE = re.compile(
-    r"(?:约|近|超过?|逾|达到?|共)?"
-    rf"(?P<num>\d[\d,]*(?:\.\d+)?|[{_CN_NUM}]{{2,}}|[一二两三四五六七八九十])"
+    r"(?:约|近|超过?|逾|达到?|共)?"  # the number whole, and not an ordinal (`第十三位`)
+    rf"(?<![第\d.{_CN_NUM}])(?P<num>\d[\d,]*(?:\.\d+)?|[{_CN_NUM}]{{2,}}|[一二两三四五六七八九十])"
     rf"\s*(?P<mag>[{_MAGNITUDE}]*)\s*(?P<approx>[余多])?\s*(?P<unit>{_UNIT_WORDS})?"
 )
 _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})年"
@@ -123,8 +123,6 @@ def folded(text: str) -> str:
 def _figure(sentence: str, unit: str) -> tuple[int, int, str] | None:
     for m in _FIGURE.finditer(sentence):
         got = m.group("unit") or ""
-        if sentence[max(0, m.start("num") - 1) : m.start("num")] == "第":
-            continue  # an ordinal (`第三位`), not an amount
         if not (m.group("mag") or got):
             continue  # a bare number: a year, an ordinal or a code, not an amount
         if got == "年" or (re.fullmatch(r"\d{4}", m.group("num")) and not m.group("mag")):

@@ -41,6 +41,9 @@ from rag.ingest.nodes import node_of
 from rag.settings import Settings
 from rag.types import Chunk, DocMeta, SourceDoc
 
+EMPTY_INDEX_ZH = "知识库还是空的：请先在“知识库”页上传文档，或运行 `rag ingest`"
+"""What the page says when there is no index yet, or an empty one."""
+
 if TYPE_CHECKING:
     from rag.ingest.lexical import Row
 
@@ -74,7 +77,7 @@ class Store:
         if not create and not settings.chroma_host and not settings.data_dir.exists():
             raise UserError(
                 f"no index yet in {settings.data_dir}; run `rag ingest` first",
-                zh="知识库还是空的：请先在“知识库”页上传文档，或运行 `rag ingest`",
+                zh=EMPTY_INDEX_ZH,
             )
         client = _client(settings)
         self.client = client
@@ -95,7 +98,7 @@ class Store:
             if not create and missing:
                 raise UserError(
                     f"no index '{self.name}' in {settings.store_label()}; run `rag ingest` first",
-                    zh="知识库还是空的：请先在“知识库”页上传文档，或运行 `rag ingest`",
+                    zh=EMPTY_INDEX_ZH,
                 ) from None
             raise ServiceError(
                 f"Chroma at {settings.store_label()} failed: {exc}",

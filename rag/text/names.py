@@ -50,9 +50,7 @@ def names_other(key: str, question_key: str, tags: tuple[str, ...]) -> bool:
     it counts as a body's name when the noun is not the question's."""
     if any(flag.startswith(tags) and word not in question_key for word, flag in tagged_names(key)):
         return True
-    return "nt" in tags and any(
-        name not in question_key for name in place_led_names(key, question_key)
-    )
+    return "nt" in tags and bool(place_led_names(key, question_key))
 
 
 def place_led_names(key: str, question_key: str) -> list[str]:
@@ -65,9 +63,10 @@ def place_led_names(key: str, question_key: str) -> list[str]:
         (a, fa, _), (b, fb, _), (c, fc, _) = words[i : i + 3]
         if not (fa.startswith("ns") and len(a) > 1 and fb == "n" and len(b) > 1):
             continue
-        if b in question_key or (fc.startswith("n") and len(c) > 1):
+        name = a + b + (c if fc.startswith("n") else "")
+        if b in question_key or name in question_key or (fc.startswith("n") and len(c) > 1):
             continue
-        out.append(a + b + (c if fc.startswith("n") else ""))
+        out.append(name)
     return out
 
 

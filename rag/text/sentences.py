@@ -29,7 +29,7 @@ _PARAGRAPH = re.compile(r"[^\n]+")
 _END = re.compile(rf"(?:[{ENDS}]+|…+)[{re.escape(CLOSERS)}]*")
 BRACKETS = {"《": "》", "（": "）", "(": ")"}
 """Brackets a sentence does not end inside: a title (`《你好！李焕英》`), a parenthesis
-(`（包括TOKIO及Hey! Say! JUMP）`). Quotes may hold whole sentences (`他说：“…。…。”`): not
+(`（包括甲队及Go! Go! Team）`). Quotes may hold whole sentences (`他说：“…。…。”`): not
 these."""
 BRACKET_REACH = 80
 """Characters after an end mark within which an open bracket must close for the mark to be
@@ -60,15 +60,8 @@ def _sentence_spans(paragraph: str, offset: int) -> list[tuple[int, int]]:
         if m.group(0) in "!?" and _LATIN_AFTER.match(paragraph, m.start()):
             continue
         ends.append(m.end())
-    found, start = [], 0
-    for end in [*ends, len(paragraph)]:
-        piece = paragraph[start:end]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            trail = len(piece) - len(piece.rstrip())
-            found.append((offset + start + lead, offset + end - trail))
-        start = end
-    return found
+    bounds = [0, *ends, len(paragraph)]
+    return _trimmed(paragraph, list(zip(bounds, bounds[1:], strict=False)), offset)
 
 
 HEADING = re.compile(
@@ -102,14 +95,18 @@ def _label(paragraph: str) -> str:
 def spans(pattern: re.Pattern[str], text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Non-blank matches of `pattern` in `text` as (start, end) with surrounding spaces trimmed,
     offset by `offset`."""
+    return _trimmed(text, [(m.start(), m.end()) for m in pattern.finditer(text)], offset)
+
+
+def _trimmed(text: str, pieces: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
+    """The non-blank pieces of `text`, surrounding spaces trimmed, offset by `offset`."""
     found = []
-    for m in pattern.finditer(text):
-        piece = m.group(0)
-        if not piece.strip():
-            continue
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece) - len(piece.rstrip())
-        found.append((offset + m.start() + lead, offset + m.end() - trail))
+    for a, b in pieces:
+        piece = text[a:b]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            trail = len(piece) - len(piece.rstrip())
+            found.append((offset + a + lead, offset + b - trail))
     return found
 
 
