@@ -33,6 +33,11 @@ def paragraph_html(doc_text: str, start: int, end: int) -> str:
     )
 
 
+def _chip(n: int) -> str:
+    """A panel's `[n]`: a link a keyboard reaches, opening source n (`ui.assets.CITE_JS`)."""
+    return f"<span class='cite' data-cite='{n}' tabindex='0' role='link'>[{n}]</span>"
+
+
 def _details(rows: Sequence[tuple[str, str]], tw: bool) -> str:
     items = "".join(f"<div>{text(shown(k, tw))}：<code>{text(v)}</code></div>" for k, v in rows)
     note = f"<div>{text(shown(OFFSETS_NOTE, tw))}</div>"
@@ -79,8 +84,7 @@ def citation_html(c: dict[str, Any], doc: Any | None, tw: bool = False) -> str:
     )
     return (
         f"<div class='source' id='source-{c['n']}'>"
-        f"<div class='ref'><span class='cite' data-cite='{c['n']}' tabindex='0' role='link'>"
-        f"[{c['n']}]</span> {text(c['title'])}"
+        f"<div class='ref'>{_chip(c['n'])} {text(c['title'])}"
         f" <button class='open' data-cite='{c['n']}'>{shown('查看原文', tw)}</button></div>"
         f"<div class='facts'>{text(' · '.join(facts))}</div>{section}"
         f"<blockquote>{body}</blockquote>{times_html(c, tw)}{more}</div>"
@@ -94,8 +98,7 @@ def figures_html(differing: Sequence[tuple[dict[str, Any], str]], tw: bool = Fal
         return ""
     rows = "".join(
         f"<tr><td>{text(c['date'] or shown('日期不详', tw))}</td><td>{text(value)}</td>"
-        f"<td><span class='cite' data-cite='{c['n']}' tabindex='0' role='link'>[{c['n']}]</span>"
-        f" {text(c['title'])}</td></tr>"
+        f"<td>{_chip(c['n'])} {text(c['title'])}</td></tr>"
         for c, value in sorted(differing, key=lambda d: d[0]["date"] or "", reverse=True)
     )
     note = shown("注意：不同日期的来源给出的数字不同", tw)
