@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from rag.answer.evidence import Candidate
 from rag.text import guard, lexicon
+from rag.text.sentences import is_question
 from rag.types import Sentence
 
 _ITEM = re.compile(
@@ -49,8 +50,9 @@ def explained(best: Candidate) -> Candidate:
         and "\n" not in text[end : nxt.start]
         and nxt.end - start <= EXPLAINED_CHARS
         and not guard.is_instruction(text[nxt.start : nxt.end])
+        and not is_question(text[nxt.start : nxt.end])
     ):
-        end = nxt.end
+        end = nxt.end  # not a question the text goes on to ask (`…会实现吗？`): no answer
     return replace(best, start=start, end=end)
 
 

@@ -41,8 +41,8 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def cue(kind: str) -> re.Pattern[str]:
-    """What a question asks for (`rag/text/lexicon/asks.tsv`): figure, rank, date, list, who,
-    title, money, person; or a group of people asked with 谁 (`group`: no name is asked)."""
+    """What a question asks for (`rag/text/lexicon/asks.tsv`): figure, measure, rank, date,
+    list, who, title, money, person; or a group of people asked with 谁 (`group`: no name is asked)."""
     return lexicon.pattern("asks", kind)
 
 
@@ -170,14 +170,18 @@ def _analyse(question: str, index: KeyIndex) -> tuple[Query, dict[str, float]]:
     words = _terms(key, index, {kind_word, body.group(1) if body else ""})
     terms = [w for w, _ in words]
     df = {w: index.count(forms(w)) for w in terms}
-    anchors = {w for w, flag in words if _anchor(w, flag, key, df[w], index.n, places)}
+    anchors = {
+        w
+        for w, flag in words
+        if _anchor(w, flag, key, df[w], index.n, places, _unheard(w, flag, index))
+    }
     anchors |= required_names(key)
     query = Query(
         text=question,
         key=key,
         terms=tuple(terms),
         anchors=frozenset(anchors),
-        asks_figure=bool(cue("figure").search(key)),
+        asks_figure=_asks_figure(key, bool(kind_word or body)),
         asks_date=bool(cue("date").search(key)),
         asks_who=bool(cue("who").search(key) or body),
         asks_rank=bool(cue("rank").search(key)),
@@ -192,6 +196,20 @@ def _analyse(question: str, index: KeyIndex) -> tuple[Query, dict[str, float]]:
         absent=frozenset(t for t in terms if df[t] == 0),
     )
     return query, _weights(terms, df, index.n)
+
+
+_OTHER_KINDS = ("date", "who", "rank", "list", "title", "person")
+
+
+def _asks_figure(key: str, asks_name: bool) -> bool:
+    """A figure is asked by a figure cue (`多少`, `几家`, `比例`), or by the noun of a measured
+    quantity (`人口`, `销量`, `失业率`) when nothing else is asked (`asks_name`: a place or body
+    of a kind, `哪个国家`)."""
+    if cue("figure").search(key):
+        return True
+    if asks_name or any(cue(kind).search(key) for kind in _OTHER_KINDS):
+        return False
+    return bool(cue("measure").search(key))
 
 
 def _terms(key: str, index: KeyIndex, skip: set[str]) -> list[tuple[str, str]]:
@@ -216,16 +234,37 @@ def _terms(key: str, index: KeyIndex, skip: set[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _anchor(word: str, flag: str, key: str, df: int, n: int, places: frozenset[str]) -> bool:
+def _unheard(word: str, flag: str, index: KeyIndex) -> bool:
+    """An `nz` name of three characters or more that no chunk holds, not even its stem (all
+    but its last character: `格莱美` of `格莱美奖`, as a text may write `格莱美音乐奖`): the
+    documents never speak of it, so no sentence of theirs answers about it. A text naming
+    the stem only (`金鹰节` for `金鹰奖`) keeps the word optional, as before."""
+    return (
+        flag.startswith("nz")
+        and len(word) > 2
+        and index.count(forms(word)) == 0
+        and index.count(forms(word[:-1])) == 0
+    )
+
+
+def _anchor(
+    word: str,
+    flag: str,
+    key: str,
+    df: int,
+    n: int,
+    places: frozenset[str],
+    unheard: bool = False,
+) -> bool:
     """Must an answering sentence name this word (`df`: chunks holding it, of `n`)?"""
     # a figure the asker states (`是80万辆，没错吧`) is a claim to check, not a required word;
     # a year or a bare number (`第27号`) still identifies what is asked about
     claimed = bool(NUMBER.fullmatch(word)) and _CLAIMED.search(_after(key, word)) is not None
     numeric = (bool(NUMBER.fullmatch(word)) or word.isascii()) and not claimed
     # a rare name (not every chunk's topic); jieba's `nz` also tags verbs (印发), so an `nz`
-    # word the corpus never uses is not required
+    # word the corpus never uses is not required, unless `unheard` (see `_unheard`)
     specific = flag.startswith(_ENTITY_POS) and df < 0.3 * n
-    specific = specific and (df > 0 or not flag.startswith("nz"))
+    specific = specific and (df > 0 or not flag.startswith("nz") or unheard)
     # a word jieba does not know, found in few chunks, is a name it has not seen (蔚来, 寒武纪)
     unseen = flag == "x" and len(word) > 2 and not NUMBER.fullmatch(word)
     specific = specific or (unseen and 0 < df < 0.05 * n)

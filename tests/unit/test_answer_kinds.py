@@ -355,3 +355,45 @@ RANKED = make_doc(
 def test_a_rank_an_item_number_and_the_next_item_are_no_figure_of_the_one_asked() -> None:
     # 第三位 is a rank, 3、 an item number, 4、山东省… the next item, not the outcome of this one
     assert ask("河南省报名人数是多少？", RANKED).text == CANNOT_ANSWER
+
+
+def test_the_noun_of_a_quantity_asks_a_figure_when_nothing_else_is_asked() -> None:
+    doc = make_doc(
+        "plant",
+        "临江汽车厂年报\n\n临江汽车厂的产量位居全省第二位。\n去年临江汽车厂的产量为12万辆，"
+        "其中新能源车4万辆。\n",
+        {"title": "临江汽车厂年报", "date": "2024-10-15"},
+    )
+    # no question word: 产量 is a measured quantity, so the rank sentence is no answer
+    found = ask("临江汽车厂的产量", doc)
+    assert quotes(found) == ["去年临江汽车厂的产量为12万辆，其中新能源车4万辆。"]
+    # a rate is a quantity too; the documents state none: refused, not the rank sentence
+    assert ask("临江汽车厂的产量增长率", doc).text == CANNOT_ANSWER
+
+
+def test_a_name_the_documents_never_speak_of_is_required() -> None:
+    doc = make_doc(
+        "film",
+        "河畔城\n\n电影《河畔城》上映后获得影评人和观众的广泛好评。\n"
+        "该片在国内的票房达到三亿元。\n",
+        {"title": "河畔城"},
+    )
+    # 金棕榈奖 is in no chunk, nor 金棕榈: no sentence is about it
+    assert ask("电影《河畔城》上映后获得过哪些金棕榈奖？", doc, NEWS, ENCYCLOPEDIA, POLICY).text == CANNOT_ANSWER
+    # the stem is held (金棕榈大奖): the word stays optional and the sentence may answer
+    held = make_doc(
+        "film2",
+        "河畔城\n\n电影《河畔城》获得了金棕榈大奖提名和影评人的好评。\n",
+        {"title": "河畔城"},
+    )
+    assert quotes(ask("电影《河畔城》上映后获得过哪些金棕榈奖？", held, NEWS, ENCYCLOPEDIA, POLICY))
+
+
+def test_an_explanation_does_not_run_on_into_a_question() -> None:
+    doc = make_doc(
+        "essay",
+        "冰壶碗\n\n冰壶碗是一种用冰块雕成的器皿，夏天用来盛放冷饮。它会在夏天普及吗？\n",
+        {"title": "冰壶碗"},
+    )
+    found = ask("冰壶碗是什么？", doc)
+    assert quotes(found) == ["冰壶碗是一种用冰块雕成的器皿，夏天用来盛放冷饮。"]
