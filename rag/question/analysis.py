@@ -42,7 +42,8 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 def cue(kind: str) -> re.Pattern[str]:
     """What a question asks for (`rag/text/lexicon/asks.tsv`): figure, measure, rank, date,
-    list, who, title, money, person; or a group of people asked with 谁 (`group`: no name is asked)."""
+    list, who, title, money, person; or a group of people asked with 谁 (`group`: no name is
+    asked)."""
     return lexicon.pattern("asks", kind)
 
 

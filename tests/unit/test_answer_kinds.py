@@ -379,14 +379,15 @@ def test_a_name_the_documents_never_speak_of_is_required() -> None:
         {"title": "河畔城"},
     )
     # 金棕榈奖 is in no chunk, nor 金棕榈: no sentence is about it
-    assert ask("电影《河畔城》上映后获得过哪些金棕榈奖？", doc, NEWS, ENCYCLOPEDIA, POLICY).text == CANNOT_ANSWER
+    others = (NEWS, ENCYCLOPEDIA, POLICY)
+    assert ask("电影《河畔城》上映后获得过哪些金棕榈奖？", doc, *others).text == CANNOT_ANSWER
     # the stem is held (金棕榈大奖): the word stays optional and the sentence may answer
     held = make_doc(
         "film2",
         "河畔城\n\n电影《河畔城》获得了金棕榈大奖提名和影评人的好评。\n",
         {"title": "河畔城"},
     )
-    assert quotes(ask("电影《河畔城》上映后获得过哪些金棕榈奖？", held, NEWS, ENCYCLOPEDIA, POLICY))
+    assert quotes(ask("电影《河畔城》上映后获得过哪些金棕榈奖？", held, *others))
 
 
 def test_an_explanation_does_not_run_on_into_a_question() -> None:
