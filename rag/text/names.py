@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rag.text import lexicon
+
 PERSON = ("nr", "nt")
 """Tags of the names a who question is answered with: people (nr, nrfg, nrt) and bodies."""
 
@@ -22,16 +24,22 @@ PERSON = ("nr", "nt")
 @lru_cache(maxsize=8192)
 def tagged(text: str) -> tuple[tuple[str, str, int], ...]:
     """jieba's words of a text with their parts of speech and offsets: (word, tag, start). The
-    one place text is tagged (coordination, names and short answers read it)."""
+    one place text is tagged (coordination, names and short answers read it). A word jieba
+    tags a person's name that ends like an event or a thing (`rag/text/lexicon/
+    unnamed_endings.txt`: `加时赛`) is tagged a noun."""
     import jieba.posseg
 
     from rag.text.terms import _jieba
 
     _jieba()  # its dictionary loaded, its log quiet
     out, at = [], 0
+    unnamed = lexicon.words("unnamed_endings")
     for pair in jieba.posseg.lcut(text):
-        out.append((pair.word, pair.flag, at))
-        at += len(pair.word)
+        word, flag = pair.word, pair.flag
+        if flag.startswith("nr") and len(word) > 2 and word[-1] in unnamed:
+            flag = "n"  # `加时赛`, `公开赛`: jieba's dictionary calls them people
+        out.append((word, flag, at))
+        at += len(word)
     return tuple(out)
 
 

@@ -398,3 +398,13 @@ def test_an_explanation_does_not_run_on_into_a_question() -> None:
     )
     found = ask("冰壶碗是什么？", doc)
     assert quotes(found) == ["冰壶碗是一种用冰块雕成的器皿，夏天用来盛放冷饮。"]
+
+
+def test_an_event_jieba_calls_a_person_answers_no_who_question() -> None:
+    doc = make_doc(
+        "match",
+        "冰壶赛报道\n\n河畔城冰壶赛的决赛双方战平，比赛随后进入加时赛。\n",
+        {"title": "冰壶赛报道"},
+    )
+    # jieba's dictionary tags 加时赛 a person's name; it names nobody who won
+    assert ask("河畔城冰壶赛的决赛冠军是谁？", doc, NEWS, POLICY).text == CANNOT_ANSWER
