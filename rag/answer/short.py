@@ -72,7 +72,7 @@ def kind_asked(query: Query) -> str:
         return "date"
     if query.asks_place:
         return "place"
-    if query.asks_who:
+    if query.asks_who or query.asks_person:
         return "who"
     return ""
 

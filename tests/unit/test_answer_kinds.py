@@ -139,6 +139,13 @@ def test_a_role_asked_without_a_question_word_asks_who_holds_it() -> None:
     assert query.asks_person
     assert not analyse("河畔杯女子单打决赛的比分？", [])[0].asks_person
     assert not analyse("她获得过几次女子单打冠军？", [])[0].asks_person
+    # a reason asked of the role asks no name
+    assert not analyse("他为什么没有竞选市长？", [])[0].asks_person
+
+
+def test_the_holder_of_a_role_asked_is_the_short_answer() -> None:
+    found = ask("本次选举当选的市长？")
+    assert found.short is not None and found.short.text == "林志远"
 
 
 def test_a_count_in_chinese_numerals_answers_how_many() -> None:
