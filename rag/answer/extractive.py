@@ -15,6 +15,7 @@ No sentence answers: the refusal sentence, `answerable: false`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -151,14 +152,21 @@ def extract_answer(
     owns = [w.difference(*(o for j, o in enumerate(words) if j != i)) for i, w in enumerate(words)]
     if not _names_a_part(chosen, parts, owns, query):
         chosen = []  # each part may still find its own sentence below
+    unstated: list[str] = []
     for i, facet in enumerate(parts):
         named_part = _is_name(facet[1], query)
-        chosen = cover_facet(facet, chosen, pool, chunk_keys, owns[i], named_part)
+        chosen, covered = facet_cover(facet, chosen, pool, chunk_keys, owns[i], named_part)
+        if not covered and _side_by_side(facet[1], query):
+            unstated.append(facet[1])
     if query.asks_list and chosen:
         chosen = chosen + continue_list(chosen[0])
     if chosen and not kind_asked(query):
         chosen = [explained(chosen[0]), *chosen[1:]]
-    missing = _unanswered_parts(chosen, parts, owns, query)
+    missing = _unanswered_parts(chosen, parts, owns, query) + [
+        f"{keep}年" if YEAR.fullmatch(keep) else keep
+        for keep in unstated
+        if chosen and not any(_names_all(c, {keep}) for c in chosen)
+    ]  # a year or place no sentence answers, nor any quote names
     return compose(_outermost(chosen), query, missing)
 
 
@@ -216,6 +224,20 @@ def _unanswered_parts(
     return [keep for keep, answered in _named_parts(chosen, parts, owns, query) if not answered]
 
 
+_JOINED_YEARS = re.compile(r"(\d{4})\s*年?\s*(?:和|与|及|、)\s*(\d{4})")
+
+
+def _side_by_side(keep: str, query: Query) -> bool:
+    """Is a facet's word a year or a place asked beside another (`2022年和2023年`, `甲市和乙
+    市`), whose missing answer the reader is told of (`文档中没有找到：2023年。`)? Not a year
+    of a span (`2021-2022赛季`, `从2019年到2023年`): one period, not two asked."""
+    if keep in query.places:
+        return True
+    if not YEAR.fullmatch(keep):
+        return False
+    return any(keep in m.groups() for m in _JOINED_YEARS.finditer(query.key))
+
+
 def _is_name(keep: str, query: Query) -> bool:
     """Is a part's word a named thing (`rag.text.names` tags, or three characters or more),
     not a year or a place?"""
@@ -249,19 +271,32 @@ def cover_facet(
     own: set[str] | None = None,
     named_part: bool = False,
 ) -> list[Candidate]:
-    """Add the best sentence answering `facet` unless a chosen one already does: it answers the
-    facet and names the facet's `own` words, those no other part of the question has
-    (`上市企业有几家` is not answered by the 营收 sentence that counts `核心企业`), and its rare
-    words. The year or place a facet must name is one of its own
-    anchors, so `answers` already requires it. A facet is a fragment of a question that is
-    already answered (`…和2030年的产量目标`): its sentence then needs `FACET_COVER`, not
-    `MIN_COVER`. A `named_part` (`最佳影片奖` of `最佳影片奖和最佳导演奖`) is only answered by a
-    sentence naming its own words."""
+    """`facet_cover`'s sentences."""
+    return facet_cover(facet, chosen, candidates, chunk_keys, own, named_part)[0]
+
+
+def facet_cover(
+    facet: tuple[str, str],
+    chosen: list[Candidate],
+    candidates: Sequence[Candidate],
+    chunk_keys: Keys,
+    own: set[str] | None = None,
+    named_part: bool = False,
+) -> tuple[list[Candidate], bool]:
+    """The chosen sentences and whether one answers the facet (True also when the facet has
+    nothing of its own to answer, or no room is left). Adds the best sentence answering
+    `facet` unless a chosen one already does: it answers the facet and names the facet's
+    `own` words, those no other part of the question has (`上市企业有几家` is not answered by
+    the 营收 sentence that counts `核心企业`), and its rare words. The year or place a facet
+    must name is one of its own anchors, so `answers` already requires it. A facet is a
+    fragment of a question that is already answered (`…和2030年的产量目标`): its sentence then
+    needs `FACET_COVER`, not `MIN_COVER`. A `named_part` (`最佳影片奖` of `最佳影片奖和最佳导演奖`)
+    is only answered by a sentence naming its own words."""
     text, _ = facet
     query, weights = analyse(text, chunk_keys)
     content = [t for t in query.terms if t not in query.anchors and not YEAR.fullmatch(t)]
     if not content or len(chosen) >= MAX_SENTENCES:
-        return chosen
+        return chosen, True
     min_cover = FACET_COVER if chosen else MIN_COVER  # a facet alone must answer in full
 
     rescored = [
@@ -288,11 +323,11 @@ def cover_facet(
     rare = {t for t in content if weights[t] > RARE}
     asked = [t for t in content if t in (own or set()) | rare and t not in query.absent]
     if any((r.doc.doc_id, r.start) in picked and _names_all(r, asked) for r in ok):
-        return chosen
+        return chosen, True
     fresh = [r for r in ok if (r.doc.doc_id, r.start) not in picked]
     if named_part:  # a named part's sentence names it (`_names_a_part`)
         fresh = [r for r in fresh if _names_all(r, asked)]
-    return chosen + sorted(fresh, key=lambda r: -r.score)[:1]
+    return chosen + sorted(fresh, key=lambda r: -r.score)[:1], bool(fresh)
 
 
 class ExtractiveSynthesizer:

@@ -58,10 +58,12 @@ def figure_follows(terms: Sequence[str], key: str, window: int = 6) -> bool:
     return False
 
 
-# A count in digits or Chinese numerals (`43家`, `三条跑道`, `十二所`), its classifier after it;
-# not an ordinal (`第三位` is a rank)
+# A count in digits or Chinese numerals (`43家`, `三条跑道`, `十二所`, `1.2万人次`), its
+# classifier after it, a magnitude between (万, 亿); not an ordinal (`第三位` is a rank)
 _COUNT = re.compile(
-    r"(?<!第)(?<![\d一二两三四五六七八九十百千万])(?:\d+|[一二两三四五六七八九十百千万]+)"
+    r"(?<!第)(?<![\d.一二两三四五六七八九十百千万])(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
+    + _APPROX
+    + r"[十百千万亿]*"
     + _APPROX
     + r"[家个项件所座条名位人款台次只批]"
 )

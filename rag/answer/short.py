@@ -129,7 +129,7 @@ def _figure(sentence: str, unit: str) -> tuple[int, int, str] | None:
             continue
         if unit == "元" and not got.endswith("元") and got != "人民币":
             continue
-        if unit and unit != "元" and got != unit:
+        if unit and unit != "元" and not got.startswith(unit):  # 人 asked: 人次 too
             continue
         start = m.start("num")
         end = m.end("unit") if got else (m.end("approx") if m.group("approx") else m.end("mag"))

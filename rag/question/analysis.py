@@ -72,7 +72,7 @@ def split_description(key: str) -> tuple[str, str]:
 
 
 # The unit a figure must carry: `多少件` is not answered by `60亿元`.
-_UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)([家个项件所座条名位人款台次倍])")
+_UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)[十百千万亿]*([家个项件所座条名位人款台次倍])")
 
 
 _ENTITY_POS = ("nt", "nr", "nz", "eng")

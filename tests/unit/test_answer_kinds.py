@@ -415,3 +415,28 @@ def test_an_event_jieba_calls_a_person_answers_no_who_question() -> None:
     )
     # jieba's dictionary tags 加时赛 a person's name; it names nobody who won
     assert ask("河畔城冰壶赛的决赛冠军是谁？", doc, NEWS, POLICY).text == CANNOT_ANSWER
+
+
+def test_a_year_or_place_asked_beside_another_that_no_quote_answers_is_said() -> None:
+    doc = make_doc(
+        "tourism",
+        "河畔城旅游年报\n\n2022年河畔城接待游客120万人次，同比增长8%。\n"
+        "2021—2022雪季，河畔城滑雪场接待游客15万人次。\n",
+        {"title": "河畔城旅游年报"},
+    )
+    found = ask("2022年和2023年河畔城接待游客多少万人次？", doc, NEWS, POLICY)
+    assert quotes(found)[0] == "2022年河畔城接待游客120万人次，同比增长8%。"
+    assert found.short is not None and found.short.text == "120万人次"
+    assert found.text.endswith("文档中没有找到：2023年。")
+    # two places asked side by side: the one no quote names is said
+    port = make_doc(
+        "port",
+        "港口年报\n\n去年宁波港的货物吞吐量为12.5亿吨。\n港区新建泊位六个。\n",
+        {"title": "港口年报"},
+    )
+    places = ask("宁波和温州的港口货物吞吐量是多少？", port, NEWS, POLICY)
+    assert quotes(places) == ["去年宁波港的货物吞吐量为12.5亿吨。"]
+    assert places.text.endswith("文档中没有找到：温州。")
+    # the years of one span (a season) are not two years asked
+    season = ask("2021-2022雪季河畔城滑雪场接待游客多少万人次？", doc, NEWS, POLICY)
+    assert "文档中没有找到" not in season.text

@@ -82,6 +82,10 @@ def test_which_ones_is_a_list_question_not_a_figure_question() -> None:
         ("规模多大？", ""),
         ("这家公司的估值是多少？", "元"),
         ("门票售价多少？", "元"),
+        # a magnitude before the classifier: people, not money
+        ("景区接待游客多少万人次？", "人"),
+        ("投资多少万元？", "元"),
+        ("营收多少亿？", "元"),
     ],
 )
 def test_the_unit_a_figure_must_carry(question: str, unit: str) -> None:
