@@ -69,10 +69,17 @@ _COUNT = re.compile(
 )
 
 
+# a share or a rate: `5.6%`, `7.15‰`, `3个百分点`, `百分之十二`
+_PERCENT = re.compile(r"\d\s*[%‰％]|\d\s*个?百分点|百分之[\d零〇一二两三四五六七八九十百点]")
+
+
 def _has_figure(unit: str, sentence: str, own: str) -> bool:
-    """A figure of the kind asked: money for 营收/多少钱, a count for 多少家/几个, else any."""
+    """A figure of the kind asked: money for 营收/多少钱, a share for 占比/增长率, a count for
+    多少家/几个, else any."""
     if unit == "元":
         return bool(_with_unit("元").search(own))
+    if unit == "%":
+        return bool(_PERCENT.search(own))
     if unit:
         return bool(_COUNT.search(own))
     return bool(FIGURE.search(sentence))

@@ -31,7 +31,7 @@ from rag.text.terms import han_pairs
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 _MAGNITUDE = "十百千万亿"
 _UNIT_WORDS = (
-    "美元|港元|欧元|日元|英镑|人民币|元|%|‰|个百分点|百分点|倍|万吨|吨|公里|千米|米|平方公里|平方米|亩|"
+    "美元|港元|欧元|日元|英镑|人民币|元|%|％|‰|个百分点|百分点|倍|万吨|吨|公里|千米|米|平方公里|平方米|亩|"
     "公斤|千克|克|辆|台|架|艘|座|所|家|个|项|件|名|位|人次|人|户|次|届|场|枚|块|册|部|篇|条|款|种|类|"
     "岁|年|天|小时|分钟|秒|亿|万"
 )
@@ -129,7 +129,10 @@ def _figure(sentence: str, unit: str) -> tuple[int, int, str] | None:
             continue
         if unit == "元" and not got.endswith("元") and got != "人民币":
             continue
-        if unit and unit != "元" and not got.startswith(unit):  # 人 asked: 人次 too
+        if unit == "%":
+            if got not in ("%", "‰", "％", "个百分点", "百分点"):
+                continue
+        elif unit and unit != "元" and not got.startswith(unit):  # 人 asked: 人次 too
             continue
         start = m.start("num")
         end = m.end("unit") if got else (m.end("approx") if m.group("approx") else m.end("mag"))

@@ -42,7 +42,7 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 def cue(kind: str) -> re.Pattern[str]:
     """What a question asks for (`rag/text/lexicon/asks.tsv`): figure, measure, rank, date,
-    list, who, title, money, person; or a group of people asked with 谁 (`group`: no name is
+    list, who, title, money, rate, person; or a group of people asked with 谁 (`group`: no name is
     asked)."""
     return lexicon.pattern("asks", kind)
 
@@ -122,10 +122,17 @@ def _after(key: str, number: str) -> str:
 
 
 def _unit(key: str) -> str:
+    """The unit a figure asked must carry: a classifier asked (`多少家`), else 元 for money or
+    `%` for a rate, whichever of the two the question names last (`营收增长率`: a rate)."""
     m = _UNIT_ASKED.search(key)
     if m:
         return m.group(1)
-    return "元" if cue("money").search(key) else ""
+    ends = {
+        unit: max((m.end() for m in cue(kind).finditer(key)), default=-1)
+        for unit, kind in (("元", "money"), ("%", "rate"))
+    }
+    unit = max(ends, key=lambda u: ends[u])
+    return unit if ends[unit] >= 0 else ""
 
 
 # A title in book marks (《…》) or quotes, and a name numbered as one of a series (`神舟十六号`,

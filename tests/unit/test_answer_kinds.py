@@ -440,3 +440,20 @@ def test_a_year_or_place_asked_beside_another_that_no_quote_answers_is_said() ->
     # the years of one span (a season) are not two years asked
     season = ask("2021-2022雪季河畔城滑雪场接待游客多少万人次？", doc, NEWS, POLICY)
     assert "文档中没有找到" not in season.text
+
+
+def test_a_rate_asked_is_answered_by_its_per_cent() -> None:
+    doc = make_doc(
+        "births",
+        "河畔城人口公报\n\n2023年河畔城出生人口5.2万人，人口出生率为7.15‰，比上年下降0.3个千分点。\n",
+        {"title": "河畔城人口公报"},
+    )
+    found = ask("2023年河畔城的人口出生率是多少？", doc, NEWS, POLICY)
+    assert found.short is not None and found.short.text == "7.15‰"
+    # a sentence stating the count alone holds no rate
+    count = make_doc(
+        "births2",
+        "河畔城人口公报\n\n2023年河畔城出生人口5.2万人。\n",
+        {"title": "河畔城人口公报"},
+    )
+    assert ask("2023年河畔城的人口出生率是多少？", count, NEWS, POLICY).text == CANNOT_ANSWER

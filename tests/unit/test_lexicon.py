@@ -21,7 +21,9 @@ from rag.text.guard import is_instruction
 ROOT = Path(__file__).resolve().parents[2]
 FILES = lexicon.names()
 REGEX_FILES = ("chrome", "injection", "question_words")
-CUES = ("figure", "measure", "rank", "date", "list", "who", "title", "money", "person", "group")
+CUES = (
+    "figure", "measure", "rank", "date", "list", "who", "title", "money", "rate", "person", "group"
+)
 FIELDS = {
     "aliases": (2, 2),
     "asks": (2, 2),

@@ -86,6 +86,10 @@ def test_which_ones_is_a_list_question_not_a_figure_question() -> None:
         ("景区接待游客多少万人次？", "人"),
         ("投资多少万元？", "元"),
         ("营收多少亿？", "元"),
+        # a rate is in per cent; the last quantity noun is the one asked
+        ("三季度的失业率是多少？", "%"),
+        ("营收增长率是多少？", "%"),
+        ("电机的功率是多少？", ""),
     ],
 )
 def test_the_unit_a_figure_must_carry(question: str, unit: str) -> None:
