@@ -14,7 +14,7 @@ found in the quote: no short answer (None), and the quotes speak for themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -92,7 +92,7 @@ def take(
     text = sentence
     sentence = folded(sentence)  # Simplified, one character for one: offsets still hold
     if kind == "figure":
-        found = _figure(sentence, unit)
+        found = _figure(sentence, unit, question_key)
     elif kind == "date":
         found = _date(sentence, question_key, doc_date)
     elif kind in ("who", "place"):
@@ -120,7 +120,42 @@ def folded(text: str) -> str:
     return "".join(out)
 
 
-def _figure(sentence: str, unit: str) -> tuple[int, int, str] | None:
+FIGURE_LEAD = 12
+"""How far before a figure the words it measures are looked for (`重庆GDP增速达到3.1%`)."""
+_COUNTED = re.compile(
+    r"(?:多少|几)[十百千万亿]*[个家项件所座条名位人款台次只批种类]([\u4e00-\u9fff]{2,4})"
+)
+"""The noun a count question counts, after its classifier (`多少个算法` -> 算法)."""
+
+
+def _figure(
+    sentence: str, unit: str, question_key: str = ""
+) -> tuple[int, int, str] | None:
+    """The figure of the unit asked that the question's words lead to. Of several
+    (`出生人口5.2万人，增长率为3%`): the one followed by the noun the question counts (`多少个
+    算法` -> `42个重点算法`, not `7个大模型`), else the one with the most of the question's
+    character pairs in the `FIGURE_LEAD` characters before it; the first on a tie. Measured
+    on the seeds and the outside corpora, the words after a figure (the counted noun aside)
+    chose worse than those before it, and a counted noun looked for before the figure too
+    (`…企业7家`) as often took another figure's noun as its own."""
+    found = list(_figures(sentence, unit))
+    if len(found) < 2 or not question_key:
+        return found[0] if found else None
+    key = folded(question_key)
+    words = han_pairs(key)
+    counted = _COUNTED.search(key)
+    noun = han_pairs(counted.group(1)) if counted else set()
+
+    def fit(f: tuple[int, int, str]) -> tuple[int, int, int]:
+        before = sentence[max(0, f[0] - FIGURE_LEAD) : f[0]]
+        after = sentence[f[1] : f[1] + 6]
+        return (len(han_pairs(after) & noun), len(han_pairs(before) & words), -f[0])
+
+    return max(found, key=fit)
+
+
+def _figures(sentence: str, unit: str) -> Iterator[tuple[int, int, str]]:
+    """Every figure of the sentence in the unit asked, in order."""
     for m in _FIGURE.finditer(sentence):
         got = m.group("unit") or ""
         if not (m.group("mag") or got):
@@ -136,8 +171,7 @@ def _figure(sentence: str, unit: str) -> tuple[int, int, str] | None:
             continue
         start = m.start("num")
         end = m.end("unit") if got else (m.end("approx") if m.group("approx") else m.end("mag"))
-        return start, end, sentence[start:end]
-    return None
+        yield start, end, sentence[start:end]
 
 
 def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, str] | None:

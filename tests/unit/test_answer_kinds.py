@@ -457,3 +457,17 @@ def test_a_rate_asked_is_answered_by_its_per_cent() -> None:
         {"title": "河畔城人口公报"},
     )
     assert ask("2023年河畔城的人口出生率是多少？", count, NEWS, POLICY).text == CANNOT_ANSWER
+
+
+def test_of_several_figures_the_short_answer_is_the_one_the_question_leads_to() -> None:
+    doc = make_doc(
+        "economy",
+        "河畔城经济公报\n\n2023年河畔城常住人口增加1.2%，地区生产总值增速达到5.6%。\n"
+        "河畔城建成3个物流园区，引进12个研发中心。\n",
+        {"title": "河畔城经济公报"},
+    )
+    growth = ask("2023年河畔城的地区生产总值增速是多少？", doc, NEWS, POLICY)
+    assert growth.short is not None and growth.short.text == "5.6%"
+    # a count: the figure followed by the noun counted
+    centres = ask("河畔城引进了多少个研发中心？", doc, NEWS, POLICY)
+    assert centres.short is not None and centres.short.text == "12个"
