@@ -174,10 +174,32 @@ def _figures(sentence: str, unit: str) -> Iterator[tuple[int, int, str]]:
         yield start, end, sentence[start:end]
 
 
+_RANGE = re.compile(r"\s*(?:至|到|—|–|-|~|～)\s*")
+
+
 def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, str] | None:
-    for m in _DATE.finditer(sentence):
-        if m.group(0) not in question_key:
-            return m.start(), m.end(), m.group(0)
+    """The date the question asks of (not one it names): of several (`8月31日开会，商讨9月27日
+    举行仪式`), the one with the most of the question's character pairs within
+    `FIGURE_LEAD` characters on either side (the event dated may come before the date or
+    after it), the first on a tie, with the dates it spans to (`至`, `—`); else a relative date
+    made absolute, or a geological time."""
+    found = [m for m in _DATE.finditer(sentence) if m.group(0) not in question_key]
+    if found:
+        words = han_pairs(folded(question_key))
+
+        def fit(m: re.Match[str]) -> tuple[int, int]:
+            around = sentence[max(0, m.start() - FIGURE_LEAD) : m.start()]
+            around += "|" + sentence[m.end() : m.end() + FIGURE_LEAD]
+            return (len(han_pairs(around) & words), -m.start())
+
+        i = found.index(max(found, key=fit))
+        start, end = found[i].start(), found[i].end()
+        # a span of dates is one answer (`1984年10月7日至1985年9月29日`)
+        while i + 1 < len(found) and _RANGE.fullmatch(sentence[end : found[i + 1].start()]):
+            i, end = i + 1, found[i + 1].end()
+        while i > 0 and _RANGE.fullmatch(sentence[found[i - 1].end() : start]):
+            i, start = i - 1, found[i - 1].start()
+        return start, end, sentence[start:end]
     if doc_date:
         try:
             relative = resolve_relative(sentence, doc_date)

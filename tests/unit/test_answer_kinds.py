@@ -471,3 +471,17 @@ def test_of_several_figures_the_short_answer_is_the_one_the_question_leads_to() 
     # a count: the figure followed by the noun counted
     centres = ask("河畔城引进了多少个研发中心？", doc, NEWS, POLICY)
     assert centres.short is not None and centres.short.text == "12个"
+
+
+def test_of_several_dates_the_short_answer_is_the_one_of_the_event_asked() -> None:
+    doc = make_doc(
+        "bridge2",
+        "临江大桥\n\n市政府于3月2日召开会议，决定于6月18日举行临江大桥通车仪式。\n"
+        "临江大桥的主体工程于2019年5月1日至2022年9月30日施工。\n",
+        {"title": "临江大桥"},
+    )
+    opened = ask("临江大桥的通车仪式在什么时候举行？", doc, NEWS, POLICY)
+    assert opened.short is not None and opened.short.text == "6月18日"
+    # dates joined by 至 are one span
+    built = ask("临江大桥的主体工程是什么时候施工的？", doc, NEWS, POLICY)
+    assert built.short is not None and built.short.text == "2019年5月1日至2022年9月30日"
