@@ -162,17 +162,22 @@ def extract_answer(
         chosen = chosen + continue_list(chosen[0])
     if chosen and not kind_asked(query):
         chosen = [explained(chosen[0]), *chosen[1:]]
-    missing = _unanswered_parts(chosen, parts, owns, query) + [
-        f"{keep}年" if YEAR.fullmatch(keep) else keep
-        for keep in unstated
-        if chosen and not any(_names_all(c, {keep}) for c in chosen)
-    ]  # a year or place no sentence answers, nor any quote names
+    # the years or places asked side by side that no sentence answers, nor any quote names
+    absent = [k for k in unstated if chosen and not any(_names_all(c, {k}) for c in chosen)]
+    answered = _named_parts(chosen, parts, owns, query) if chosen else []
+    missing = [keep for keep, said in answered if not said] + [
+        f"{keep}年" if YEAR.fullmatch(keep) else keep for keep in absent
+    ]
+    asked = len(answered) + sum(_side_by_side(keep, query) for _, keep in parts)
+    if asked > 1 and len(missing) == asked:
+        chosen, missing = [], []  # none of the parts: the quotes are about other things
     return compose(_outermost(chosen), query, missing)
 
 
 NOT_FOUND_PARTS = "文档中没有找到：{}。"
-"""The line saying which named parts asked side by side no quote answers (`文档中没有找到：
-最佳导演奖。`): an answer to half a question says so, instead of leaving the reader to guess."""
+"""The line saying which parts asked side by side (named things, years, places) no quote
+answers (`文档中没有找到：最佳导演奖。`): an answer to half a question says so, instead of
+leaving the reader to guess. No part answered: the question is refused."""
 
 
 def _named_parts(
@@ -212,27 +217,18 @@ def _names_a_part(
     return not named or any(answered for _, answered in named)
 
 
-def _unanswered_parts(
-    chosen: Sequence[Candidate],
-    parts: Sequence[tuple[str, str]],
-    owns: Sequence[set[str]],
-    query: Query,
-) -> list[str]:
-    """The named parts no chosen sentence names, when some are answered."""
-    if not chosen:
-        return []
-    return [keep for keep, answered in _named_parts(chosen, parts, owns, query) if not answered]
-
-
+_JOINT = "(?:和|与|及|、|以及)"
 _JOINED_YEARS = re.compile(r"(\d{4})\s*年?\s*(?:和|与|及|、)\s*(\d{4})")
 
 
 def _side_by_side(keep: str, query: Query) -> bool:
     """Is a facet's word a year or a place asked beside another (`2022年和2023年`, `甲市和乙
     市`), whose missing answer the reader is told of (`文档中没有找到：2023年。`)? Not a year
-    of a span (`2021-2022赛季`, `从2019年到2023年`): one period, not two asked."""
-    if keep in query.places:
-        return True
+    of a span (`2021-2022赛季`, `从2019年到2023年`): one period, not two asked; not a place
+    that only names the thing asked about (`北京冬奥会`)."""
+    if keep in query.places:  # joined to another by a conjunction, not `北京冬奥会的…`
+        k = re.escape(keep)
+        return re.search(rf"{k}\s*{_JOINT}|{_JOINT}\s*{k}", query.key) is not None
     if not YEAR.fullmatch(keep):
         return False
     return any(keep in m.groups() for m in _JOINED_YEARS.finditer(query.key))

@@ -485,3 +485,20 @@ def test_of_several_dates_the_short_answer_is_the_one_of_the_event_asked() -> No
     # dates joined by 至 are one span
     built = ask("临江大桥的主体工程是什么时候施工的？", doc, NEWS, POLICY)
     assert built.short is not None and built.short.text == "2019年5月1日至2022年9月30日"
+
+
+def test_a_question_whose_parts_no_quote_names_is_refused() -> None:
+    doc = make_doc(
+        "marathon",
+        "北京马拉松\n\n北京马拉松共有来自12个国家的选手参赛，参赛选手数量创下新高。\n"
+        "日本代表团有选手86名。\n",
+        {"title": "北京马拉松"},
+    )
+    # the place in the race's name is no part asked; neither country asked is named by any
+    # sentence: nothing asked is answered
+    found = ask("北京马拉松法国和德国的选手数量", doc, NEWS, POLICY)
+    assert found.text == CANNOT_ANSWER
+    # one of them named: its part is answered and the other said missing
+    found = ask("北京马拉松日本和德国的选手数量", doc, NEWS, POLICY)
+    assert "日本代表团有选手86名。" in quotes(found)
+    assert found.text.endswith("文档中没有找到：德国。")
