@@ -155,7 +155,7 @@ def extract_answer(
     unstated: list[str] = []
     for i, facet in enumerate(parts):
         named_part = _is_name(facet[1], query)
-        chosen, covered = facet_cover(facet, chosen, pool, chunk_keys, owns[i], named_part)
+        chosen, covered = cover_facet(facet, chosen, pool, chunk_keys, owns[i], named_part)
         if not covered and _side_by_side(facet[1], query):
             unstated.append(facet[1])
     if query.asks_list and chosen:
@@ -260,18 +260,6 @@ def _outermost(chosen: Sequence[Candidate]) -> list[Candidate]:
 
 
 def cover_facet(
-    facet: tuple[str, str],
-    chosen: list[Candidate],
-    candidates: Sequence[Candidate],
-    chunk_keys: Keys,
-    own: set[str] | None = None,
-    named_part: bool = False,
-) -> list[Candidate]:
-    """`facet_cover`'s sentences."""
-    return facet_cover(facet, chosen, candidates, chunk_keys, own, named_part)[0]
-
-
-def facet_cover(
     facet: tuple[str, str],
     chosen: list[Candidate],
     candidates: Sequence[Candidate],
