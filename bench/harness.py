@@ -1,6 +1,6 @@
 """What the benchmarks (and the tests that drive them) share: the repository's paths, the eval's
-questions, a free loopback port, a child's clean environment (and this process's, made the
-same), a real `chroma run` server, and the exit status of a run's checks."""
+questions, a free loopback port, a launched page's close, a child's clean environment (and this
+process's, made the same), a real `chroma run` server, and the exit status of a run's checks."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -37,6 +38,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def close_page(app: Any) -> None:
+    """Close a page launched with `prevent_thread_lock` from this thread. Gradio's `close` sets
+    its server's `asyncio.Event` stop signal from the calling thread while the server's loop
+    may be adding or dropping waiters on it (a streaming answer starting or a client leaving):
+    `RuntimeError: deque mutated during iteration`, and the server left running. So the
+    signal is set on each waiting loop first, then `close` finds it set and only stops."""
+    event = app.app.stop_event
+    for _ in range(100):
+        try:
+            loops = {waiter.get_loop() for waiter in list(event._waiters or ())}
+            break
+        except RuntimeError:  # the loop changed the waiters while they were listed
+            time.sleep(0.01)
+    else:
+        loops = set()
+    for loop in loops:
+        done = threading.Event()
+        loop.call_soon_threadsafe(_set_both, event, done)
+        done.wait(5)
+    app.close()
+
+
+def _set_both(event: Any, done: threading.Event) -> None:
+    event.set()
+    done.set()
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bench.harness import free_port, question_rows
+from bench.harness import close_page, free_port, question_rows
 from rag.settings import Settings
 from rag.testing.openai_server import MODELS, OpenAIServer
 
@@ -60,7 +60,7 @@ def serving(settings: Settings, limits: Any = None) -> Iterator[str]:
     try:
         yield url
     finally:
-        app.close()
+        close_page(app)
 
 
 def client(url: str) -> Any:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.harness import free_port, question_rows
+from bench.harness import close_page, free_port, question_rows
 from eval.score import percentile
 from rag.settings import Settings
 
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         loads, firsts = page_figures(url, questions[0])
         errors, latencies = sessions(url, questions, args.sessions)
     finally:
-        app.close()
+        close_page(app)
     ms = [1000 * x for x in latencies]
     print(f"page load (Chromium, until 发送 shows)  median {statistics.median(loads):.2f} s")
     print(f"first answer text on the page (offline) median {statistics.median(firsts):.2f} s")

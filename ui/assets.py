@@ -16,7 +16,7 @@ reaches (`tabindex`, `role`, an `aria-label`) and shows the chip's source and qu
 `#cite-preview` on hover or focus.
 """
 
-HEAD_JS = """<script>
+HEAD_JS = r"""<script>
 (() => {
   const zh = ['zh-CN', 'zh'];
   Object.defineProperty(navigator, 'language', { get: () => zh[0] });

@@ -21,7 +21,7 @@ from gradio_client.exceptions import AppError, AuthenticationError
 from playwright.sync_api import Browser, Locator, Page, expect
 from pydantic import SecretStr
 
-from bench.harness import free_port
+from bench.harness import close_page, free_port
 from rag.pipeline import ingest
 from rag.settings import Settings
 from ui.app import build_app, launch_options
@@ -59,7 +59,7 @@ def _serving(settings: Settings) -> Iterator[str]:
     try:
         yield url
     finally:
-        app.close()
+        close_page(app)
 
 
 @pytest.fixture(scope="module")
@@ -519,7 +519,7 @@ def test_a_login_is_required_when_configured(tmp_path: Path) -> None:
         with pytest.raises(AppError, match="知识库还是空的"):  # logged in: the app itself answers
             staff.predict(Q_SIMPLIFIED, api_name="/ask")
     finally:
-        app.close()
+        close_page(app)
 
 
 def test_api_answers_then_the_quote_rechecks_against_the_document(seeds_url: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bench.harness import free_port
+from bench.harness import close_page, free_port
 from rag.pipeline import ingest
 from rag.settings import Settings
 from ui.app import build_app, launch_options
@@ -42,7 +42,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sett
     try:
         yield url, settings
     finally:
-        app.close()
+        close_page(app)
 
 
 def _page(browser: Browser, locale: str = "zh-CN", width: int = 1400, height: int = 900) -> Page:
