@@ -34,6 +34,7 @@ from rag.answer.spans import continue_list, explained
 from rag.ingest.keyindex import Keys
 from rag.question.analysis import YEAR, Query, analyse, facets
 from rag.question.words import mentions
+from rag.text.coordination import JOINT
 from rag.text.names import tagged_names
 from rag.text.script import in_script
 from rag.types import Chunk, Citation, Claim, ShortAnswer, SourceDoc, Synthesis
@@ -217,8 +218,7 @@ def _names_a_part(
     return not named or any(answered for _, answered in named)
 
 
-_JOINT = "(?:和|与|及|、|以及)"
-_JOINED_YEARS = re.compile(r"(\d{4})\s*年?\s*(?:和|与|及|、)\s*(\d{4})")
+_JOINED_YEARS = re.compile(rf"(\d{{4}})\s*年?\s*{JOINT}\s*(\d{{4}})")
 
 
 def _side_by_side(keep: str, query: Query) -> bool:
@@ -228,7 +228,7 @@ def _side_by_side(keep: str, query: Query) -> bool:
     that only names the thing asked about (`北京冬奥会`)."""
     if keep in query.places:  # joined to another by a conjunction, not `北京冬奥会的…`
         k = re.escape(keep)
-        return re.search(rf"{k}\s*{_JOINT}|{_JOINT}\s*{k}", query.key) is not None
+        return re.search(rf"{k}\s*{JOINT}|{JOINT}\s*{k}", query.key) is not None
     if not YEAR.fullmatch(keep):
         return False
     return any(keep in m.groups() for m in _JOINED_YEARS.finditer(query.key))

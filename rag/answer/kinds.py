@@ -13,6 +13,7 @@ from rag.answer.documents import Document, Facts
 from rag.question.analysis import Query
 from rag.text import names
 from rag.text.dates import deep_time
+from rag.text.figures import PERCENT_UNITS
 from rag.text.names import names_other
 from rag.text.places import kind_of, places_in
 
@@ -70,7 +71,9 @@ _COUNT = re.compile(
 
 
 # a share or a rate: `5.6%`, `7.15‰`, `3个百分点`, `百分之十二`
-_PERCENT = re.compile(r"\d\s*[%‰％]|\d\s*个?百分点|百分之[\d零〇一二两三四五六七八九十百点]")
+_PERCENT = re.compile(
+    rf"\d\s*(?:{'|'.join(map(re.escape, PERCENT_UNITS))})|百分之[\d零〇一二两三四五六七八九十百点]"
+)
 
 
 def _has_figure(unit: str, sentence: str, own: str) -> bool:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 from rag.text.coordination import conjuncts
 from rag.text.dates import deep_time, resolve_relative
+from rag.text.figures import PERCENT_UNITS
 from rag.text.names import tagged
 from rag.text.terms import han_pairs
 
@@ -165,7 +166,7 @@ def _figures(sentence: str, unit: str) -> Iterator[tuple[int, int, str]]:
         if unit == "元" and not got.endswith("元") and got != "人民币":
             continue
         if unit == "%":
-            if got not in ("%", "‰", "％", "个百分点", "百分点"):
+            if got not in PERCENT_UNITS:
                 continue
         elif unit and unit != "元" and not got.startswith(unit):  # 人 asked: 人次 too
             continue

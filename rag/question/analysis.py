@@ -29,7 +29,7 @@ from rag.question.words import (
     words_of,
 )
 from rag.text import lexicon
-from rag.text.coordination import facet_questions
+from rag.text.coordination import JOINT, facet_questions
 from rag.text.places import places_in, within
 from rag.text.script import is_traditional, search_key
 from rag.text.terms import stopwords
@@ -181,7 +181,7 @@ def _analyse(question: str, index: KeyIndex) -> tuple[Query, dict[str, float]]:
     anchors = {
         w
         for w, flag in words
-        if _anchor(w, flag, key, df[w], index.n, places, _unheard(w, flag, index))
+        if _anchor(w, flag, key, df[w], index, places)
     }
     anchors |= required_names(key)
     query = Query(
@@ -260,19 +260,19 @@ def _anchor(
     flag: str,
     key: str,
     df: int,
-    n: int,
+    index: KeyIndex,
     places: frozenset[str],
-    unheard: bool = False,
 ) -> bool:
-    """Must an answering sentence name this word (`df`: chunks holding it, of `n`)?"""
+    """Must an answering sentence name this word (`df`: chunks of `index` holding it)?"""
     # a figure the asker states (`是80万辆，没错吧`) is a claim to check, not a required word;
     # a year or a bare number (`第27号`) still identifies what is asked about
     claimed = bool(NUMBER.fullmatch(word)) and _CLAIMED.search(_after(key, word)) is not None
     numeric = (bool(NUMBER.fullmatch(word)) or word.isascii()) and not claimed
     # a rare name (not every chunk's topic); jieba's `nz` also tags verbs (印发), so an `nz`
-    # word the corpus never uses is not required, unless `unheard` (see `_unheard`)
+    # word the corpus never uses is not required, unless a name it never speaks of (`_unheard`)
+    n = index.n
     specific = flag.startswith(_ENTITY_POS) and df < 0.3 * n
-    specific = specific and (df > 0 or not flag.startswith("nz") or unheard)
+    specific = specific and (df > 0 or not flag.startswith("nz") or _unheard(word, flag, index))
     # a word jieba does not know, found in few chunks, is a name it has not seen (蔚来, 寒武纪)
     unseen = flag == "x" and len(word) > 2 and not NUMBER.fullmatch(word)
     specific = specific or (unseen and 0 < df < 0.05 * n)
@@ -292,7 +292,7 @@ def _weights(terms: list[str], df: dict[str, int], n: int) -> dict[str, float]:
     return weights
 
 
-_JOINT = "(?:从|由|到|至|和|与|及|、)"  # the joints between years asked together
+_JOINT = f"(?:从|由|到|至|{JOINT})"  # the joints between years asked together: spans too
 _CLAUSE = re.compile(r"[，,？?；;。！!]|以及|并且")
 
 

@@ -17,6 +17,8 @@ from functools import lru_cache
 from rag.text.names import tagged
 
 JOINTS = frozenset({"和", "与", "及", "跟", "以及", "、"})
+JOINT = "(?:" + "|".join(sorted(JOINTS, key=len, reverse=True)) + ")"
+"""`JOINTS` as a regular-expression group, the longest first (`以及` before `及`)."""
 # parts of speech that can stand in a coordination of things asked about: nouns of every kind,
 # names, verbs used as nouns (导演, 选举), abbreviations, Latin words, unknown words
 _CONTENT = ("n", "v", "j", "eng", "x", "l", "i", "vn", "an", "s", "t")

@@ -36,6 +36,9 @@ from decimal import Decimal, InvalidOperation
 PCT = "pct"
 PP = "pp"
 NUM = "num"
+PERCENT_UNITS = ("%", "％", "‰", "个百分点", "百分点")
+"""The units a share or a rate is written in after its digits (per cent, per mille, percentage
+points): what a figure asked as a rate (`增长率`, `占比`) must carry."""
 
 
 @dataclass(frozen=True)
