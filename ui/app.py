@@ -78,7 +78,7 @@ def _wire_question(events: ChatCallbacks, page: Page) -> None:
         filled = button.click(lambda q=question: q, None, [chat.box], **private)
         checks.append(filled.then(events.check, [chat.box], None, **private))
     writing = [chat.chat, page.answer, page.answers, chat.box, chat.send, chat.stop]
-    writing += [chat.export_md, chat.export_json]
+    writing += [chat.export_md, chat.export_json, chat.talk_md, chat.talk_json]
     shown = [page.side.sources, page.mode, chat.export_md, chat.export_json]
     shown += [chat.talk_md, chat.talk_json]
     asking = []
@@ -93,6 +93,7 @@ def _wire_question(events: ChatCallbacks, page: Page) -> None:
         answer.success(events.show, [page.answer, page.answers], shown, **private)
         asking.append(answer)
     stopped = [chat.chat, page.answers, chat.send, chat.stop, chat.export_md, chat.export_json]
+    stopped += [chat.talk_md, chat.talk_json]
     chat.stop.click(events.stopped, [chat.chat, page.answers], stopped, cancels=asking, **private)
 
 

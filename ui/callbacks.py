@@ -143,6 +143,13 @@ def _no_export() -> tuple[Any, Any]:
     return _download("本条", None), _download("本条", None, "JSON")
 
 
+def _no_talk() -> tuple[Any, Any]:
+    """The whole conversation's two downloads hidden while an answer is written: its files
+    are rewritten once the answer is shown (`ChatCallbacks.show`), and until then they would
+    offer the conversation without the turn the user just saw."""
+    return _download("整段对话", None), _download("整段对话", None, "JSON")
+
+
 def _download(which: str, path: str | None, kind: str = "Markdown") -> Any:
     """A download button (`which`: 本条 or 整段对话) offering `path`, hidden without one. Its
     label is sent again with every update: Gradio would otherwise keep the label in the
@@ -206,7 +213,8 @@ class ChatCallbacks:
         box is emptied (the question is in the chat) but stays usable: what is typed meanwhile
         is kept, and 发送 shows 停止 instead until the answer is done. The answer waits for its
         turn at the gate (`Busy`: the reply says so). Outputs: the chat, the answer, the
-        answers, the box, 发送, 停止, the current answer's two downloads."""
+        answers, the box, 发送, 停止, the current answer's two downloads, the conversation's
+        two."""
         before = list(history or [])
         done = list(answers or [])
         asked = [a.get("standalone") or a["question"] for a in done]  # as read
@@ -218,7 +226,8 @@ class ChatCallbacks:
         failed = {"question": question, "mode": "", "citations": [], "traditional": tw}
         # the turn has its place in the answers at once: 停止 then marks it stopped
         answering = [*done, failed | {"answer": STOPPED, "pending": True}]
-        yield [*before, *asking, bubble], gr.skip(), answering, "", *_buttons(True), *_no_export()
+        hidden = (*_no_export(), *_no_talk())
+        yield [*before, *asking, bubble], gr.skip(), answering, "", *_buttons(True), *hidden
 
         def start() -> Iterator[str | Any]:
             return ask_stream(typed, self.settings, self.engines(), asked)
@@ -231,7 +240,7 @@ class ChatCallbacks:
                         written += piece
                         writing = {"role": "assistant", "content": writing_html(written, tw)}
                         turn = [*asking, writing]
-                        yield [*before, *turn], *(gr.skip(),) * 7
+                        yield [*before, *turn], *(gr.skip(),) * 9
                     else:
                         answer = piece.to_dict() | {"question": question, "traditional": tw}
             if answer is None:
@@ -240,11 +249,12 @@ class ChatCallbacks:
             answer = failed | {"answer": _reply(exc, question)}
         # the checked answer (or the error) once the gate has the place back
         chat = [*before, *chat_turn(answer, len(done))]
-        yield chat, answer, [*done, answer], gr.skip(), *_buttons(False), gr.skip(), gr.skip()
+        yield chat, answer, [*done, answer], gr.skip(), *_buttons(False), *(gr.skip(),) * 4
 
     def stopped(self, history: Chat | None, answers: list[AnswerJson] | None) -> tuple[Any, ...]:
         """停止: the answer being written ends with 「已停止」 (what it had written stays) and is
-        kept as the turn's answer; an answer already done is left as it is."""
+        kept as the turn's answer; an answer already done is left as it is. The
+        conversation's downloads come back with every turn kept, the stopped one too."""
         chat = list(history or [])
         done = list(answers or [])
         if done and done[-1].get("pending"):
@@ -254,7 +264,7 @@ class ChatCallbacks:
                 written = ""  # nothing was written yet
             chat.append({"role": "assistant", "content": stopped_html(str(written), tw)})
             done[-1] = {k: v for k, v in done[-1].items() if k != "pending"} | {"stopped": True}
-        return chat, done, *_buttons(False), *_no_export()
+        return chat, done, *_buttons(False), *_no_export(), *self._talk(done)
 
     def show(self, answer: AnswerJson, answers: list[AnswerJson] | None) -> tuple[Any, ...]:
         """The sources panel, the mode line and the downloads of the answer just given: this
@@ -263,15 +273,21 @@ class ChatCallbacks:
         tw = bool(answer.get("traditional"))
         mode_line = mode_html(answer["mode"], tw) if answer.get("mode") else gr.skip()
         panel = cards.sources_html(answer, self.engines.document, _differing(answer))
-        talk = list(answers or [])
-        md = self.exports.write("conversation.md", exported.conversation_markdown(talk))
-        js = self.exports.write("conversation.json", exported.conversation_json(talk))
-        whole = (_download("整段对话", md), _download("整段对话", js, "JSON"))
+        whole = self._talk(list(answers or []))
         if not answer.get("citations"):
             return panel, mode_line, *_no_export(), *whole
         md = self.exports.write("answer.md", exported.export_markdown(answer))
         js = self.exports.write("answer.json", exported.export_json(answer))
         return panel, mode_line, _download("本条", md), _download("本条", js, "JSON"), *whole
+
+    def _talk(self, answers: list[AnswerJson]) -> tuple[Any, Any]:
+        """The conversation's two downloads, written for `answers` (hidden when there are
+        none)."""
+        if not answers:
+            return _no_talk()
+        md = self.exports.write("conversation.md", exported.conversation_markdown(answers))
+        js = self.exports.write("conversation.json", exported.conversation_json(answers))
+        return _download("整段对话", md), _download("整段对话", js, "JSON")
 
     def open_citation(self, pick: str, answers: list[AnswerJson] | None) -> tuple[Any, Any]:
         """`turn:n:nonce` from a click on `[n]`: the document view at that quote."""

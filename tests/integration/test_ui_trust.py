@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -156,18 +155,6 @@ def _download(page: Page, selector: str) -> str:
     return Path(info.value.path()).read_text(encoding="utf-8")
 
 
-def _download_until(
-    page: Page, selector: str, done: Callable[[str], bool], seconds: float = 15.0
-) -> str:
-    """The file behind a download link once `done` holds of it (or the last one fetched)."""
-    deadline = time.monotonic() + seconds
-    text = _download(page, selector)
-    while not done(text) and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-        text = _download(page, selector)
-    return text
-
-
 def test_exports_follow_the_conversation_and_nothing_stale_after_a_refusal(
     page: Page, served: tuple[str, Settings]
 ) -> None:
@@ -183,9 +170,10 @@ def test_exports_follow_the_conversation_and_nothing_stale_after_a_refusal(
     expect(refused).to_contain_text("没有找到")
     expect(page.locator("#export-md")).to_be_hidden()  # the refusal has nothing to export
     expect(page.locator("#export-json")).to_be_hidden()
-    # the conversation's exports are rewritten by the event after the answer (`events.show`):
-    # under load the link can still hold the file of one turn for a moment
-    talk = _download_until(page, "#talk-json", lambda t: len(json.loads(t)["turns"]) == 2)
+    # the conversation's exports are hidden while an answer is written and shown again once
+    # rewritten (`events.show`): a link on the page never holds an earlier turn's file
+    expect(page.locator("#talk-json")).to_be_visible()
+    talk = _download(page, "#talk-json")
     assert [t["question"] for t in json.loads(talk)["turns"]] == [COUNT_QUESTION, NOT_THERE]
     assert NOT_THERE in _download(page, "#talk-md")
     page.locator("#chat button[aria-label^='清空']").first.click()  # the chat's own trash icon
