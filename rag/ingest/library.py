@@ -49,46 +49,56 @@ def add_files(
     A file that fails to read, has an unsafe name, or would take the id (file name without
     extension) of a document from another file is rejected with a reason; the rest are indexed.
     Re-open the engine afterwards (`open_engine`): an open one does not see the change."""
+    with writer_lock(settings):
+        return _add_locked(paths, settings, progress, embedder)
+
+
+def _add_locked(
+    paths: Sequence[Path],
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+    embedder: BaseEmbedding | None = None,
+) -> tuple[IngestReport, list[Rejected]]:
+    """`add_files` once the caller holds the writer lock."""
     from rag.retrieve.embed import build_embedder
 
     folder = uploads_dir(settings)
     docs: dict[str, SourceDoc] = {}
     rejected: list[Rejected] = []
-    with writer_lock(settings):
-        store = Store(settings, create=True)
-        known = store.manifest()
-        present = store.documents()
-        catalog = read_catalog(folder)
-        for path in paths:
-            try:
-                target = _upload_target(path, folder)
-                doc = read_file(path, catalog)
-                if doc.doc_id in docs:
-                    raise UserError(
-                        f"duplicate document id '{doc.doc_id}' in these files",
-                        zh=f"这批文件中有两个同名文档“{doc.doc_id}”",
-                    )
-                if str(known.get(doc.doc_id, {}).get("source", target)) != str(target):
-                    raise UserError(
-                        f"a document '{doc.doc_id}' from another file is already there;"
-                        " rename this file or delete that document first",
-                        zh=f"知识库里已有来自另一个文件的同名文档“{doc.doc_id}”，"
-                        "请给这个文件改名，或先删除那个文档",
-                    )
-                twin = same_text(doc, [*present, *docs.values()])
-                if twin:
-                    raise UserError(
-                        f"same text as document '{twin}'; not added twice",
-                        zh=f"内容与文档“{twin}”相同，不重复加入",
-                    )
-            except UserError as exc:
-                rejected.append(Rejected(str(path), str(exc), exc.zh))
-                continue
-            _copy(path, target)
-            docs[doc.doc_id] = replace(doc, source=str(target))
-        report = sync(
-            store, list(docs.values()), embedder or build_embedder(settings), [], progress
-        )
+    store = Store(settings, create=True)
+    known = store.manifest()
+    present = store.documents()
+    catalog = read_catalog(folder)
+    for path in paths:
+        try:
+            target = _upload_target(path, folder)
+            doc = read_file(path, catalog)
+            if doc.doc_id in docs:
+                raise UserError(
+                    f"duplicate document id '{doc.doc_id}' in these files",
+                    zh=f"这批文件中有两个同名文档“{doc.doc_id}”",
+                )
+            if str(known.get(doc.doc_id, {}).get("source", target)) != str(target):
+                raise UserError(
+                    f"a document '{doc.doc_id}' from another file is already there;"
+                    " rename this file or delete that document first",
+                    zh=f"知识库里已有来自另一个文件的同名文档“{doc.doc_id}”，"
+                    "请给这个文件改名，或先删除那个文档",
+                )
+            twin = same_text(doc, [*present, *docs.values()])
+            if twin:
+                raise UserError(
+                    f"same text as document '{twin}'; not added twice",
+                    zh=f"内容与文档“{twin}”相同，不重复加入",
+                )
+        except UserError as exc:
+            rejected.append(Rejected(str(path), str(exc), exc.zh))
+            continue
+        _copy(path, target)
+        docs[doc.doc_id] = replace(doc, source=str(target))
+    report = sync(
+        store, list(docs.values()), embedder or build_embedder(settings), [], progress
+    )
     return report, rejected
 
 
@@ -173,34 +183,37 @@ _DATE = re.compile(r"(?:19|20)\d{2}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[0
 def describe_document(doc_id: str, settings: Settings, date: str, issuer: str) -> IngestReport:
     """Set an uploaded document's date and issuer (what was detected from its text, corrected by
     a person). They are written to the uploads' `catalog.json` (a catalog entry wins over
-    detection, and survives a re-upload), then the document is re-read from its copy there.
-    Documents from elsewhere are described by the catalog beside their own files."""
+    detection, and survives a re-upload), then the document is re-read from its copy there,
+    all under the writer lock: while another writer holds it the edit is refused and nothing
+    is written. Documents from elsewhere are described by the catalog beside their own files."""
     date, issuer = date.strip(), " ".join(issuer.split())
     if date and not _DATE.fullmatch(date):
         raise UserError(
             f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
             zh="日期格式应为 2025、2025-03 或 2025-03-01",
         )
-    record = Store(settings, create=False).manifest().get(doc_id)
-    if record is None:
-        raise _no_document(doc_id)
-    source = Path(str(record.get("source", "")))
-    folder = uploads_dir(settings)
-    if source.parent != folder.resolve():
-        raise UserError(
-            f"'{doc_id}' was not uploaded: edit the catalog.json beside {source.name}",
-            zh="只能修改上传的文档；其他文档的信息写在它所在文件夹的 catalog.json 里",
-        )
-    path = folder / CATALOG
-    catalog = {"documents": read_catalog(folder)}
-    catalog["documents"][doc_id] = catalog["documents"].get(doc_id, {}) | {
-        "date": date,
-        "issuer": issuer,
-    }
-    partial = path.with_name(f".{CATALOG}.part")
-    partial.write_text(json.dumps(catalog, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
-    report, rejected = add_files([source], settings)
+    with writer_lock(settings):  # the catalog and the index change together, or neither
+        record = Store(settings, create=False).manifest().get(doc_id)
+        if record is None:
+            raise _no_document(doc_id)
+        source = Path(str(record.get("source", "")))
+        folder = uploads_dir(settings)
+        if source.parent != folder.resolve():
+            raise UserError(
+                f"'{doc_id}' was not uploaded: edit the catalog.json beside {source.name}",
+                zh="只能修改上传的文档；其他文档的信息写在它所在文件夹的 catalog.json 里",
+            )
+        path = folder / CATALOG
+        catalog = {"documents": read_catalog(folder)}
+        catalog["documents"][doc_id] = catalog["documents"].get(doc_id, {}) | {
+            "date": date,
+            "issuer": issuer,
+        }
+        partial = path.with_name(f".{CATALOG}.part")
+        written = json.dumps(catalog, ensure_ascii=False, indent=2) + "\n"
+        partial.write_text(written, encoding="utf-8")
+        os.replace(partial, path)
+        report, rejected = _add_locked([source], settings)
     if rejected:
         raise UserError(rejected[0].reason, zh=rejected[0].zh)
     return report

@@ -205,3 +205,23 @@ def test_file_already_in_the_uploads_folder_is_indexed_in_place(tmp_path: Path) 
     assert (report.added, rejected, seen) == (["placed"], [], ["placed"])
     assert sorted(p.name for p in folder.iterdir()) == ["placed.docx"]
     assert document("placed", settings).source == str(placed.resolve())
+
+
+def test_a_date_edit_while_another_writer_holds_the_lock_is_refused_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    from rag.ingest.lock import writer_lock
+    from rag.ingest.readers import CATALOG
+    from rag.pipeline import describe_document
+
+    settings = make_settings(tmp_path / "data")
+    add_files([docx_file(tmp_path, "xinghe.docx", TITLE, FACT)], settings)
+    catalog = uploads_dir(settings) / CATALOG
+    with writer_lock(settings), pytest.raises(UserError) as refused:
+        describe_document("xinghe", settings, "2023-05", "星河园区管委会")
+    assert refused.value.zh.startswith("另一个程序正在写入知识库")
+    assert not catalog.exists()  # the catalog and the index change together, or neither
+    describe_document("xinghe", settings, "2023-05", "星河园区管委会")
+    row = rows(documents_table(settings))["xinghe"]
+    assert (row["date"], row["issuer"]) == ("2023-05", "星河园区管委会")
+    assert "星河园区管委会" in catalog.read_text(encoding="utf-8")
