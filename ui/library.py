@@ -81,10 +81,11 @@ class LibraryCallbacks:
         except RagError as exc:
             return self._after(f"未保存：{public(in_chinese(exc))}")
         self.engines.changed()
-        return self._after(f"已保存《{self._title(doc_id)}》的日期和发布者。")
+        rows = self._rows()  # read once: the saved title and the tab rebuilt from it
+        return self._after(f"已保存《{_title(doc_id, rows)}》的日期和发布者。", rows=rows)
 
     def _title(self, doc_id: str) -> str:
-        return next((r["title"] or doc_id for r in self._rows() if r["doc_id"] == doc_id), doc_id)
+        return _title(doc_id, self._rows())
 
     def upload(self, files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio injects the bar through this default)
         """Index uploaded files: per file, added, already there, or refused with its reason;
@@ -137,12 +138,12 @@ class LibraryCallbacks:
     def cancel(self) -> tuple[Any, ...]:
         return "<p id='kb-status'>已取消删除。</p>", *_confirm(None)
 
-    def _after(self, *lines: str) -> tuple[Any, ...]:
+    def _after(self, *lines: str, rows: list[dict[str, Any]] | None = None) -> tuple[Any, ...]:
         """What every add, delete or edit shows: the table, the status lines, the pickers rebuilt
         with nothing picked, the upload box emptied, the confirmation hidden, the header's
-        corpus line."""
+        corpus line; `rows`: the documents table when the caller has just read it."""
         status = "<br>".join(text(line) for line in lines)
-        rows = self._rows()
+        rows = self._rows() if rows is None else rows
         delete, edit = _pickers(rows)
         return (
             _table(rows),
@@ -194,6 +195,10 @@ def _pickers(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
         gr.Dropdown(choices=_choices(rows), value=None, label=word("删除文档（按标题选择）")),
         gr.Dropdown(choices=_choices(rows), value=None, label=word("修改文档信息（按标题选择）")),
     )
+
+
+def _title(doc_id: str, rows: list[dict[str, Any]]) -> str:
+    return next((r["title"] or doc_id for r in rows if r["doc_id"] == doc_id), doc_id)
 
 
 def _table(rows: list[dict[str, Any]]) -> list[list[Any]]:
