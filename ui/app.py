@@ -141,15 +141,16 @@ def _wire_library(library: LibraryCallbacks, page: Page) -> None:
     kb = page.library
     after = [kb.table, kb.status, kb.pick, kb.files, kb.confirm, kb.confirm_line, kb.edit_pick]
     after.append(page.header)
-    kb.add.click(library.upload, [kb.files], after, api_visibility="private")
+    script = page.chat.script  # the tab's lines in the 回答用字 chosen
+    kb.add.click(library.upload, [kb.files, script], after, api_visibility="private")
     picked = [kb.edit_date, kb.edit_issuer]
     kb.edit_pick.change(library.pick_for_edit, [kb.edit_pick], picked, api_visibility="private")
-    edited = [kb.edit_pick, kb.edit_date, kb.edit_issuer]
+    edited = [kb.edit_pick, kb.edit_date, kb.edit_issuer, script]
     kb.edit_save.click(library.save_meta, edited, after, api_visibility="private")
     confirm = [kb.status, kb.confirm, kb.confirm_line]
-    kb.delete.click(library.ask_delete, [kb.pick], confirm, api_visibility="private")
-    kb.yes.click(library.delete, [kb.pick], after, api_visibility="private")
-    kb.no.click(library.cancel, None, confirm, api_visibility="private")
+    kb.delete.click(library.ask_delete, [kb.pick, script], confirm, api_visibility="private")
+    kb.yes.click(library.delete, [kb.pick, script], after, api_visibility="private")
+    kb.no.click(library.cancel, [script], confirm, api_visibility="private")
 
 
 def _wire_clear(events: ChatCallbacks, page: Page) -> None:

@@ -27,6 +27,9 @@ from ui.features import corpus_line
 from ui.render import header_html, public, shown, text
 from ui.words import word
 
+TRADITIONAL = "繁體"
+"""The 回答用字 choice that puts the page, this tab's lines too, in Traditional."""
+
 KB_COLUMNS = ("title", "date", "issuer", "script", "chunks", "source")
 """The `documents_table` fields the tab's table shows, in its columns' order."""
 
@@ -72,76 +75,97 @@ class LibraryCallbacks:
         row = next((r for r in self._rows() if r["doc_id"] == doc_id), None)
         return (row["date"], row["issuer"]) if row else ("", "")
 
-    def save_meta(self, doc_id: str | None, date: str, issuer: str) -> tuple[Any, ...]:
+    def save_meta(
+        self, doc_id: str | None, date: str, issuer: str, script: str = ""
+    ) -> tuple[Any, ...]:
         """保存: the picked upload's date and issuer as given (re-indexed with them)."""
+        tw = script == TRADITIONAL
         if not doc_id:
-            return self._after("请先选择要修改的文档。")
+            return self._after(tw, _say(tw, "请先选择要修改的文档。"))
         try:
             describe_document(doc_id, self.settings, date, issuer)
         except RagError as exc:
-            return self._after(f"未保存：{public(in_chinese(exc))}")
+            return self._after(tw, _say(tw, "未保存：") + shown(public(in_chinese(exc)), tw))
         self.engines.changed()
         rows = self._rows()  # read once: the saved title and the tab rebuilt from it
-        return self._after(f"已保存《{_title(doc_id, rows)}》的日期和发布者。", rows=rows)
+        line = _say(tw, "已保存《{}》的日期和发布者。", _title(doc_id, rows))
+        return self._after(tw, line, rows=rows)
 
     def _title(self, doc_id: str) -> str:
         return _title(doc_id, self._rows())
 
-    def upload(self, files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio injects the bar through this default)
+    def upload(
+        self,
+        files: list[Any] | None,
+        script: str = "",
+        progress: Any = gr.Progress(),  # noqa: B008 (Gradio injects the bar through this default)
+    ) -> tuple[Any, ...]:
         """Index uploaded files: per file, added, already there, or refused with its reason;
         the upload box emptied afterwards."""
-        settings = self.settings
+        settings, tw = self.settings, script == TRADITIONAL
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         if not paths:
-            return self._after("请先选择要上传的文件（.txt .md .docx .pdf）。")
+            return self._after(tw, _say(tw, "请先选择要上传的文件（.txt .md .docx .pdf）。"))
         limit = settings.ui_max_upload_mb * 2**20
         too_big = [p.name for p in paths if p.stat().st_size > limit]
         paths = [p for p in paths if p.name not in too_big]
         done: list[str] = []
-        progress(0, desc="索引中…")
+        progress(0, desc=_say(tw, "索引中…"))
 
         def step(doc_id: str) -> None:
             done.append(doc_id)
-            progress(len(done) / max(1, len(paths)), desc=f"已索引 {doc_id}")
+            progress(len(done) / max(1, len(paths)), desc=_say(tw, "已索引 {}", doc_id))
 
         try:
             report, rejected = add_files(paths, settings, step) if paths else (None, [])
         except RagError as exc:
-            return self._after(f"未加入：{public(in_chinese(exc))}")
+            return self._after(tw, _say(tw, "未加入：") + shown(public(in_chinese(exc)), tw))
         self.engines.changed()
         added = (report.added + report.updated) if report else []
-        lines = [f"已加入 {len(added)} 个文档" + (f"：{'、'.join(added)}" if added else "")]
-        lines += [f"已在知识库中（内容未变）：{d}" for d in (report.unchanged if report else [])]
-        cap = settings.ui_max_upload_mb
-        lines += [f"未加入 {name}：文件太大（上限 {cap} MB）" for name in too_big]
-        lines += [f"未加入 {Path(r.path).name}：{public(r.zh or r.reason)}" for r in rejected]
-        return self._after(*lines)
+        ids = "：" + "、".join(added) if added else ""
+        lines = [_say(tw, "已加入 {} 个文档", str(len(added))) + ids]
+        unchanged = report.unchanged if report else []
+        lines += [_say(tw, "已在知识库中（内容未变）：{}", d) for d in unchanged]
+        cap = str(settings.ui_max_upload_mb)
+        lines += [_say(tw, "未加入 {}：文件太大（上限 {} MB）", n, cap) for n in too_big]
+        lines += [
+            _say(tw, "未加入 {}：", Path(r.path).name) + shown(public(r.zh or r.reason), tw)
+            for r in rejected
+        ]
+        return self._after(tw, *lines)
 
-    def ask_delete(self, doc_id: str | None) -> tuple[Any, ...]:
+    def ask_delete(self, doc_id: str | None, script: str = "") -> tuple[Any, ...]:
         """删除…: the confirmation naming the document picked (nothing is deleted yet)."""
+        tw = script == TRADITIONAL
         if not doc_id:
-            return "<p id='kb-status'>请先在上方列表中选择要删除的文档。</p>", *_confirm(None)
-        return "<p id='kb-status'></p>", *_confirm(self._title(doc_id))
+            line = _say(tw, "请先在上方列表中选择要删除的文档。")
+            return f"<p id='kb-status'>{line}</p>", *_confirm(None, tw)
+        return "<p id='kb-status'></p>", *_confirm(self._title(doc_id), tw)
 
-    def delete(self, doc_id: str | None) -> tuple[Any, ...]:
+    def delete(self, doc_id: str | None, script: str = "") -> tuple[Any, ...]:
         """确认删除: the document picked removed from the index (and its uploaded copy)."""
+        tw = script == TRADITIONAL
         if not doc_id:
-            return self._after("请先在上方列表中选择要删除的文档。")
+            return self._after(tw, _say(tw, "请先在上方列表中选择要删除的文档。"))
         title = self._title(doc_id)
         try:
             delete_document(doc_id, self.settings)
         except RagError as exc:
-            return self._after(f"未删除：{public(in_chinese(exc))}")
+            return self._after(tw, _say(tw, "未删除：") + shown(public(in_chinese(exc)), tw))
         self.engines.changed()
-        return self._after(f"已删除《{title}》")
+        return self._after(tw, _say(tw, "已删除《{}》", title))
 
-    def cancel(self) -> tuple[Any, ...]:
-        return "<p id='kb-status'>已取消删除。</p>", *_confirm(None)
+    def cancel(self, script: str = "") -> tuple[Any, ...]:
+        tw = script == TRADITIONAL
+        return f"<p id='kb-status'>{_say(tw, '已取消删除。')}</p>", *_confirm(None, tw)
 
-    def _after(self, *lines: str, rows: list[dict[str, Any]] | None = None) -> tuple[Any, ...]:
-        """What every add, delete or edit shows: the table, the status lines, the pickers rebuilt
-        with nothing picked, the upload box emptied, the confirmation hidden, the header's
-        corpus line; `rows`: the documents table when the caller has just read it."""
+    def _after(
+        self, tw: bool, *lines: str, rows: list[dict[str, Any]] | None = None
+    ) -> tuple[Any, ...]:
+        """What every add, delete or edit shows: the table, the status lines (in the script
+        `tw` says, as `_say` wrote them), the pickers rebuilt with nothing picked, the upload box
+        emptied, the confirmation hidden, the header's corpus line in that script; `rows`: the
+        documents table when the caller has just read it."""
         status = "<br>".join(text(line) for line in lines)
         rows = self._rows() if rows is None else rows
         delete, edit = _pickers(rows)
@@ -152,9 +176,9 @@ class LibraryCallbacks:
             gr.File(
                 value=None, label=word("上传文档（.txt .md .docx .pdf）")
             ),  # label: see _pickers
-            *_confirm(None),
+            *_confirm(None, tw),
             edit,
-            header_html(corpus_line(rows)),
+            header_html(corpus_line(rows), tw),
         )
 
     def list_documents_api(self) -> list[dict[str, Any]]:
@@ -180,12 +204,18 @@ class LibraryCallbacks:
         }
 
 
-def _confirm(title: str | None) -> tuple[Any, Any]:
+def _confirm(title: str | None, tw: bool = False) -> tuple[Any, Any]:
     """The confirmation row and its line: shown naming `title`, or hidden."""
     if title is None:
         return gr.Row(visible=False), ""
-    line = f"<p id='kb-confirm-line'>确定删除《{text(title)}》？它的内容将从知识库中移除。</p>"
-    return gr.Row(visible=True), line
+    line = _say(tw, "确定删除《{}》？它的内容将从知识库中移除。", title)
+    return gr.Row(visible=True), f"<p id='kb-confirm-line'>{text(line)}</p>"
+
+
+def _say(tw: bool, words: str, *names: str) -> str:
+    """The tab's own `words` in the script chosen (繁體 when `tw`), with `names` (a document's
+    title, id or file name, quoted as written, never converted) put in its `{}` places."""
+    return shown(words, tw).format(*names)
 
 
 def _pickers(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
