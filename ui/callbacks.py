@@ -71,6 +71,11 @@ SCRIPTS = {"跟随提问": "", "简体": "简", "繁體": "繁"}
 """The 回答用字 choices: each label and the script the question is put in ("": as typed)."""
 
 
+def chosen_traditional(script: str) -> bool:
+    """Does the 回答用字 choice `script` put the page's own words in Traditional (繁體)?"""
+    return SCRIPTS.get(script) == "繁"
+
+
 def page_error(message: str) -> gr.Error:
     """A one-line error toast (and `/ask` API error) titled in Chinese, never a traceback."""
     return gr.Error(text(message), title="出错", print_exception=False)

@@ -22,13 +22,10 @@ import gradio as gr
 from rag.errors import RagError, in_chinese
 from rag.pipeline import add_files, delete_document, describe_document, documents_table
 from rag.settings import Settings
-from ui.callbacks import Engines, mode_html, page_error
+from ui.callbacks import SCRIPTS, Engines, chosen_traditional, mode_html, page_error
 from ui.features import corpus_line
 from ui.render import header_html, public, shown, text
 from ui.words import word
-
-TRADITIONAL = "繁體"
-"""The 回答用字 choice that puts the page, this tab's lines too, in Traditional."""
 
 KB_COLUMNS = ("title", "date", "issuer", "script", "chunks", "source")
 """The `documents_table` fields the tab's table shows, in its columns' order."""
@@ -62,9 +59,9 @@ class LibraryCallbacks:
     ) -> tuple[Any, ...]:
         """The header, the mode line, the 回答用字 choices and the `tabs` labels in the script
         chosen (繁體 or 简体; 跟随提问: as they are)."""
-        if script not in ("繁體", "简体"):
+        if not SCRIPTS.get(script):
             return (gr.skip(),) * (3 + len(tabs))
-        tw = script == "繁體"
+        tw = chosen_traditional(script)
         mode = (answer or {}).get("mode") or self.engines.mode()
         choices = gr.Radio(choices=[(shown(s, tw), s) for s in scripts])
         relabelled = [gr.Tab(label=shown(label, tw)) for label in tabs]
@@ -79,13 +76,13 @@ class LibraryCallbacks:
         self, doc_id: str | None, date: str, issuer: str, script: str = ""
     ) -> tuple[Any, ...]:
         """保存: the picked upload's date and issuer as given (re-indexed with them)."""
-        tw = script == TRADITIONAL
+        tw = chosen_traditional(script)
         if not doc_id:
             return self._after(tw, _say(tw, "请先选择要修改的文档。"))
         try:
             describe_document(doc_id, self.settings, date, issuer)
         except RagError as exc:
-            return self._after(tw, _say(tw, "未保存：") + shown(public(in_chinese(exc)), tw))
+            return self._after(tw, _refused(tw, "未保存", exc))
         self.engines.changed()
         rows = self._rows()  # read once: the saved title and the tab rebuilt from it
         line = _say(tw, "已保存《{}》的日期和发布者。", _title(doc_id, rows))
@@ -102,7 +99,7 @@ class LibraryCallbacks:
     ) -> tuple[Any, ...]:
         """Index uploaded files: per file, added, already there, or refused with its reason;
         the upload box emptied afterwards."""
-        settings, tw = self.settings, script == TRADITIONAL
+        settings, tw = self.settings, chosen_traditional(script)
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         if not paths:
             return self._after(tw, _say(tw, "请先选择要上传的文件（.txt .md .docx .pdf）。"))
@@ -119,7 +116,7 @@ class LibraryCallbacks:
         try:
             report, rejected = add_files(paths, settings, step) if paths else (None, [])
         except RagError as exc:
-            return self._after(tw, _say(tw, "未加入：") + shown(public(in_chinese(exc)), tw))
+            return self._after(tw, _refused(tw, "未加入", exc))
         self.engines.changed()
         added = (report.added + report.updated) if report else []
         ids = "：" + "、".join(added) if added else ""
@@ -136,7 +133,7 @@ class LibraryCallbacks:
 
     def ask_delete(self, doc_id: str | None, script: str = "") -> tuple[Any, ...]:
         """删除…: the confirmation naming the document picked (nothing is deleted yet)."""
-        tw = script == TRADITIONAL
+        tw = chosen_traditional(script)
         if not doc_id:
             line = _say(tw, "请先在上方列表中选择要删除的文档。")
             return f"<p id='kb-status'>{line}</p>", *_confirm(None, tw)
@@ -144,19 +141,19 @@ class LibraryCallbacks:
 
     def delete(self, doc_id: str | None, script: str = "") -> tuple[Any, ...]:
         """确认删除: the document picked removed from the index (and its uploaded copy)."""
-        tw = script == TRADITIONAL
+        tw = chosen_traditional(script)
         if not doc_id:
             return self._after(tw, _say(tw, "请先在上方列表中选择要删除的文档。"))
         title = self._title(doc_id)
         try:
             delete_document(doc_id, self.settings)
         except RagError as exc:
-            return self._after(tw, _say(tw, "未删除：") + shown(public(in_chinese(exc)), tw))
+            return self._after(tw, _refused(tw, "未删除", exc))
         self.engines.changed()
         return self._after(tw, _say(tw, "已删除《{}》", title))
 
     def cancel(self, script: str = "") -> tuple[Any, ...]:
-        tw = script == TRADITIONAL
+        tw = chosen_traditional(script)
         return f"<p id='kb-status'>{_say(tw, '已取消删除。')}</p>", *_confirm(None, tw)
 
     def _after(
@@ -210,6 +207,11 @@ def _confirm(title: str | None, tw: bool = False) -> tuple[Any, Any]:
         return gr.Row(visible=False), ""
     line = _say(tw, "确定删除《{}》？它的内容将从知识库中移除。", title)
     return gr.Row(visible=True), f"<p id='kb-confirm-line'>{text(line)}</p>"
+
+
+def _refused(tw: bool, what: str, exc: RagError) -> str:
+    """`未保存：<why>` (`what` the step refused), all of it our own words in the script chosen."""
+    return shown(f"{what}：{public(in_chinese(exc))}", tw)
 
 
 def _say(tw: bool, words: str, *names: str) -> str:

@@ -242,15 +242,15 @@ def _terms(key: str, index: KeyIndex, skip: set[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _unheard(word: str, flag: str, index: KeyIndex) -> bool:
-    """An `nz` name of three characters or more that no chunk holds, not even its stem (all
+def _unheard(word: str, flag: str, df: int, index: KeyIndex) -> bool:
+    """An `nz` name of three characters or more that no chunk holds (`df` 0), nor its stem (all
     but its last character: `格莱美` of `格莱美奖`, as a text may write `格莱美音乐奖`): the
     documents never speak of it, so no sentence of theirs answers about it. A text naming
     the stem only (`金鹰节` for `金鹰奖`) keeps the word optional, as before."""
     return (
         flag.startswith("nz")
         and len(word) > 2
-        and index.count(forms(word)) == 0
+        and df == 0
         and index.count(forms(word[:-1])) == 0
     )
 
@@ -272,7 +272,7 @@ def _anchor(
     # word the corpus never uses is not required, unless a name it never speaks of (`_unheard`)
     n = index.n
     specific = flag.startswith(_ENTITY_POS) and df < 0.3 * n
-    specific = specific and (df > 0 or not flag.startswith("nz") or _unheard(word, flag, index))
+    specific = specific and (df > 0 or not flag.startswith("nz") or _unheard(word, flag, df, index))
     # a word jieba does not know, found in few chunks, is a name it has not seen (蔚来, 寒武纪)
     unseen = flag == "x" and len(word) > 2 and not NUMBER.fullmatch(word)
     specific = specific or (unseen and 0 < df < 0.05 * n)
