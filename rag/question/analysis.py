@@ -30,6 +30,7 @@ from rag.question.words import (
 )
 from rag.text import lexicon
 from rag.text.coordination import JOINT, facet_questions
+from rag.text.names import tagged_names
 from rag.text.places import places_in, within
 from rag.text.script import is_traditional, search_key
 from rag.text.terms import stopwords
@@ -276,7 +277,26 @@ def _anchor(
     # a word jieba does not know, found in few chunks, is a name it has not seen (蔚来, 寒武纪)
     unseen = flag == "x" and len(word) > 2 and not NUMBER.fullmatch(word)
     specific = specific or (unseen and 0 < df < 0.05 * n)
+    # a person's name jieba guesses from the question's context (`韩飚` is in no dictionary):
+    # required even of two characters, and even when no chunk holds it (then nothing answers)
+    guessed = flag == "x" and (word, "nr") in _persons(key)
+    specific = specific or (guessed and df < 0.3 * n)
     return numeric or specific or word in places
+
+
+@lru_cache(maxsize=256)
+def _persons(key: str) -> frozenset[tuple[str, str]]:
+    """The words of a key jieba tags as people's names, as (word, "nr"). Not one that ends in
+    a character jieba's dictionary calls an adverb (`才`, `就`, `也`): its HMM glues the adverb
+    after a word onto a guessed name (`石头/n 兰才/nr`), which no sentence then holds."""
+    import jieba.posseg
+
+    adverb = jieba.posseg.dt.word_tag_tab
+    return frozenset(
+        (w, "nr")
+        for w, f in tagged_names(key)
+        if f.startswith("nr") and adverb.get(w[-1]) != "d"
+    )
 
 
 def _weights(terms: list[str], df: dict[str, int], n: int) -> dict[str, float]:

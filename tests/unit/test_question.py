@@ -331,3 +331,21 @@ def test_a_short_question_on_a_subject_of_its_own_starts_a_new_topic() -> None:
     assert condense("河畔城有几座石桥？", before) == "河畔城有几座石桥？"
     assert "规上" in condense("营收多少？", before)  # no subject of its own: the one before's
     assert "星河区" in condense("人口多少？", ["星河区面积多少？"])
+
+
+ALUMNI = [
+    f"第{i}号桥梁由临江大桥公司设计，{name}毕业于东海理工大学。"
+    for i, name in enumerate(["林志远", "韩晓川", "周明轩", "吴若兰", "郑海涛", "王静怡"] * 4)
+]
+
+
+def test_a_person_jieba_guesses_is_required_though_no_chunk_names_them() -> None:
+    # 韩飚: in no dictionary, two characters, in no chunk; jieba's HMM tags it a person. Not
+    # required, any 毕业于 sentence of the corpus would answer for someone else
+    assert "韩飚" in analyse("韩飚毕业于哪所大学？", ALUMNI)[0].anchors
+
+
+def test_an_adverb_glued_onto_a_guessed_name_makes_no_required_name() -> None:
+    # jieba reads 石头|兰才 (兰才 a person): 才 is an adverb, no sentence holds 兰才
+    q = analyse("石头兰才毕业于哪所大学？", ALUMNI)[0]
+    assert "兰才" in q.terms and "兰才" not in q.anchors
