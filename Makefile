@@ -24,7 +24,7 @@ run: index
 	$(VENV)/bin/rag serve
 
 test: install
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=25
 
 # pip-audit on the lock; says loudly what it could not audit (AUDIT_REQUIRE_SERVICE=1: fail on it)
 audit: install
