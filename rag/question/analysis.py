@@ -279,23 +279,19 @@ def _anchor(
     specific = specific or (unseen and 0 < df < 0.05 * n)
     # a person's name jieba guesses from the question's context (`韩飚` is in no dictionary):
     # required even of two characters, and even when no chunk holds it (then nothing answers)
-    guessed = flag == "x" and (word, "nr") in _persons(key)
+    guessed = flag == "x" and word in _persons(key)
     specific = specific or (guessed and df < 0.3 * n)
     return numeric or specific or word in places
 
 
 @lru_cache(maxsize=256)
-def _persons(key: str) -> frozenset[tuple[str, str]]:
-    """The words of a key jieba tags as people's names, as (word, "nr"). Not one that ends in
-    a character jieba's dictionary calls an adverb (`才`, `就`, `也`): its HMM glues the adverb
-    after a word onto a guessed name (`石头/n 兰才/nr`), which no sentence then holds."""
-    import jieba.posseg
-
-    adverb = jieba.posseg.dt.word_tag_tab
+def _persons(key: str) -> frozenset[str]:
+    """The words of a key jieba tags as people's names. Not one that ends in a character
+    jieba's dictionary calls an adverb (`才`, `就`, `也`): its HMM glues the adverb after a word
+    onto a guessed name (`石头/n 兰才/nr`), which no sentence then holds."""
+    tags = word_tags()
     return frozenset(
-        (w, "nr")
-        for w, f in tagged_names(key)
-        if f.startswith("nr") and adverb.get(w[-1]) != "d"
+        w for w, f in tagged_names(key) if f.startswith("nr") and tags.get(w[-1]) != "d"
     )
 
 
