@@ -21,9 +21,9 @@ rows of unchanged documents are taken from the previous file, the chunks it wrot
 memory, and only documents known to neither are read back from Chroma.
 
 Embedded store: the file is `<data_dir>/<identity>.lexical.npz`, replaced atomically. Chroma
-server: it is kept with the data, compressed, as base64 parts in the collection
-`<identity>-lexical` (written parts first, then its head record, the commit point), and read into
-memory at open.
+server: it is kept with the data, compressed, as base64 parts (metadata values, which Chroma does
+not index for full-text search) in the collection `<identity>-lexical` (written parts first, then
+its head record, the commit point), and read into memory at open.
 """
 
 from __future__ import annotations

@@ -131,3 +131,32 @@ def test_the_index_is_kept_with_a_chroma_server(
     assert saved is not None
     assert saved.fingerprint == lexical.fingerprint(store.name, store.manifest())
     assert "2300" in ask(QUESTION, settings).answer
+
+
+def test_on_a_server_the_parts_are_metadata_values_and_an_older_layout_is_rebuilt(
+    tmp_path: Path, corpus: Path, chroma_server: int
+) -> None:
+    # a part as a record's document is indexed for full-text search by Chroma (seconds a
+    # megabyte); as a metadata value it is stored as it is
+    settings = make_settings(
+        tmp_path / "unused", chroma_host="127.0.0.1", chroma_port=chroma_server
+    )
+    ingest(settings, [corpus])
+    store = Store(settings, create=False)
+    parts = store.client.get_collection(f"{store.name}-lexical", embedding_function=None)
+    got = parts.get(include=["documents", "metadatas"])
+    records = [
+        (doc, meta)
+        for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        if i != "head"
+    ]
+    assert records and all(not doc for doc, _ in records)
+    assert all(meta[lexicalfile.PART_KEY] for _, meta in records)
+    # the layout before: each part the record's document, no metadata
+    ids = [i for i in got["ids"] if i != "head"]
+    parts.delete(ids=ids)
+    old = [m[lexicalfile.PART_KEY] for _, m in records]
+    parts.add(ids=ids, documents=old, embeddings=[[1.0]] * len(ids))
+    assert lexicalfile.previous(store) is None
+    assert "2300" in ask(QUESTION, settings).answer
+    assert lexicalfile.previous(Store(settings, create=False)) is not None  # saved again
