@@ -64,9 +64,15 @@ def serving(settings: Settings, limits: Any = None) -> Iterator[str]:
 
 
 def client(url: str) -> Any:
+    """A client whose every HTTP request waits up to `CALL_TIMEOUT`: httpx's own default (5 s)
+    would otherwise bound joining the queue, and on a loaded machine a page taking hundreds of
+    questions at once takes longer than that to accept one (the stream of results is safe: the
+    page sends a heartbeat every 15 s)."""
     from gradio_client import Client
 
-    return Client(url, verbose=False, analytics_enabled=False)
+    return Client(
+        url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": CALL_TIMEOUT}
+    )
 
 
 def clients(url: str, n: int) -> list[Any]:

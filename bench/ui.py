@@ -59,9 +59,9 @@ def page_figures(url: str, question: str) -> tuple[list[float], list[float]]:
 
 def sessions(url: str, questions: list[str], n: int) -> tuple[int, list[float]]:
     """`n` clients asking at once through the page's API: errors, and seconds per answer."""
-    from gradio_client import Client
+    from bench.load_page import client
 
-    clients = [Client(url, verbose=False) for _ in range(n)]
+    clients = [client(url) for _ in range(n)]
 
     def one(i: int) -> float | None:
         started = time.perf_counter()
