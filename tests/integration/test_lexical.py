@@ -118,13 +118,18 @@ def test_batches_of_documents_give_the_same_index(tmp_path: Path, corpus: Path) 
     assert [r.terms for r in a.lexical.rows()] == [r.terms for r in b.lexical.rows()]
 
 
-def test_the_index_is_kept_with_a_chroma_server(
-    tmp_path: Path, corpus: Path, chroma_server: int
-) -> None:
+@pytest.fixture()
+def on_server(tmp_path: Path, corpus: Path, chroma_server: int) -> Settings:
+    """Settings of the module's Chroma server (an unused data dir), the corpus ingested."""
     settings = make_settings(
         tmp_path / "unused", chroma_host="127.0.0.1", chroma_port=chroma_server
     )
     ingest(settings, [corpus])
+    return settings
+
+
+def test_the_index_is_kept_with_a_chroma_server(tmp_path: Path, on_server: Settings) -> None:
+    settings = on_server
     assert not (tmp_path / "unused" / f"{settings.index_identity()}.lexical.npz").exists()
     store = Store(settings, create=False)
     saved = lexicalfile.previous(store)
@@ -134,14 +139,11 @@ def test_the_index_is_kept_with_a_chroma_server(
 
 
 def test_on_a_server_the_parts_are_metadata_values_and_an_older_layout_is_rebuilt(
-    tmp_path: Path, corpus: Path, chroma_server: int
+    on_server: Settings,
 ) -> None:
     # a part as a record's document is indexed for full-text search by Chroma (seconds a
     # megabyte); as a metadata value it is stored as it is
-    settings = make_settings(
-        tmp_path / "unused", chroma_host="127.0.0.1", chroma_port=chroma_server
-    )
-    ingest(settings, [corpus])
+    settings = on_server
     store = Store(settings, create=False)
     parts = store.client.get_collection(f"{store.name}-lexical", embedding_function=None)
     got = parts.get(include=["documents", "metadatas"])
