@@ -12,6 +12,9 @@ import pytest
 
 from bench.ui import CHROMIUM, CHROMIUM_ARGS
 
+EXPECT_MS = 20_000
+"""How long a browser test's `expect` waits, as the pages' `set_default_timeout`."""
+
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
@@ -25,8 +28,12 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium (never a downloaded one), headless, with the flags of `bench.ui`."""
-    from playwright.sync_api import sync_playwright
+    """Debian's Chromium (never a downloaded one), headless, with the flags of `bench.ui`.
+    Assertions wait up to `EXPECT_MS` (Playwright's default, 5 s, is shorter than the pages'
+    own waits: a throttled runner answers a first question in more than that)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_MS)
 
     assert Path(CHROMIUM).exists(), (
         "needs Debian chromium: apt-get install chromium fonts-wqy-zenhei"
