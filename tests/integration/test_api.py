@@ -49,7 +49,7 @@ def _api(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
             break
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}/v1"
+        yield f"http://{'127.0.0.1' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/v1"
     finally:
         server.should_exit = True
         thread.join(10)
@@ -249,14 +249,45 @@ def test_keys_are_required_when_set_and_other_hosts_need_one(settings: Settings)
         good = openai.OpenAI(base_url=url, api_key="k-two", max_retries=0)
         assert [m.id for m in good.models.list()] == ["rag-extractive"]
 
-    async def from_elsewhere() -> httpx.Response:  # a client at 203.0.113.9, no key set
+    refused = _from_elsewhere(settings)  # no key set
+    assert refused.status_code == 401 and _error(refused)["code"] == "loopback_only"
+    assert "RAG_API_KEYS" in _error(refused)["message"]
+
+
+def _outside_address() -> str | None:
+    """This machine's address on its network (the source of a route out; nothing is sent), or
+    None on a machine with no interface but loopback."""
+    import ipaddress
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("198.51.100.1", 9))  # TEST-NET-2: only the route is looked up
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def _from_elsewhere(settings: Settings) -> httpx.Response:
+    """`GET /v1/models` from a client that is not on loopback: the API served on this machine's
+    network address and asked from it, over a real socket (the peer is that address). Only on
+    a machine without one is the peer given through an ASGI transport instead."""
+    address = _outside_address()
+    if address is not None:
+        # trust_env off: no proxy of the environment's in between
+        with (
+            _api(build_api(settings), host=address) as url,
+            httpx.Client(timeout=30, trust_env=False) as direct,
+        ):
+            return direct.get(f"{url}/models")
+
+    async def through_asgi() -> httpx.Response:
         transport = httpx.ASGITransport(app=build_api(settings), client=("203.0.113.9", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://rag") as remote:
             return await remote.get("/v1/models")
 
-    refused = asyncio.run(from_elsewhere())
-    assert refused.status_code == 401 and _error(refused)["code"] == "loopback_only"
-    assert "RAG_API_KEYS" in _error(refused)["message"]
+    return asyncio.run(through_asgi())
 
 
 # ------------------------------------------------------------------------ LLM mode, the gate
