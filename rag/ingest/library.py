@@ -58,14 +58,15 @@ def _add_locked(
     settings: Settings,
     progress: Callable[[str], None] | None = None,
     embedder: BaseEmbedding | None = None,
+    store: Store | None = None,
 ) -> tuple[IngestReport, list[Rejected]]:
-    """`add_files` once the caller holds the writer lock."""
+    """`add_files` once the caller holds the writer lock (`store`: the one it opened, if any)."""
     from rag.retrieve.embed import build_embedder
 
     folder = uploads_dir(settings)
     docs: dict[str, SourceDoc] = {}
     rejected: list[Rejected] = []
-    store = Store(settings, create=True)
+    store = store or Store(settings, create=True)
     known = store.manifest()
     present = store.documents()
     catalog = read_catalog(folder)
@@ -193,7 +194,8 @@ def describe_document(doc_id: str, settings: Settings, date: str, issuer: str) -
             zh="日期格式应为 2025、2025-03 或 2025-03-01",
         )
     with writer_lock(settings):  # the catalog and the index change together, or neither
-        record = Store(settings, create=False).manifest().get(doc_id)
+        store = Store(settings, create=False)
+        record = store.manifest().get(doc_id)
         if record is None:
             raise _no_document(doc_id)
         source = Path(str(record.get("source", "")))
@@ -213,7 +215,7 @@ def describe_document(doc_id: str, settings: Settings, date: str, issuer: str) -
         written = json.dumps(catalog, ensure_ascii=False, indent=2) + "\n"
         partial.write_text(written, encoding="utf-8")
         os.replace(partial, path)
-        report, rejected = _add_locked([source], settings)
+        report, rejected = _add_locked([source], settings, store=store)
     if rejected:
         raise UserError(rejected[0].reason, zh=rejected[0].zh)
     return report

@@ -225,3 +225,23 @@ def test_a_date_edit_while_another_writer_holds_the_lock_is_refused_and_writes_n
     row = rows(documents_table(settings))["xinghe"]
     assert (row["date"], row["issuer"]) == ("2023-05", "星河园区管委会")
     assert "星河园区管委会" in catalog.read_text(encoding="utf-8")
+
+
+def test_a_date_edit_opens_the_store_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.ingest import library
+    from rag.pipeline import describe_document
+
+    settings = make_settings(tmp_path / "data")
+    add_files([docx_file(tmp_path, "xinghe.docx", TITLE, FACT)], settings)
+    opened: list[bool] = []
+
+    class Counted(Store):
+        def __init__(self, settings: Any, create: bool) -> None:
+            opened.append(create)
+            super().__init__(settings, create)
+
+    monkeypatch.setattr(library, "Store", Counted)
+    describe_document("xinghe", settings, "2023-05", "星河园区管委会")
+    assert len(opened) == 1  # the record read and the re-index share one Store
+    row = rows(documents_table(settings))["xinghe"]
+    assert (row["date"], row["issuer"]) == ("2023-05", "星河园区管委会")
