@@ -49,7 +49,7 @@ def _api(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
             break
         time.sleep(0.05)
     try:
-        yield f"http://{'127.0.0.1' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/v1"
+        yield f"http://{host}:{port}/v1"
     finally:
         server.should_exit = True
         thread.join(10)

@@ -145,7 +145,7 @@ def test_on_a_server_the_parts_are_metadata_values_and_an_older_layout_is_rebuil
     # megabyte); as a metadata value it is stored as it is
     settings = on_server
     store = Store(settings, create=False)
-    parts = store.client.get_collection(f"{store.name}-lexical", embedding_function=None)
+    parts = lexicalfile._collection(store, create=False)  # the module's name for it
     got = parts.get(include=["documents", "metadatas"])
     records = [
         (doc, meta)
