@@ -22,8 +22,12 @@ def current_for(year: int, doc: Document, key: str) -> bool:
 def carried_years(doc: Document, start: int, sentence: str) -> frozenset[str]:
     """The years a sentence naming none speaks of, from what came before it: those of the
     latest sentence of its paragraph naming a year (`2019年的决赛在上海举行。中国选手夺得
-    冠军。`: the second is about 2019). Empty when the sentence names a year itself."""
-    if any(not _reference_point(sentence, m.end()) for m in _YEAR_MENTION.finditer(sentence)):
+    冠军。`: the second is about 2019). Empty when the sentence names a year itself, unless it
+    refers to the edition named before (`本届`, `此次`: `rag/text/lexicon/editions.txt`), for
+    then its own years are the past it compares with."""
+    edition = any(w in sentence for w in lexicon.words("editions"))
+    own = (m for m in _YEAR_MENTION.finditer(sentence) if not _reference_point(sentence, m.end()))
+    if not edition and any(True for _ in own):
         return frozenset()
     for before in reversed(sentences_before(doc.text, start)):
         found = _YEAR_MENTION.findall(before)

@@ -34,7 +34,7 @@ from rag.answer.spans import continue_list, explained
 from rag.ingest.keyindex import Keys
 from rag.question.analysis import YEAR, Query, analyse, facets
 from rag.question.words import mentions
-from rag.text.coordination import JOINT
+from rag.text.coordination import JOINT, merged_parts
 from rag.text.names import tagged_names
 from rag.text.script import in_script
 from rag.types import Chunk, Citation, Claim, ShortAnswer, SourceDoc, Synthesis
@@ -235,11 +235,11 @@ def _side_by_side(keep: str, query: Query) -> bool:
 
 
 def _is_name(keep: str, query: Query) -> bool:
-    """Is a part's word a named thing (`rag.text.names` tags, or three characters or more),
-    not a year or a place?"""
+    """Is a part's word a named thing (`rag.text.names` tags, three characters or more, or a
+    part of a merged coordination: `男单` of `男女单打`), not a year or a place?"""
     if not keep or YEAR.fullmatch(keep.removesuffix("年")) or keep in query.places:
         return False
-    return len(keep) >= 3 or bool(tagged_names(keep))
+    return len(keep) >= 3 or bool(tagged_names(keep)) or keep in merged_parts()
 
 
 def _outermost(chosen: Sequence[Candidate]) -> list[Candidate]:

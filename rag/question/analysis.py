@@ -29,7 +29,7 @@ from rag.question.words import (
     words_of,
 )
 from rag.text import lexicon
-from rag.text.coordination import JOINT, facet_questions
+from rag.text.coordination import JOINT, facet_questions, spell_out
 from rag.text.names import tagged_names
 from rag.text.places import places_in, within
 from rag.text.script import is_traditional, search_key
@@ -170,7 +170,7 @@ def analyse(
 
 @lru_cache(maxsize=256)
 def _analyse(question: str, index: KeyIndex) -> tuple[Query, dict[str, float]]:
-    key = search_key(question)
+    key = spell_out(search_key(question))
     places = places_in(key)
     asked_place = _ASKS_PLACE.search(key)
     kind_word = asked_place.group(1) or asked_place.group(2) if asked_place else ""

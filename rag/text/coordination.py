@@ -12,8 +12,9 @@ is cut to its last word, which only widens the facet it belongs to.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from rag.text import lexicon
 from rag.text.names import tagged
 
 JOINTS = frozenset({"和", "与", "及", "跟", "以及", "、"})
@@ -132,3 +133,40 @@ def facet_questions(key: str) -> list[tuple[str, str]]:
         for keep in group:
             out.append((key[:start] + keep + key[end:], keep))
     return out
+
+
+@cache
+def merged_parts() -> frozenset[str]:
+    """The parts merged coordinations are spelled out into (`男单`, `女单`): each names a kind
+    of thing the text names too (`女单冠军`), so an answer to one part names it."""
+    return frozenset(p for row in lexicon.rows("merged") if len(row) >= 3 for p in row[1:3])
+
+
+@lru_cache(maxsize=1024)
+def spell_out(key: str) -> str:
+    """The key with each merged coordination written as its two parts joined by 和
+    (`rag/text/lexicon/merged.tsv`: `男女双打比赛` -> `男双和女双比赛`), where the merged form
+    starts and ends on jieba word boundaries; the key itself when it holds none."""
+    forms = {row[0]: row[1:3] for row in lexicon.rows("merged") if len(row) >= 3}
+    if not any(form in key for form in forms):
+        return key
+    words = tagged(key)
+    starts = {at for _, _, at in words}
+    ends = {at + len(word) for word, _, at in words}
+    out, at = [], 0
+    while at < len(key):
+        form = next(
+            (
+                f
+                for f in sorted(forms, key=len, reverse=True)
+                if at in starts and key.startswith(f, at) and at + len(f) in ends
+            ),
+            None,
+        )
+        if form is None:
+            out.append(key[at])
+            at += 1
+            continue
+        out.append("和".join(forms[form]))
+        at += len(form)
+    return "".join(out)

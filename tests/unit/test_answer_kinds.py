@@ -127,6 +127,41 @@ def test_a_year_a_sentence_names_for_itself_is_not_overridden() -> None:
     assert all("玛丽亚" not in q for q in quotes(found))
 
 
+OPEN = make_doc(
+    "open",
+    "临江网球公开赛落幕\n\n2022年临江网球公开赛于8月在临江举行。"
+    "朴恩惠是本届比赛的女单冠军，她在2019年曾获得亚军。\n",
+    {"title": "临江网球公开赛落幕"},
+)
+BADMINTON = make_doc(
+    "badminton",
+    "羽毛球简讯\n\n2022年海滨杯羽毛球赛的男单冠军由李明获得。\n",
+    {"title": "羽毛球简讯"},
+)
+
+
+def test_an_edition_referred_to_is_the_year_its_paragraph_named() -> None:
+    # 本届: the 2022 edition named before, though the sentence names 2019 as its past
+    from rag.answer.context import carried_years
+    from rag.answer.documents import Document
+
+    doc = Document.of(OPEN)
+    at = doc.text.index("朴恩惠")
+    assert carried_years(doc, at, doc.text[at : doc.text.index("。", at) + 1]) == {"2022"}
+    found = ask("2022年临江网球公开赛女单冠军是谁？", OPEN, BADMINTON)
+    assert quotes(found) == ["朴恩惠是本届比赛的女单冠军，她在2019年曾获得亚军。"]
+
+
+def test_a_merged_coordination_answers_each_part_and_names_the_one_not_found() -> None:
+    # 男女单打 asks for 男单 and 女单: the women's champion is stated; the men's is only
+    # stated for another tournament, which is not quoted for it
+    for question in ("2022年临江网球公开赛男女单打冠军是谁？", "2022年临江网球公开赛男女单冠军"):
+        found = ask(question, OPEN, BADMINTON)
+        assert found.short is not None and found.short.text == "朴恩惠"
+        assert quotes(found) == ["朴恩惠是本届比赛的女单冠军，她在2019年曾获得亚军。"]
+        assert found.text.endswith("文档中没有找到：男单。")
+
+
 def test_a_rare_name_may_be_in_the_sentence_referred_back_to() -> None:
     found = ask("东港钢铁的粗钢产量是多少？", SPORTS)
     assert found.short is not None and found.short.text == "1200万吨"

@@ -28,6 +28,7 @@ FIELDS = {
     "aliases": (2, 2),
     "asks": (2, 2),
     "directions": (2, 2),
+    "merged": (3, 3),
     "places": (1, 3),
     "places_cn": (3, 4),
     "places_world": (3, 3),
@@ -37,6 +38,7 @@ FIELDS = {
 ENTRIES: dict[str, Callable[[tuple[str, ...]], list[object]]] = {
     "asks": lambda row: [row],  # a word may cue two kinds (营收: a figure, and in 元)
     "directions": lambda row: [row],  # 下降 is the opposite of 增长 and of 上升
+    "merged": lambda row: [row[0]],  # 男女单 and 男女单打 both spell out as 男单和女单
     "places": lambda row: [row[0]],  # the parent and kind columns repeat by design
     "places_cn": lambda row: [row[0], *row[3:]],  # a name and a full name: each one place
     "places_world": lambda row: [row[0]],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.short import take
-from rag.text.coordination import conjuncts, facet_questions
+from rag.text.coordination import conjuncts, facet_questions, spell_out
 from rag.text.sentences import is_question
 
 
@@ -56,6 +56,29 @@ def test_places_joined_beside_a_wider_place_get_a_facet_each() -> None:
 
 def test_years_joined_are_left_to_the_year_rules() -> None:
     assert facet_questions("2021年和2024年的营收") == []
+
+
+@pytest.mark.parametrize(
+    ("key", "spelled"),
+    [
+        ("河畔杯男女单打冠军是谁", "河畔杯男单和女单冠军是谁"),
+        ("河畔杯男女双决赛", "河畔杯男双和女双决赛"),
+        ("临江市上下半年的产量", "临江市上半年和下半年的产量"),
+        ("全市中小学有多少所", "全市中学和小学有多少所"),
+        # not where the merged form is not whole words: 男女 + 单身
+        ("全市男女单身比例", "全市男女单身比例"),
+        ("临江市中小企业有多少家", "临江市中小企业有多少家"),
+    ],
+)
+def test_a_merged_coordination_is_spelled_out_as_its_two_parts(key: str, spelled: str) -> None:
+    assert spell_out(key) == spelled
+
+
+def test_each_part_of_a_merged_coordination_makes_a_question() -> None:
+    assert facet_questions(spell_out("河畔杯男女单打冠军是谁")) == [
+        ("河畔杯男单冠军是谁", "男单"),
+        ("河畔杯女单冠军是谁", "女单"),
+    ]
 
 
 @pytest.mark.parametrize(
