@@ -80,8 +80,8 @@ def script_kept(q: Question, ans: AnswerDict) -> bool | None:
     for c in ans["citations"]:
         own = own.replace(c["quote"], "")
     short = ans.get("short") or {}
-    if short.get("text"):
-        own = own.replace(short["text"], "", 1)
+    for span in short.get("parts") or ([short] if short.get("text") else []):
+        own = own.replace(span["text"], "", 1)
     if in_script(own, True) == in_script(own, False):  # no character whose script could tell
         return None
     return is_traditional(own) == is_traditional(q["question"])

@@ -105,17 +105,33 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortPart:
+    """The short answer to one of several parts asked side by side (`开始和结束时间`)."""
+
+    label: str
+    """The part asked, as the question words it, in its script (`开始`, `2021年`)."""
+    text: str
+    """As `ShortAnswer.text`: the span as written (a relative date with its absolute form)."""
+    n: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class ShortAnswer:
     """The few words that answer a question, taken from one of the answer's quotes."""
 
     text: str
     """As shown: the span as written, a relative date followed by its absolute form
-    (`去年（2023年）`)."""
+    (`去年（2023年）`); of several parts, their spans joined by `；`."""
     n: int
-    """The `Citation.n` of the quote it was taken from."""
+    """The `Citation.n` of the quote it was taken from (of several parts, the first's)."""
     start: int
     """Offsets of the verbatim span in that quote's document (`text` starts with it)."""
     end: int
+    parts: tuple[ShortPart, ...] = ()
+    """Of a question asking several things side by side (`开始和结束时间分别是`, `2021年和2022年
+    的产量`), one span per part a quote answers, in the question's order; empty otherwise."""
 
 
 @dataclass(frozen=True)

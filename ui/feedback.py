@@ -62,9 +62,11 @@ def feedback_row(
     short = answer.get("short")
     if liked:
         answerable = bool(cited)
-        must = [[short["text"]]] if short else []
-        source = cited.get(short["n"]) if short else next(iter(cited.values()), None)
-        gold = [source["doc_id"]] if source else []
+        spans = (short.get("parts") or [short]) if short else []
+        must = [[p["text"]] for p in spans]  # of several parts asked, each must be met
+        first = next(iter(cited.values()), None)
+        sources = [cited.get(p["n"]) for p in spans] if spans else [first]
+        gold = list(dict.fromkeys(s["doc_id"] for s in sources if s))
     elif not_in_docs:
         answerable, must, gold = False, [], []
     else:

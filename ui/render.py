@@ -16,7 +16,7 @@ import html
 import re
 from typing import Any
 
-from rag.answer.cite import MARKER
+from rag.answer.cite import MARKER, short_line
 
 AnswerJson = dict[str, Any]
 Chat = list[dict[str, Any]]
@@ -101,16 +101,34 @@ def answer_html(answer: AnswerJson, turn: int) -> str:
         read_as = shown("按此理解：", tw) + answer["standalone"]
         head += f"<div class='read-as'>{text(read_as)}</div>"
     short = answer.get("short")
+    parts = [p for p in (short.get("parts") or ()) if p["n"] in cited] if short else []
     if short and short["n"] in cited:
-        if lines and MARKER.sub("", lines[0]).strip() == short["text"]:
+        opening = MARKER.sub("", lines[0]).strip() if lines else ""
+        if opening in (short["text"], MARKER.sub("", short_line(short))):
             lines = lines[1:]  # the extractive answer opens with it: shown once, on top
-        source = cited[short["n"]]
-        head += (
-            f"<div class='direct'><b>{text(short['text'])}</b>{chip(short['n'], cited)}"
-            f"<span class='asof'>{shown('据', tw)}{text(dated(source))}</span></div>"
-        )
+        head += f"<div class='direct'>{_direct(short, parts, cited, tw)}</div>"
     body = _with_chips(text("\n".join(lines)), cited)
     return f"<div class='turn turn-{turn}'>{head}<div class='quotes'>{body}</div></div>"
+
+
+def _direct(
+    short: AnswerJson, parts: list[AnswerJson], cited: dict[int, AnswerJson], tw: bool
+) -> str:
+    """The direct answer: its span with its chip and the date of its source; of parts asked
+    side by side, each part's label and span with its chip (the date when one source holds
+    them all: else each quote below carries its own)."""
+    sources = {p["n"] for p in parts} or {short["n"]}
+    asof = ""
+    if len(sources) == 1:
+        asof = f"<span class='asof'>{shown('据', tw)}{text(dated(cited[min(sources)]))}</span>"
+    if not parts:
+        return f"<b>{text(short['text'])}</b>{chip(short['n'], cited)}{asof}"
+    shown_parts = [
+        (text(p["label"] + "：") if p["label"] else "") + f"<b>{text(p['text'])}</b>"
+        + chip(p["n"], cited)
+        for p in parts
+    ]
+    return "；".join(shown_parts) + asof
 
 
 def writing_html(written: str, tw: bool = False) -> str:

@@ -8,6 +8,8 @@ so `quote == text[start:end]` holds by construction and is asserted again here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from rag.types import Citation, SourceDoc
 
@@ -18,6 +20,18 @@ MARKER = re.compile(r"\[(\d{1,3})\]")
 
 def marker(n: int) -> str:
     return f"[{n}]"
+
+
+def short_line(short: Mapping[str, Any]) -> str:
+    """The answer's first line from its short answer (the JSON form, `asdict(ShortAnswer)`):
+    `378家[1]`; of several parts, each with its label and marker, `开始：1月17日[1]；结束：
+    2月25日[2]`."""
+    parts = short.get("parts") or ()
+    if not parts:
+        return str(short["text"]) + marker(short["n"])
+    return "；".join(
+        (f"{p['label']}：" if p["label"] else "") + p["text"] + marker(p["n"]) for p in parts
+    )
 
 
 def doc_label(doc: SourceDoc) -> str:

@@ -162,6 +162,41 @@ def test_a_merged_coordination_answers_each_part_and_names_the_one_not_found() -
         assert found.text.endswith("文档中没有找到：男单。")
 
 
+TRAVEL = make_doc(
+    "travel",
+    "假日出行\n\n2023年国庆假期，临江市接待游客1.2亿人次，实现旅游收入980亿元。\n",
+    {"title": "假日出行", "date": "2023-10-08"},
+)
+HISTORY = make_doc(
+    "history",
+    "河畔城\n\n在河畔城内乱的时候，北军和韩飚进围临江城，并得到高丽发兵支援。\n",
+    {"title": "河畔城"},
+)
+
+
+def test_parts_asked_side_by_side_each_get_their_span_labelled_in_the_question_s_script() -> None:
+    found = ask("甲区和乙区的工业产值分别是多少？", POLICY)
+    assert found.short is not None
+    labelled = [(p.label, p.text) for p in found.short.parts]
+    assert labelled == [("甲区", "820亿元"), ("乙区", "610亿元")]
+    assert found.text.split("\n")[0] == "甲区：820亿元[1]；乙区：610亿元[1]"
+    assert found.short.text == "820亿元；610亿元"
+    for p in found.short.parts:  # each span verbatim at its offsets
+        assert POLICY.text[p.start : p.end] == p.text
+    tw = ask("甲區和乙區的工業產值分別是多少？", POLICY)
+    assert tw.short is not None and [p.label for p in tw.short.parts] == ["甲區", "乙區"]
+    # two figures of one sentence, each the one its part asks
+    two = ask("2023年国庆假期临江市旅游人次和收入是多少？", TRAVEL)
+    assert two.short is not None
+    assert [p.text for p in two.short.parts] == ["1.2亿人次", "980亿元"]
+
+
+def test_subjects_joined_in_a_question_asking_one_thing_get_one_span() -> None:
+    # 北军和韩飚 are who besieged the city, not two things asked: one answer, not 韩飚 for one
+    found = ask("在河畔城内乱的时候，北军和韩飚进围临江城，并得到谁的支援？", HISTORY)
+    assert found.short is not None and found.short.text == "高丽" and not found.short.parts
+
+
 def test_a_rare_name_may_be_in_the_sentence_referred_back_to() -> None:
     found = ask("东港钢铁的粗钢产量是多少？", SPORTS)
     assert found.short is not None and found.short.text == "1200万吨"

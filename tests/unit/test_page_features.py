@@ -57,6 +57,20 @@ def test_a_thumbs_up_keeps_the_direct_answer_as_the_regression_test() -> None:
     assert row["id"].startswith("fb-") and row["category"] == "feedback"
 
 
+def test_a_thumbs_up_on_parts_keeps_each_part_s_span_and_source() -> None:
+    two = {"n": 2, "doc_id": "d2", "quote": "其中木桥 3 座。"}
+    parts = [
+        {"label": "石桥", "text": "5 座", "n": 1, "start": 17, "end": 20},
+        {"label": "木桥", "text": "3 座", "n": 2, "start": 2, "end": 5},
+    ]
+    answer = ANSWER | {
+        "citations": [*ANSWER["citations"], two],
+        "short": {"text": "5 座；3 座", "n": 1, "start": 17, "end": 20, "parts": parts},
+    }
+    row = feedback_row(answer, True, [DOC])
+    assert row["must"] == [["5 座"], ["3 座"]] and row["docs"] == ["d1", "d2"]
+
+
 def test_a_correction_becomes_the_must_and_its_passage_finds_the_document() -> None:
     row = feedback_row(ANSWER, False, [DOC], right="5座", passage="其中石桥 5 座")
     assert row["must"] == [["5座"]] and row["docs"] == ["d1"] and row["verdict"] == "down"

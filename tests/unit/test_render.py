@@ -55,6 +55,29 @@ def test_the_direct_answer_comes_first_with_its_sources_date_and_is_shown_once()
     assert "2300亿元<span" not in quotes and "营收2300亿元。" in quotes
 
 
+def test_parts_answered_side_by_side_are_shown_each_with_its_label_and_chip_once() -> None:
+    second = CITATION | {"n": 2, "doc_id": "d2", "date": "2023-01-01"}
+    answer = ANSWER | {
+        "answer": "甲区：2300亿元[1]；乙区：2300亿元[2]\n《报告》：营收2300亿元。[1]",
+        "citations": [CITATION, second],
+        "short": {
+            "text": "2300亿元；2300亿元",
+            "n": 1,
+            "start": START + 2,
+            "end": END - 1,
+            "parts": [
+                {"label": "甲区", "text": "2300亿元", "n": 1, "start": START + 2, "end": END - 1},
+                {"label": "乙区", "text": "2300亿元", "n": 2, "start": START + 2, "end": END - 1},
+            ],
+        },
+    }
+    direct, quotes = render.answer_html(answer, 0).split("<div class='quotes'>")
+    assert direct.count("<b>2300亿元</b>") == 2 and "甲区：" in direct and "乙区：" in direct
+    assert 'class="cite cite-1"' in direct and 'class="cite cite-2"' in direct
+    assert "据" not in direct  # two sources: each quote below carries its own date
+    assert "甲区" not in quotes  # the opening line is not shown again
+
+
 def test_a_follow_up_says_how_it_was_read() -> None:
     out = render.answer_html(ANSWER | {"standalone": "河畔城营收多少？"}, 1)
     assert "按此理解：河畔城营收多少？" in out
