@@ -26,8 +26,8 @@ def carried_years(doc: Document, start: int, sentence: str) -> frozenset[str]:
     refers to the edition named before (`本届`, `此次`: `rag/text/lexicon/editions.txt`), for
     then its own years are the past it compares with."""
     edition = any(w in sentence for w in lexicon.words("editions"))
-    own = (m for m in _YEAR_MENTION.finditer(sentence) if not _reference_point(sentence, m.end()))
-    if not edition and any(True for _ in own):
+    years = _YEAR_MENTION.finditer(sentence)
+    if not edition and any(not _reference_point(sentence, m.end()) for m in years):
         return frozenset()
     for before in reversed(sentences_before(doc.text, start)):
         found = _YEAR_MENTION.findall(before)

@@ -184,7 +184,7 @@ def extract_answer(
     asked = len(answered) + sum(_side_by_side(keep, query) for _, keep in parts)
     if asked > 1 and len(missing) == asked:
         chosen, missing = [], []  # none of the parts: the quotes are about other things
-    answered_parts = [(f, c) for f, c in by_part if c is not None and chosen]
+    answered_parts = [(f, c) for f, c in by_part if c is not None]
     return compose(_outermost(chosen), query, missing, answered_parts, chunk_keys)
 
 
@@ -340,9 +340,9 @@ def cover_facet(
     """The chosen sentences and the one that answers the facet, as scored against it (None
     when none does; True when the facet has nothing of its own to answer, or no room is left).
     Adds the best sentence answering `facet` unless a chosen one already does: it answers the
-    facet and names the facet's
-    `own` words, those no other part of the question has (`上市企业有几家` is not answered by
-    the 营收 sentence that counts `核心企业`), and its rare words. The year or place a facet
+    facet and names the facet's `own` words, those no other part of the question has
+    (`上市企业有几家` is not answered by the 营收 sentence that counts `核心企业`), and its
+    rare words. The year or place a facet
     must name is one of its own anchors, so `answers` already requires it. A facet is a
     fragment of a question that is already answered (`…和2030年的产量目标`): its sentence then
     needs `FACET_COVER`, not `MIN_COVER`. A `named_part` (`最佳影片奖` of `最佳影片奖和最佳导演奖`)
