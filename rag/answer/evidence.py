@@ -33,8 +33,9 @@ from rag.answer.documents import Document, Facts, key_of
 from rag.answer.kinds import figure_follows, holds_kind, names_asked
 from rag.question.analysis import YEAR, Query
 from rag.question.words import forms, mentions
+from rag.text import lexicon
 from rag.text.contraction import contracted_in
-from rag.text.places import within
+from rag.text.places import lineage, places_in, within
 from rag.types import Chunk
 
 MIN_COVER = 0.6
@@ -175,6 +176,7 @@ def score_sentence(
     issuer_checked = query.asks_who and named and bool(doc.names)
     answers = (
         covered
+        and not _narrower_than_national(query, facts)
         and _anchored(query, doc, start, facts, key)
         and holds_kind(query, doc, facts, held, held_own, named)
         and _states(query, facts)
@@ -268,6 +270,19 @@ def _score(
     if named and about_itself and doc.in_frame(start):
         score += 0.2
     return score
+
+
+def _narrower_than_national(query: Query, facts: Facts) -> bool:
+    """Does a figure question of the whole country (`rag/text/lexicon/national.txt`: `我国…出生率
+    是多少`) meet a sentence stating the figure of a province or city of China (`甲省…为7.1‰`)
+    that does not speak of the whole country too? That figure is not the country's."""
+    national = lexicon.words("national")
+    if not query.asks_figure or not any(w in query.key for w in national):
+        return False
+    if any(w in facts.own for w in national) or "中国" in facts.own:
+        return False
+    named = places_in(facts.own)
+    return bool(named) and all(lineage(p)[-1:] == ("中国",) and p != "中国" for p in named)
 
 
 def _states(query: Query, facts: Facts) -> bool:

@@ -197,6 +197,26 @@ def test_subjects_joined_in_a_question_asking_one_thing_get_one_span() -> None:
     assert found.short is not None and found.short.text == "高丽" and not found.short.parts
 
 
+BIRTHS = make_doc(
+    "births",
+    "人口简报\n\n2023年全国人口出生率为6.39‰。\n河北省2023年人口出生率为6.21‰，低于上年。\n",
+    {"title": "人口简报", "date": "2024-02-01"},
+)
+PROVINCE = make_doc(
+    "province",
+    "省情简报\n\n河北省2023年人口出生率为6.21‰，低于上年。\n",
+    {"title": "省情简报", "date": "2024-02-01"},
+)
+
+
+def test_a_figure_of_the_whole_country_is_not_answered_by_a_province_s() -> None:
+    found = ask("我国2023年人口出生率是多少？", BIRTHS)
+    assert quotes(found) == ["2023年全国人口出生率为6.39‰。"]
+    assert ask("我国2023年人口出生率是多少？", PROVINCE).text == CANNOT_ANSWER
+    # the province's own figure is still its answer
+    assert quotes(ask("河北省2023年人口出生率是多少？", PROVINCE))
+
+
 def test_a_rare_name_may_be_in_the_sentence_referred_back_to() -> None:
     found = ask("东港钢铁的粗钢产量是多少？", SPORTS)
     assert found.short is not None and found.short.text == "1200万吨"
