@@ -29,7 +29,7 @@ from rag.answer.corpus import Documents
 from rag.answer.documents import key_of
 from rag.answer.evidence import MIN_COVER, Candidate, question_vector, score_sentence
 from rag.answer.kinds import FIGURE
-from rag.answer.short import kind_asked, take
+from rag.answer.short import Short, kind_asked, take
 from rag.answer.spans import continue_list, explained
 from rag.ingest.keyindex import Keys
 from rag.question.analysis import YEAR, Query, analyse, facets
@@ -109,13 +109,8 @@ def compose(
         note = "以上来自不同日期的文档，数字可能不同，按日期从新到旧列出。"
         lines.append(in_script(note, query.traditional))
     cited = citations[chosen.index(best)]
-    # from the sentence that answered first, then from the rest of its quote (a clause beside
-    # it may state another year's figure: `2020年…为7.07‰；2021年…为7.18‰`)
-    kind, date = kind_asked(query), best.doc.meta.date
-    own = best.doc.text[best.start : best.end]
-    span = take(own, best.start, query.key, kind, query.unit, date) or take(
-        cited.quote, cited.start, query.key, kind, query.unit, date
-    )
+    kind = kind_asked(query)
+    span = _span(best, cited, query.key, kind, query.unit)
     short = ShortAnswer(span.text, cited.n, span.start, span.end) if span else None
     by_part = _part_spans(parts, citations, query, chunk_keys) if kind else []
     if len(by_part) > 1:
@@ -188,6 +183,17 @@ def extract_answer(
     return compose(_outermost(chosen), query, missing, answered_parts, chunk_keys)
 
 
+def _span(c: Candidate, cited: Citation, key: str, kind: str, unit: str) -> Short | None:
+    """The short span of a candidate: from its own sentence, then from the rest of the quote
+    holding it (a clause beside it may state another year's figure: `2020年…为7.07‰；2021年…
+    为7.18‰`)."""
+    date = c.doc.meta.date
+    own = c.doc.text[c.start : c.end]
+    return take(own, c.start, key, kind, unit, date) or take(
+        cited.quote, cited.start, key, kind, unit, date
+    )
+
+
 PART_COVER = 0.75
 """Cover of its part a sentence needs for its span to be shown as that part's short answer.
 A part's sentence is chosen at `FACET_COVER` (enough to quote it beside the answer), but a
@@ -229,11 +235,7 @@ def _part_spans(
         # a figure is chosen by the words of its own part; a name or date is one the whole
         # question does not state (the other parts' names are not an answer to this one)
         key = asked.key if kind == "figure" else f"{asked.key} {query.key}"
-        date = c.doc.meta.date
-        own = c.doc.text[c.start : c.end]
-        span = take(own, c.start, key, kind, asked.unit, date) or take(
-            cited.quote, cited.start, key, kind, asked.unit, date
-        )
+        span = _span(c, cited, key, kind, asked.unit)
         if span is None or any(p.text == span.text for p in out):
             continue
         label = f"{keep}年" if YEAR.fullmatch(keep) else keep

@@ -136,10 +136,16 @@ def facet_questions(key: str) -> list[tuple[str, str]]:
 
 
 @cache
+def _merged() -> dict[str, tuple[str, str]]:
+    """`rag/text/lexicon/merged.tsv`: each merged form with its two parts, the longest first."""
+    rows = sorted(lexicon.rows("merged"), key=lambda row: -len(row[0]))
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
 def merged_parts() -> frozenset[str]:
     """The parts merged coordinations are spelled out into (`男单`, `女单`): each names a kind
     of thing the text names too (`女单冠军`), so an answer to one part names it."""
-    return frozenset(p for row in lexicon.rows("merged") if len(row) >= 3 for p in row[1:3])
+    return frozenset(p for parts in _merged().values() for p in parts)
 
 
 @lru_cache(maxsize=1024)
@@ -147,26 +153,17 @@ def spell_out(key: str) -> str:
     """The key with each merged coordination written as its two parts joined by 和
     (`rag/text/lexicon/merged.tsv`: `男女双打比赛` -> `男双和女双比赛`), where the merged form
     starts and ends on jieba word boundaries; the key itself when it holds none."""
-    forms = {row[0]: row[1:3] for row in lexicon.rows("merged") if len(row) >= 3}
+    forms = _merged()
     if not any(form in key for form in forms):
         return key
     words = tagged(key)
-    starts = {at for _, _, at in words}
     ends = {at + len(word) for word, _, at in words}
-    out, at = [], 0
-    while at < len(key):
-        form = next(
-            (
-                f
-                for f in sorted(forms, key=len, reverse=True)
-                if at in starts and key.startswith(f, at) and at + len(f) in ends
-            ),
-            None,
-        )
-        if form is None:
-            out.append(key[at])
-            at += 1
-            continue
-        out.append("和".join(forms[form]))
-        at += len(form)
-    return "".join(out)
+    out, done = [], 0
+    for _, _, at in words:
+        if at < done:
+            continue  # inside a merged form already spelled out
+        form = next((f for f in forms if key.startswith(f, at) and at + len(f) in ends), None)
+        if form is not None:
+            out.append(key[done:at] + "和".join(forms[form]))
+            done = at + len(form)
+    return "".join(out) + key[done:]
