@@ -15,7 +15,9 @@ from pathlib import Path
 def disk_state(data_dir: Path, name: str) -> tuple[set[str], dict[str, str]] | None:
     """Chunk ids and doc_id -> sha as Chroma's SQLite file holds them, read from a copy (with
     its rollback journal, so an interrupted transaction is rolled back on the copy, not on the
-    store); None when there is no store or its tables cannot be read."""
+    store). A store Chroma had not finished creating (killed in the few milliseconds between
+    creating the file and committing its tables) holds no chunks. None when a table that is
+    there cannot be read (the copy raced a writer)."""
     db = data_dir / "chroma.sqlite3"
     if not db.exists():
         return set(), {}
@@ -27,9 +29,23 @@ def disk_state(data_dir: Path, name: str) -> tuple[set[str], dict[str, str]] | N
             if journal.exists():
                 shutil.copyfile(journal, Path(tmp) / "chroma.sqlite3-journal")
             with contextlib.closing(sqlite3.connect(copy)) as conn:
+                if not _has_tables(conn):
+                    return set(), {}
                 return _chunk_ids(conn, name), _records(conn, f"{name}-docs")
         except (OSError, sqlite3.Error):  # a running writer moved on under the copy
             return None
+
+
+_TABLES = ("collections", "segments", "embeddings", "embedding_metadata")
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    """Whether Chroma's tables that hold chunks are all there."""
+    marks = ", ".join("?" * len(_TABLES))
+    rows = conn.execute(
+        f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", _TABLES
+    )
+    return len(rows.fetchall()) == len(_TABLES)
 
 
 _SEGMENT = (

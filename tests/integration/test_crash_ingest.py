@@ -28,6 +28,7 @@ from pathlib import Path
 from bench.crash import crash_runs
 from bench.crash_corpus import edited, expected_store, settings_for
 from bench.crash_disk import disk_state
+from bench.crash_ingest import start_ingest
 from tests.conftest import CLI_TIMEOUT, ROOT, SEED_IDS, SEEDS, rag_env, run_rag, start_rag
 
 RUNS = 10
@@ -146,6 +147,27 @@ def test_next_ingest_removes_what_a_kill_left_unserved(tmp_path: Path) -> None:
     assert {d: m["sha"] for d, m in store.manifest().items()} == want_records
     served = store.chunk_counts()
     assert sum(served.values()) == len(want_ids) and set(served) == set(want_records)
+
+
+def test_a_kill_as_chroma_creates_its_tables_leaves_a_store_the_next_ingest_completes(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    settings = settings_for(data, SEEDS)
+    db = data / "chroma.sqlite3"
+    proc = start_ingest(data, SEEDS, subprocess.DEVNULL)
+    deadline = time.monotonic() + CLI_TIMEOUT
+    while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=CLI_TIMEOUT)
+    assert db.exists() and proc.returncode == -signal.SIGKILL
+    assert disk_state(data, settings.index_identity()) == (set(), {})
+
+    done = run_rag(["ingest", "--quiet", str(SEEDS)], data)
+
+    assert done.returncode == 0, done.stderr
+    assert disk_state(data, settings.index_identity()) == expected_store(SEEDS, settings)
 
 
 def _children(pid: int) -> list[int]:
