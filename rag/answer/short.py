@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 from rag.text.coordination import conjuncts
 from rag.text.dates import deep_time, resolve_relative
 from rag.text.figures import PERCENT_UNITS
-from rag.text.names import tagged
+from rag.text.names import Tokens, is_place, placed, tagged, transliterated
 from rag.text.terms import han_pairs
 
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
@@ -226,6 +226,8 @@ def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int
     for i, (word, flag, at) in enumerate(tokens):
         if flag.startswith("nr") and i and tokens[i - 1][0] in surnames and len(word) <= 2:
             word, at = tokens[i - 1][0] + word, tokens[i - 1][2]  # `林`+`志远`: one name
+        if flag.startswith("nr") and is_place(word):
+            continue  # jieba's dictionary calls some places people (`阿根廷`)
         if flag in tags and len(word) > 1 and search_key(word) not in question_key:
             if spans and sentence[spans[-1][1] : at] in ("、", "和", "与", "及", "，"):
                 spans[-1] = (spans[-1][0], at + len(word))
@@ -233,9 +235,24 @@ def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int
                 spans.append((at, at + len(word)))
     if not spans:
         return None
-    start, end = spans[0]
+    start, end = _transliterated(tokens, *spans[0])
+    first = next((i for i, t in enumerate(tokens) if t[2] == start), None)
+    if first is not None and tokens[first][1].startswith("nt"):
+        start = tokens[placed(tokens, first)][2]
     start, end = _dotted(tokens, start, end)
     return start, end, sentence[start:end]
+
+
+def _transliterated(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
+    """A name span widened over the pieces of a transliterated name jieba cut apart
+    (`rag.text.names.transliterated`)."""
+    at = {t[2]: i for i, t in enumerate(tokens)}
+    first = at.get(start)
+    last = next((i for i, t in enumerate(tokens) if t[2] + len(t[0]) == end), None)
+    if first is None or last is None:
+        return start, end
+    first, last = transliterated(tokens, first, last)
+    return tokens[first][2], tokens[last][2] + len(tokens[last][0])
 
 
 _DOTS = "·・•‧"

@@ -94,3 +94,70 @@ def issuer_names(issuer: str) -> tuple[str, ...]:
 
     parts = _NAME_SPLIT.split(search_key(issuer))
     return tuple(p for p in parts if len(p) >= 2)
+
+
+
+WORD_OF_ITS_OWN = 100
+"""jieba's dictionary count from which a name piece is a word of its own, not a piece of a longer
+name: places and known people are counted hundreds of times (`阿根廷` 964, `伦敦` 2255,
+`詹姆斯` 598); the pieces jieba cuts an unknown name into rarely or never (`科维奇` 14, `杰夫`
+24, `德约` unseen)."""
+LONGEST_NAME = 10
+"""Characters a transliterated name without a middle dot spans at most (`斯托伊科维奇`: 6)."""
+
+Tokens = tuple[tuple[str, str, int], ...]
+
+
+def transliterated(tokens: Tokens, first: int, last: int) -> tuple[int, int]:
+    """Token indices `first..last` of a person's name, widened over the name pieces beside it
+    that with it spell one transliterated name jieba cut apart (`德约` + `科维奇`, `阿尔卡拉` +
+    `斯`); a list of names (`甲、乙`) is widened at its two ends. A piece is made of
+    transliteration characters (`rag/text/lexicon/transliteration.txt`), is tagged a name, and
+    is neither a known place nor a word of its own (`WORD_OF_ITS_OWN`): `阿根廷` + `梅西` stay
+    two. Unchanged when the name is no such piece (`林志远`, `詹姆斯`)."""
+    from rag.text.places import places_in
+    from rag.text.terms import _jieba
+
+    letters, counts = lexicon.words("transliteration"), _jieba().dt.FREQ
+
+    def piece(i: int) -> bool:
+        word, flag, _ = tokens[i]
+        return (
+            flag.startswith(("nr", "ns"))
+            and all(c in letters for c in word)
+            and (len(word) == 1 or (counts.get(word) or 0) < WORD_OF_ITS_OWN)
+            and not places_in(word)
+        )
+
+    if piece(first):
+        size = len(tokens[first][0])
+        while first > 0 and piece(first - 1) and size + len(tokens[first - 1][0]) <= LONGEST_NAME:
+            first, size = first - 1, size + len(tokens[first - 1][0])
+    if piece(last):
+        size = len(tokens[last][0])
+        while last + 1 < len(tokens) and piece(last + 1):
+            if size + len(tokens[last + 1][0]) > LONGEST_NAME:
+                break
+            last, size = last + 1, size + len(tokens[last + 1][0])
+    return first, last
+
+
+def placed(tokens: Tokens, first: int) -> int:
+    """Token index `first` of a body's name (`nt`), moved back over the place it is named
+    after (`苏州市` + `工信局`; `吴江` + `区` + `社科联`, an administrative suffix jieba cut off:
+    `rag/text/lexicon/admin_suffixes.txt`): the body is the place's, and its name holds it."""
+    def place(i: int) -> bool:
+        return tokens[i][1].startswith("ns") or is_place(tokens[i][0])
+
+    if first >= 2 and tokens[first - 1][0] in lexicon.words("admin_suffixes") and place(first - 2):
+        return first - 2
+    return first - 1 if first >= 1 and place(first - 1) else first
+
+
+def is_place(word: str) -> bool:
+    """Is the word a place's name, with or without its administrative suffix (`武进`, `武进区`)?
+    jieba tags some places people (`阿根廷`, `武进区`: nr)."""
+    from rag.text.places import places_in
+
+    found = places_in(word)
+    return word in found or (word[-1:] in lexicon.words("admin_suffixes") and word[:-1] in found)

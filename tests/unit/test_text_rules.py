@@ -167,3 +167,41 @@ def test_a_transliterated_name_is_taken_whole() -> None:
     assert found is not None and found.text == "马尔凯塔·万卓索娃"
     found = take("他在决赛中输给了拉斐尔·纳达尔。", 10, "他输给了谁", "who")
     assert found is not None and (found.text, found.start) == ("拉斐尔·纳达尔", 18)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("半决赛上，德约科维奇击败了对手。", "德约科维奇"),  # 德约 + 科维奇
+        ("阿尔卡拉斯获得冠军。", "阿尔卡拉斯"),  # 阿尔卡拉 + 斯
+        ("斯托伊科维奇获得冠军。", "斯托伊科维奇"),  # 斯托 + 伊 + 科维奇
+        ("梅德韦杰夫和辛纳会师决赛。", "梅德韦杰夫"),  # 梅德韦 + 杰夫; jieba glues 和 to 辛纳
+        ("罗马托蒂打进一球。", "托蒂"),  # a place (a word of its own), then a name
+        ("林志远当选市长。", "林志远"),  # not transliterated: as it was
+    ],
+)
+def test_a_transliterated_name_jieba_cut_apart_is_taken_whole(
+    sentence: str, name: str
+) -> None:
+    found = take(sentence, 0, "谁获胜", "who")
+    assert found is not None and found.text == name
+
+
+def test_a_country_jieba_tags_a_person_is_no_person() -> None:
+    found = take("阿根廷梅西打进一球。", 0, "谁进球", "who")
+    assert found is not None and found.text == "梅西"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "body"),
+    [
+        ("（作者单位：常熟市社科联）", "常熟市社科联"),  # place + body
+        ("（作者单位：溧水区社科联）", "溧水区社科联"),  # 溧水 + 区 + 社科联: the suffix cut off
+        ("（作者单位：高淳区社科联）", "高淳区社科联"),  # 高淳 tagged a person, then 区
+        ("（作者单位：武进区社科联）", "武进区社科联"),  # 武进区 tagged a person
+        ("主办单位是浙江大学。", "浙江大学"),  # the place inside the body's own word
+    ],
+)
+def test_a_body_is_taken_with_the_place_it_is_named_after(sentence: str, body: str) -> None:
+    found = take(sentence, 0, "哪个单位", "who")
+    assert found is not None and found.text == body
