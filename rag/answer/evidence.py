@@ -156,40 +156,128 @@ def score_sentence(
     (`《…对策建议》是什么时候发布的` is answered by the masthead's date line).
     `outcome_end`: the kind of answer asked (a person, figure, date) may be in the text from the
     sentence's end to here instead (the sentence after it); the candidate then spans both.
+    The reranker and the answerer score the same sentences for the same question, at different
+    ranks: all but the rank's share is kept (`_judged`) and the score summed again in the same
+    order, so both get the same figures to the last bit.
     """
-    facts = doc.facts(start, end, section)
+    cover, bonuses, answers = _judged(
+        query, weights, doc, start, end, section, chunk_key, named, min_cover, similarity,
+        outcome_end,
+    )
+    score = cover - RANK_STEP * rank
+    for bonus in bonuses:
+        score += bonus
+    return Candidate(
+        doc,
+        start,
+        end if outcome_end is None else outcome_end,
+        section,
+        score,
+        answers,
+        cover,
+        chunk_key,
+        rank,
+        named,
+        similarity,
+        None if outcome_end is None else end,
+    )
+
+
+RANK_STEP = 0.01
+"""What a sentence's score loses per rank of its chunk in retrieval."""
+JUDGED_KEPT = 20_000
+"""Sentence judgements kept (`_judged`): a question scores a few thousand; the store is emptied
+when full."""
+
+
+class _Judgement:
+    """What `_judged` keeps of one sentence for one question."""
+
+    __slots__ = ("doc", "cover", "bonuses", "holds")
+
+    def __init__(self, doc: Document, cover: float, bonuses: tuple[float, ...]) -> None:
+        self.doc, self.cover, self.bonuses = doc, cover, bonuses
+        self.holds: bool | None = None
+        """Whether it passes every check but cover (None: not asked yet)."""
+
+
+_JUDGED: dict[tuple[Any, ...], _Judgement] = {}
+
+
+def _judged(
+    query: Query,
+    weights: dict[str, float],
+    doc: Document,
+    start: int,
+    end: int,
+    section: str,
+    chunk_key: str,
+    named: bool,
+    min_cover: float,
+    similarity: float | None,
+    outcome_end: int | None,
+) -> tuple[float, tuple[float, ...], bool]:
+    """A sentence's cover, its score's bonuses in the order they are added (`_bonuses`, the
+    semantic share, the title's) and whether it answers. What depends neither on the rank nor
+    on the cover asked is kept by the question, its weights and the document (the same object:
+    a document re-read after an edit is judged again); the checks beyond cover run only for a
+    sentence that covers enough, as before."""
+    memo = (query, tuple(weights.items()), id(doc), start, end, section, chunk_key, named,
+            similarity, outcome_end)
+    judged = _JUDGED.get(memo)
+    facts = None
+    if judged is None or judged.doc is not doc:
+        facts = doc.facts(start, end, section)
+        key, flat_key = _keys(facts, named)
+        cover = _cover(query, weights, facts, key, f"{facts.context} {chunk_key}")
+        added = _bonuses(query, doc, start, facts, key, flat_key, named)
+        if similarity is not None:
+            added.append(SEMANTIC_WEIGHT * similarity)
+        judged = _Judgement(doc, cover, tuple(added))
+        if len(_JUDGED) >= JUDGED_KEPT:
+            _JUDGED.clear()
+        _JUDGED[memo] = judged
+    covered = judged.cover >= min_cover or (
+        similarity is not None and similarity >= SEMANTIC_ANSWER and judged.cover >= SEMANTIC_COVER
+    )
+    if covered and judged.holds is None:
+        facts = facts or doc.facts(start, end, section)
+        judged.holds = _holds(query, doc, start, facts, named, outcome_end)
+    answers = covered and bool(judged.holds)
+    bonuses = judged.bonuses
+    if query.asks_title and named:  # `标题是什么`: the title line of the named document (its
+        answers = start == doc.title_start  # places and years described the document)
+        bonuses = (*bonuses, 0.5 * answers)
+    return judged.cover, bonuses, answers
+
+
+def _keys(facts: Facts, named: bool) -> tuple[str, str]:
+    """A sentence's search key and its key without spaces; of a named document, with the
+    document's identity (title, issuer, kind)."""
+    if not named:
+        return facts.key, facts.flat_key
+    key = facts.key + " " + facts.identity
+    return key, "".join(key.split())
+
+
+def _holds(
+    query: Query, doc: Document, start: int, facts: Facts, named: bool, outcome_end: int | None
+) -> bool:
+    """Every check of a sentence that covers the question but its cover: anchors, the kind of
+    answer, what it states, the names asked."""
     held = facts.sentence if outcome_end is None else doc.text[start:outcome_end]
     held_own = facts.own if outcome_end is None else key_of(held)
-    key, flat_key = facts.key, facts.flat_key
-    if named:
-        key = key + " " + facts.identity
-        flat_key = "".join(key.split())
-    cover = _cover(query, weights, facts, key, f"{facts.context} {chunk_key}")
-    score = _score(query, doc, start, facts, key, flat_key, cover, rank, named)
-    if similarity is not None:
-        score += SEMANTIC_WEIGHT * similarity
-    covered = cover >= min_cover or (
-        similarity is not None and similarity >= SEMANTIC_ANSWER and cover >= SEMANTIC_COVER
-    )
+    key, _ = _keys(facts, named)
     # who wrote a named document is checked by its issuer's names; else a name of a person or
     # body the question does not hold
     issuer_checked = query.asks_who and named and bool(doc.names)
-    answers = (
-        covered
-        and not _narrower_than_national(query, facts)
+    return (
+        not _narrower_than_national(query, facts)
         and _anchored(query, doc, start, facts, key)
         and holds_kind(query, doc, facts, held, held_own, named)
         and _states(query, facts)
         and (issuer_checked or names_asked(query, held_own))
     )
-    if query.asks_title and named:  # `标题是什么`: the title line of the named document (its
-        answers = start == doc.title_start  # places and years described the document)
-        score += 0.5 * answers
-    if outcome_end is None:
-        return Candidate(doc, start, end, section, score, answers, cover, chunk_key, rank, named,
-                         similarity)
-    return Candidate(doc, start, outcome_end, section, score, answers, cover, chunk_key, rank,
-                     named, similarity, end)
 
 
 def _cover(
@@ -237,39 +325,38 @@ def _anchored(query: Query, doc: Document, start: int, facts: Facts, key: str) -
     )
 
 
-def _score(
+def _bonuses(
     query: Query,
     doc: Document,
     start: int,
     facts: Facts,
     key: str,
     flat_key: str,
-    cover: float,
-    rank: int,
     named: bool,
-) -> float:
-    """Cover, less a little per retrieval rank, plus bonuses: a figure right after an asked
-    phrase, the question's phrases side by side, the place asked itself; of a named document,
-    its issuer's names for who, its masthead for who, when or which issue."""
-    score = cover - 0.01 * rank
+) -> list[float]:
+    """What a sentence's score adds to its cover (less a little per retrieval rank), in order:
+    a figure right after an asked phrase, the question's phrases side by side, the place asked
+    itself; of a named document, its issuer's names for who, its masthead for who, when or
+    which issue."""
+    bonuses: list[float] = []
     attributes = [
         t for t in query.terms if len(t) > 1 and not t.isdigit() and t not in query.anchors
     ]
     if query.asks_figure and figure_follows(attributes, key):
-        score += 0.1
+        bonuses.append(0.1)
         # the figure follows the asked phrase itself (`生物医药企业超500家`), not a narrower one
         pairs = [a + b for a, b in zip(query.terms, query.terms[1:], strict=False)]
         if figure_follows([p for p in pairs if not p.isdigit()], flat_key):
-            score += 0.1
-    score += PHRASE_BONUS * _phrases(query.terms, flat_key)
+            bonuses.append(0.1)
+    bonuses.append(PHRASE_BONUS * _phrases(query.terms, flat_key))
     if query.places & facts.about:  # about 北京 itself, not one of its districts (海淀…)
-        score += PLACE_BONUS
+        bonuses.append(PLACE_BONUS)
     if query.asks_who and named:
-        score += 0.05 * sum(n in facts.flat_own for n in doc.names)
+        bonuses.append(0.05 * sum(n in facts.flat_own for n in doc.names))
     about_itself = query.asks_who or query.asks_date or query.asks_title or query.asks_rank
     if named and about_itself and doc.in_frame(start):
-        score += 0.2
-    return score
+        bonuses.append(0.2)
+    return bonuses
 
 
 def _narrower_than_national(query: Query, facts: Facts) -> bool:
