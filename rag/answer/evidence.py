@@ -23,6 +23,7 @@ sentences it refers back to) `rag.answer.context`'s.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -273,6 +274,7 @@ def _holds(
     issuer_checked = query.asks_who and named and bool(doc.names)
     return (
         not _narrower_than_national(query, facts)
+        and not _part_of_year(query, facts)
         and _anchored(query, doc, start, facts, key)
         and holds_kind(query, doc, facts, held, held_own, named)
         and _states(query, facts)
@@ -357,6 +359,23 @@ def _bonuses(
     if named and about_itself and doc.in_frame(start):
         bonuses.append(0.2)
     return bonuses
+
+
+def _part_of_year(query: Query, facts: Facts) -> bool:
+    """Does a figure question of a year (`甲省2019年的GDP增长率`) meet a sentence giving the
+    figure of part of that year (`2019年前三季度，甲省GDP增长6.1%`; the periods are
+    `rag/text/lexicon/periods.txt`) when the question asks no such period and the sentence does
+    not state the whole year too (`全年`)? The months so far are not the year."""
+    if not query.asks_figure:
+        return False
+    years = [t for t in query.terms if YEAR.fullmatch(t)]
+    periods = lexicon.pattern("periods")
+    if not years or periods.search(query.key) or "全年" in facts.own:
+        return False
+    own = facts.own
+    return any(
+        periods.match(own, at.end()) for year in years for at in re.finditer(f"{year}年", own)
+    )
 
 
 def _narrower_than_national(query: Query, facts: Facts) -> bool:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rag.question.analysis import Query
     from rag.types import Citation
 
+from rag.text import lexicon
 from rag.text.coordination import conjuncts
 from rag.text.dates import deep_time, resolve_relative
 from rag.text.figures import PERCENT_UNITS
@@ -138,7 +139,9 @@ def _figure(
     character pairs in the `FIGURE_LEAD` characters before it; the first on a tie. Measured
     on the seeds and the outside corpora, the words after a figure (the counted noun aside)
     chose worse than those before it, and a counted noun looked for before the figure too
-    (`…企业7家`) as often took another figure's noun as its own."""
+    (`…企业7家`) as often took another figure's noun as its own. A question asking a year and
+    no part of it (`rag/text/lexicon/periods.txt`) takes the year's figure before one given
+    after a part-year period (`前三季度增长5.2%，全年增长5.4%`: 5.4%)."""
     found = list(_figures(sentence, unit))
     if len(found) < 2 or not question_key:
         return found[0] if found else None
@@ -146,11 +149,17 @@ def _figure(
     words = han_pairs(key)
     counted = _COUNTED.search(key)
     noun = han_pairs(counted.group(1)) if counted else set()
+    periods = lexicon.pattern("periods")
+    # a year asked without a part of it: a figure after `前三季度` is not the year's
+    whole_year = bool(_YEAR_TERM.search(key)) and not periods.search(key)
+    ends = [0] + [f[1] for f in found]
 
-    def fit(f: tuple[int, int, str]) -> tuple[int, int, int]:
+    def fit(f: tuple[int, int, str]) -> tuple[int, bool, int, int]:
         before = sentence[max(0, f[0] - FIGURE_LEAD) : f[0]]
         after = sentence[f[1] : f[1] + 6]
-        return (len(han_pairs(after) & noun), len(han_pairs(before) & words), -f[0])
+        since = sentence[ends[found.index(f)] : f[0]]  # from the figure before it
+        of_the_year = not (whole_year and periods.search(since))
+        return (len(han_pairs(after) & noun), of_the_year, len(han_pairs(before) & words), -f[0])
 
     return max(found, key=fit)
 
@@ -217,7 +226,6 @@ def _date(sentence: str, question_key: str, doc_date: str) -> tuple[int, int, st
 def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int, int, str] | None:
     """The first run of names of the kind asked that the question does not name: names joined
     by 、 和 与 及 stay one span."""
-    from rag.text import lexicon
     from rag.text.script import search_key
 
     surnames = lexicon.words("surnames")

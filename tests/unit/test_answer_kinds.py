@@ -217,6 +217,29 @@ def test_a_figure_of_the_whole_country_is_not_answered_by_a_province_s() -> None
     assert quotes(ask("河北省2023年人口出生率是多少？", PROVINCE))
 
 
+QUARTERS = make_doc(
+    "quarters",
+    "经济简报\n\n2023年前三季度，临江市地区生产总值增长5.2%。\n"
+    "2023年1-11月，临江市社会消费品零售总额增长7.1%。\n",
+    {"title": "经济简报", "date": "2023-12-20"},
+)
+WHOLE_YEAR = make_doc(
+    "whole-year",
+    "经济公报\n\n2023年前三季度，临江市地区生产总值增长5.2%，全年增长5.4%。\n",
+    {"title": "经济公报", "date": "2024-02-01"},
+)
+
+
+def test_a_year_s_figure_is_not_answered_by_part_of_the_year() -> None:
+    assert ask("临江市2023年地区生产总值增长多少？", QUARTERS).text == CANNOT_ANSWER
+    assert ask("临江市2023年社会消费品零售总额增长多少？", QUARTERS).text == CANNOT_ANSWER
+    # the period asked, or the whole year stated beside it
+    found = ask("临江市2023年前三季度地区生产总值增长多少？", QUARTERS)
+    assert found.short is not None and found.short.text == "5.2%"
+    found = ask("临江市2023年地区生产总值增长多少？", WHOLE_YEAR)
+    assert found.short is not None and found.short.text == "5.4%"
+
+
 def test_a_rare_name_may_be_in_the_sentence_referred_back_to() -> None:
     found = ask("东港钢铁的粗钢产量是多少？", SPORTS)
     assert found.short is not None and found.short.text == "1200万吨"
