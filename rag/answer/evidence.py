@@ -380,10 +380,15 @@ def _part_of_year(query: Query, facts: Facts) -> bool:
 
 def _narrower_than_national(query: Query, facts: Facts) -> bool:
     """Does a figure question of the whole country (`rag/text/lexicon/national.txt`: `我国…出生率
-    是多少`) meet a sentence stating the figure of a province or city of China (`甲省…为7.1‰`)
-    that does not speak of the whole country too? That figure is not the country's."""
+    是多少`; or one naming 中国 and no place within it) meet a sentence stating the figure of a
+    province or city of China (`甲省…为7.1‰`) that does not speak of the whole country too?
+    That figure is not the country's."""
     national = lexicon.words("national")
-    if not query.asks_figure or not any(w in query.key for w in national):
+    named_china = "中国" in query.places and not any(
+        p != "中国" and within(p, "中国") for p in query.places
+    )  # 中国 itself, not `中国…苏州` (a city of it)
+    whole = named_china or any(w in query.key for w in national)
+    if not query.asks_figure or not whole:
         return False
     if any(w in facts.own for w in national) or "中国" in facts.own:
         return False

@@ -213,8 +213,12 @@ def test_a_figure_of_the_whole_country_is_not_answered_by_a_province_s() -> None
     found = ask("我国2023年人口出生率是多少？", BIRTHS)
     assert quotes(found) == ["2023年全国人口出生率为6.39‰。"]
     assert ask("我国2023年人口出生率是多少？", PROVINCE).text == CANNOT_ANSWER
-    # the province's own figure is still its answer
+    # the country by its name; the province's own figure is still its answer, with or
+    # without the country named
+    assert ask("中国2023年人口出生率是多少？", PROVINCE).text == CANNOT_ANSWER
+    assert quotes(ask("中国2023年人口出生率是多少？", BIRTHS)) == ["2023年全国人口出生率为6.39‰。"]
     assert quotes(ask("河北省2023年人口出生率是多少？", PROVINCE))
+    assert quotes(ask("中国河北省2023年人口出生率是多少？", PROVINCE))
 
 
 QUARTERS = make_doc(
