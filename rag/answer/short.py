@@ -152,16 +152,16 @@ def _figure(
     periods = lexicon.pattern("periods")
     # a year asked without a part of it: a figure after `前三季度` is not the year's
     whole_year = bool(_YEAR_TERM.search(key)) and not periods.search(key)
-    ends = [0] + [f[1] for f in found]
 
-    def fit(f: tuple[int, int, str]) -> tuple[int, bool, int, int]:
-        before = sentence[max(0, f[0] - FIGURE_LEAD) : f[0]]
-        after = sentence[f[1] : f[1] + 6]
-        since = sentence[ends[found.index(f)] : f[0]]  # from the figure before it
+    def fit(i: int) -> tuple[int, bool, int, int]:
+        start, end, _ = found[i]
+        before = sentence[max(0, start - FIGURE_LEAD) : start]
+        after = sentence[end : end + 6]
+        since = sentence[found[i - 1][1] if i else 0 : start]  # from the figure before it
         of_the_year = not (whole_year and periods.search(since))
-        return (len(han_pairs(after) & noun), of_the_year, len(han_pairs(before) & words), -f[0])
+        return (len(han_pairs(after) & noun), of_the_year, len(han_pairs(before) & words), -start)
 
-    return max(found, key=fit)
+    return found[max(range(len(found)), key=fit)]
 
 
 def _figures(sentence: str, unit: str) -> Iterator[tuple[int, int, str]]:
@@ -235,7 +235,7 @@ def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int
         if flag.startswith("nr") and i and tokens[i - 1][0] in surnames and len(word) <= 2:
             word, at = tokens[i - 1][0] + word, tokens[i - 1][2]  # `林`+`志远`: one name
         if flag.startswith("nr") and is_place(word):
-            continue  # jieba's dictionary calls some places people (`阿根廷`)
+            flag = "ns"  # jieba's dictionary calls some places people (`阿根廷`)
         if flag in tags and len(word) > 1 and search_key(word) not in question_key:
             if spans and sentence[spans[-1][1] : at] in ("、", "和", "与", "及", "，"):
                 spans[-1] = (spans[-1][0], at + len(word))

@@ -187,9 +187,11 @@ def test_a_transliterated_name_jieba_cut_apart_is_taken_whole(
     assert found is not None and found.text == name
 
 
-def test_a_country_jieba_tags_a_person_is_no_person() -> None:
+def test_a_country_jieba_tags_a_person_is_a_place() -> None:
     found = take("阿根廷梅西打进一球。", 0, "谁进球", "who")
     assert found is not None and found.text == "梅西"
+    found = take("阿根廷夺得冠军。", 0, "哪个国家夺冠", "place")
+    assert found is not None and found.text == "阿根廷"
 
 
 @pytest.mark.parametrize(
