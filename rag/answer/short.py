@@ -243,24 +243,15 @@ def _names(sentence: str, question_key: str, tags: tuple[str, ...]) -> tuple[int
                 spans.append((at, at + len(word)))
     if not spans:
         return None
-    start, end = _transliterated(tokens, *spans[0])
-    first = next((i for i, t in enumerate(tokens) if t[2] == start), None)
-    if first is not None and tokens[first][1].startswith("nt"):
-        start = tokens[placed(tokens, first)][2]
-    start, end = _dotted(tokens, start, end)
+    start, end = spans[0]  # token bounds: each name is whole tokens
+    first = next(i for i, t in enumerate(tokens) if t[2] == start)
+    last = next(i for i, t in enumerate(tokens) if t[2] + len(t[0]) == end)
+    first, last = transliterated(tokens, first, last)  # `德约`+`科维奇`
+    if tokens[first][1].startswith("nt"):
+        first = placed(tokens, first)  # `溧水`+`区`+`社科联`
+    first, last = _dotted(tokens, first, last)
+    start, end = tokens[first][2], tokens[last][2] + len(tokens[last][0])
     return start, end, sentence[start:end]
-
-
-def _transliterated(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
-    """A name span widened over the pieces of a transliterated name jieba cut apart
-    (`rag.text.names.transliterated`)."""
-    at = {t[2]: i for i, t in enumerate(tokens)}
-    first = at.get(start)
-    last = next((i for i, t in enumerate(tokens) if t[2] + len(t[0]) == end), None)
-    if first is None or last is None:
-        return start, end
-    first, last = transliterated(tokens, first, last)
-    return tokens[first][2], tokens[last][2] + len(tokens[last][0])
 
 
 _DOTS = "·・•‧"
@@ -268,15 +259,11 @@ _STOP_TAGS = ("p", "v", "u", "r", "d", "c", "f", "x", "q")
 _PART = 5
 
 
-def _dotted(tokens: tuple[tuple[str, str, int], ...], start: int, end: int) -> tuple[int, int]:
-    """A name span widened to the whole transliterated name around it, whose parts a middle dot
-    joins and jieba cuts apart (`阿什`+`莉`+`·`+`巴蒂`: `阿什莉·巴蒂`): each part is the words
-    beside a dot, up to `_PART` characters, stopping at a function word."""
-    at = {t[2]: i for i, t in enumerate(tokens)}
-    first = at.get(start)
-    last = next((i for i, t in enumerate(tokens) if t[2] + len(t[0]) == end), None)
-    if first is None or last is None:
-        return start, end
+def _dotted(tokens: Tokens, first: int, last: int) -> tuple[int, int]:
+    """Token indices `first..last` of a name widened to the whole transliterated name around
+    it, whose parts a middle dot joins and jieba cuts apart (`阿什`+`莉`+`·`+`巴蒂`: `阿什莉·
+    巴蒂`): each part is the words beside a dot, up to `_PART` characters, stopping at a
+    function word."""
 
     def part(i: int, step: int) -> int:  # the last token index of the part starting at i
         size, j = 0, i
@@ -296,7 +283,7 @@ def _dotted(tokens: tuple[tuple[str, str, int], ...], start: int, end: int) -> t
             break
     while first >= 2 and tokens[first - 1][0] in _DOTS and tokens[first - 2][0].isalnum():
         first = part(first - 2, -1)  # leftwards: `拉斐尔` `·` `纳达尔`
-    return tokens[first][2], tokens[last][2] + len(tokens[last][0])
+    return first, last
 
 
 def _enumeration(sentence: str, question_key: str) -> tuple[int, int, str] | None:
