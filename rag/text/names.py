@@ -17,12 +17,15 @@ from functools import lru_cache
 
 from rag.text import lexicon
 
+Tokens = tuple[tuple[str, str, int], ...]
+"""A text's words with their parts of speech and offsets, as `tagged` gives them."""
+
 PERSON = ("nr", "nt")
 """Tags of the names a who question is answered with: people (nr, nrfg, nrt) and bodies."""
 
 
 @lru_cache(maxsize=8192)
-def tagged(text: str) -> tuple[tuple[str, str, int], ...]:
+def tagged(text: str) -> Tokens:
     """jieba's words of a text with their parts of speech and offsets: (word, tag, start). The
     one place text is tagged (coordination, names and short answers read it). A word jieba
     tags a person's name that ends like an event or a thing (`rag/text/lexicon/
@@ -96,7 +99,6 @@ def issuer_names(issuer: str) -> tuple[str, ...]:
     return tuple(p for p in parts if len(p) >= 2)
 
 
-
 WORD_OF_ITS_OWN = 100
 """jieba's dictionary count from which a name piece is a word of its own, not a piece of a longer
 name: places and known people are counted hundreds of times (`阿根廷` 964, `伦敦` 2255,
@@ -104,8 +106,6 @@ name: places and known people are counted hundreds of times (`阿根廷` 964, `�
 24, `德约` unseen)."""
 LONGEST_NAME = 10
 """Characters a transliterated name without a middle dot spans at most (`斯托伊科维奇`: 6)."""
-
-Tokens = tuple[tuple[str, str, int], ...]
 
 
 def transliterated(tokens: Tokens, first: int, last: int) -> tuple[int, int]:
@@ -129,23 +129,23 @@ def transliterated(tokens: Tokens, first: int, last: int) -> tuple[int, int]:
             and not places_in(word)
         )
 
-    if piece(first):
-        size = len(tokens[first][0])
-        while first > 0 and piece(first - 1) and size + len(tokens[first - 1][0]) <= LONGEST_NAME:
-            first, size = first - 1, size + len(tokens[first - 1][0])
-    if piece(last):
-        size = len(tokens[last][0])
-        while last + 1 < len(tokens) and piece(last + 1):
-            if size + len(tokens[last + 1][0]) > LONGEST_NAME:
+    def widen(i: int, step: int) -> int:  # the farthest piece from i, one way
+        size = len(tokens[i][0])
+        while 0 <= i + step < len(tokens) and piece(i + step):
+            size += len(tokens[i + step][0])
+            if size > LONGEST_NAME:
                 break
-            last, size = last + 1, size + len(tokens[last + 1][0])
-    return first, last
+            i += step
+        return i
+
+    return (widen(first, -1) if piece(first) else first), (widen(last, 1) if piece(last) else last)
 
 
 def placed(tokens: Tokens, first: int) -> int:
     """Token index `first` of a body's name (`nt`), moved back over the place it is named
     after (`苏州市` + `工信局`; `吴江` + `区` + `社科联`, an administrative suffix jieba cut off:
     `rag/text/lexicon/admin_suffixes.txt`): the body is the place's, and its name holds it."""
+
     def place(i: int) -> bool:
         return tokens[i][1].startswith("ns") or is_place(tokens[i][0])
 
